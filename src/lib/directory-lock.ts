@@ -1,0 +1,78 @@
+/**
+ * Ownership of a table directory: an exclusive, non-blocking flock(2) on `<table>/.lock`, exactly
+ * as the exporter takes it. It must be flock(2) — fcntl locks and lock directories do not conflict
+ * with the exporter's. fs-ext is the maintained binding for flock(2) in Node.
+ */
+import { closeSync, constants, openSync } from 'node:fs'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { LockFailedError, LockHeldError } from './errors.js'
+
+const require = createRequire(import.meta.url)
+type FsExt = { flockSync(fd: number, flags: 'exnb' | 'un'): void }
+// fs-ext is CommonJS with a native addon, required at first use (require caches it) so that
+// commands that never lock (status, --version) do not load it.
+function flockSync(fd: number, flags: 'exnb' | 'un'): void {
+  ;(require('fs-ext') as FsExt).flockSync(fd, flags)
+}
+
+export const LOCK_FILE = '.lock'
+
+export class DirectoryLock {
+  #fd: number | undefined
+
+  private constructor(
+    readonly directory: string,
+    fd: number,
+  ) {
+    this.#fd = fd
+  }
+
+  /** Takes the lock or throws LockHeldError naming the directory; never waits. */
+  static acquire(directory: string): DirectoryLock {
+    const lockFile = join(directory, LOCK_FILE)
+    let fd: number
+    try {
+      // O_RDWR|O_CREAT without O_TRUNC, as the exporter opens it: the file's content is never touched.
+      fd = openSync(lockFile, constants.O_RDWR | constants.O_CREAT, 0o644)
+    } catch (error) {
+      throw new LockFailedError(lockFile, error)
+    }
+    try {
+      flockSync(fd, 'exnb')
+    } catch (error) {
+      closeSync(fd)
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EWOULDBLOCK') {
+        throw new LockHeldError(directory)
+      }
+      throw new LockFailedError(lockFile, error)
+    }
+    return new DirectoryLock(directory, fd)
+  }
+
+  get held(): boolean {
+    return this.#fd !== undefined
+  }
+
+  /** Releases the lock; closing the descriptor would too, the explicit unlock documents intent. */
+  release(): void {
+    const fd = this.#fd
+    if (fd === undefined) return
+    this.#fd = undefined
+    try {
+      flockSync(fd, 'un')
+    } finally {
+      closeSync(fd)
+    }
+  }
+}
+
+/** Runs `task` while holding the directory's lock, releasing it on every path. */
+export async function withDirectoryLock<T>(directory: string, task: () => Promise<T>): Promise<T> {
+  const lock = DirectoryLock.acquire(directory)
+  try {
+    return await task()
+  } finally {
+    lock.release()
+  }
+}

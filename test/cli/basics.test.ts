@@ -1,0 +1,31 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { PROJECT_ROOT, runCli } from '../helpers/cli.js'
+
+test('bufctl --version prints the package version', async () => {
+  const pkg = JSON.parse(await readFile(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
+  const result = await runCli(['--version'])
+  assert.equal(result.code, 0)
+  assert.match(result.stdout, new RegExp(`^bufctl/${pkg.version.replaceAll('.', '\\.')} `))
+})
+
+test('bufctl --help lists usage', async () => {
+  const result = await runCli(['--help'])
+  assert.equal(result.code, 0)
+  assert.match(result.stdout, /USAGE/)
+  assert.match(result.stdout, /\$ bufctl/)
+})
+
+test('the package is importable by name with Manager and SignalBuffer, and ships type declarations', async () => {
+  const script = "const m = await import('bufctl'); console.log(typeof m.Manager, typeof m.SignalBuffer, typeof m.DiskStore)"
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT })
+  assert.equal(stdout.trim(), 'function function function')
+  const pkg = JSON.parse(await readFile(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { exports: { '.': { types: string } } }
+  const declarations = await readFile(join(PROJECT_ROOT, pkg.exports['.'].types), 'utf8')
+  assert.match(declarations, /Manager/)
+  assert.match(declarations, /SignalBuffer/)
+})
