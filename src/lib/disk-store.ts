@@ -44,6 +44,14 @@ export interface PendingFile {
   readonly damagedBytes: number
 }
 
+/** A drain that hands out files rather than batches. */
+export interface FileDrain {
+  readonly files: readonly PendingFile[]
+  /** Complete rows of the files, from their metadata. */
+  readonly rows: number
+  commit(): Promise<void>
+}
+
 interface ActiveStream {
   readonly handle: FileHandle
   readonly schema: Schema
@@ -82,12 +90,20 @@ export class DiskStore implements RecordStore {
     await mkdir(directory, { recursive: true })
     const lock = DirectoryLock.acquire(directory)
     try {
-      const pending = await recoverDirectory(directory, options.fsync ?? false)
-      return new DiskStore(directory, lock, pending, options)
+      return await DiskStore.adopt(directory, lock, options)
     } catch (error) {
       lock.release()
       throw error
     }
+  }
+
+  /**
+   * Takes over a directory whose lock the caller already holds (and runs recovery); from then on
+   * the store owns the lock and close() releases it. On a throw the lock stays the caller's.
+   */
+  static async adopt(directory: string, lock: DirectoryLock, options: DiskStoreOptions = {}): Promise<DiskStore> {
+    const pending = await recoverDirectory(directory, options.fsync ?? false)
+    return new DiskStore(directory, lock, pending, options)
   }
 
   /** The pending files, in sequence order, as last seen. */
@@ -96,14 +112,12 @@ export class DiskStore implements RecordStore {
   }
 
   append(batch: RecordBatch): Promise<void> {
-    // Encoding needs no store state, so it runs before taking a turn in the queue.
-    const encoded = encodeBatch(batch)
     return this.#queue.run(async () => {
       this.#assertOpen()
-      const { schemaMessage, dataMessages, rows } = await encoded
       if (this.#active && !sameSchema(this.#active.schema, batch.schema)) {
         throw new SchemaMismatchError(join(this.location, ACTIVE_FILE), fieldList(this.#active.schema), fieldList(batch.schema))
       }
+      const { schemaMessage, dataMessages, rows } = await encodeBatch(batch, this.#active?.schema)
       const active = this.#active ?? (await this.#startActive(batch.schema, schemaMessage))
       try {
         await writeFully(active.handle, dataMessages, active.size)
@@ -120,8 +134,7 @@ export class DiskStore implements RecordStore {
   drain(): Promise<Drain> {
     return this.#queue.run(async () => {
       this.#assertOpen()
-      await this.#sealActive()
-      const files = [...this.#pending]
+      const { files, commit } = await this.#drainFiles()
       const batches: RecordBatch[] = []
       let rows = 0
       for (const file of files) {
@@ -129,8 +142,25 @@ export class DiskStore implements RecordStore {
         for (const batch of fileBatches) rows += batch.numRows
         batches.push(...fileBatches)
       }
-      return { batches, rows, commit: () => this.#queue.run(() => this.#commit(files)) }
+      return { batches, rows, commit }
     })
+  }
+
+  /**
+   * Seals the active stream and returns the pending files without reading them, for callers that
+   * read (and salvage) files themselves. commit() deletes exactly these files.
+   */
+  drainFiles(): Promise<FileDrain> {
+    return this.#queue.run(() => {
+      this.#assertOpen()
+      return this.#drainFiles()
+    })
+  }
+
+  async #drainFiles(): Promise<FileDrain> {
+    await this.#sealActive()
+    const files = [...this.#pending]
+    return { files, rows: files.reduce((sum, file) => sum + file.rows, 0), commit: () => this.#queue.run(() => this.#commit(files)) }
   }
 
   rows(): number {

@@ -70,7 +70,7 @@ export class SchemaMismatchError extends BufctlError {
     readonly actual: string,
   ) {
     super(
-      `schema mismatch for ${path}: the active stream has ${expected}, the batch has ${actual}`,
+      `schema mismatch for ${path}: the table's active stream has ${expected}, this data has ${actual}`,
       path,
       'flush the table first (its active stream is sealed, and a new one takes the new schema), or convert the input to the existing schema',
     )

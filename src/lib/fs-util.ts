@@ -1,5 +1,6 @@
 /** Small file-system helpers shared by the stores and the writers. */
-import { open, unlink, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 
 /** Writes all of `bytes` at `position`, looping over short writes. */
 export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
@@ -28,4 +29,38 @@ export async function removeIfExists(path: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
+}
+
+/** The hidden temporary name a file is written under before its rename (readers' globs skip it). */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp`)
+}
+
+/** Writes a file so that it appears whole or not at all: temp name, fsync, rename, fsync directory. */
+export async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  await writeStreamAtomically(path, [bytes])
+}
+
+/** Writes a stream of chunks so that the file appears whole or not at all; returns the bytes written. */
+export async function writeStreamAtomically(path: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
+  const directory = dirname(path)
+  await mkdir(directory, { recursive: true })
+  const temporary = temporaryPath(path)
+  const handle = await open(temporary, 'w')
+  let size = 0
+  try {
+    for await (const chunk of chunks) {
+      await writeFully(handle, chunk, size)
+      size += chunk.byteLength
+    }
+    await handle.sync()
+  } catch (error) {
+    await handle.close().catch(() => undefined)
+    await removeIfExists(temporary).catch(() => undefined)
+    throw error
+  }
+  await handle.close()
+  await rename(temporary, path)
+  await fsyncDirectory(directory)
+  return size
 }

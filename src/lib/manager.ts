@@ -152,6 +152,20 @@ export class Manager {
     return this.#stopping
   }
 
+  /**
+   * Stops the timer and closes every buffer without flushing: a disk store keeps its data on
+   * disk for the next owner. Idempotent with stop(): whichever comes first decides.
+   */
+  close(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearInterval(this.#timer)
+      this.#timer = undefined
+      const buffers = await this.#openBuffers()
+      await Promise.all(buffers.map((buffer) => buffer.close()))
+    })()
+    return this.#stopping
+  }
+
   /** Per-table metrics of the buffers opened so far. */
   async metrics(): Promise<Map<string, BufferMetrics>> {
     const buffers = await this.#openBuffers()

@@ -1,0 +1,84 @@
+/** What flush and recover share: flags, the one library call, and rendering of the report. */
+import { Flags } from '@oclif/core'
+import { BufctlCommand } from './base-command.js'
+import { exitCodeForTables } from './exit-codes.js'
+import { outFlag, parquetFlags, quietFlag, rootFlag, tableFlag } from './flags.js'
+import { progressBar } from './progress-bar.js'
+import { formatBytes, formatCount, palette } from './style.js'
+import { InvalidOptionsError } from '../lib/errors.js'
+import { replay, type ReplayMode, type ReplayReport } from '../lib/replay.js'
+import type { Compression } from '../lib/parquet-writer.js'
+import type { Granularity } from '../lib/partitioning.js'
+
+export const replayFlags = {
+  path: rootFlag,
+  out: outFlag,
+  table: tableFlag,
+  ...parquetFlags,
+  'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done; take no lock, write and delete nothing.', default: false }),
+  quiet: quietFlag,
+}
+
+export abstract class ReplayCommand extends BufctlCommand {
+  protected async runReplay(mode: ReplayMode, flags: {
+    path?: string
+    out?: string
+    table?: string[]
+    compression: string
+    granularity: string
+    'partition-by'?: string
+    'dry-run': boolean
+    keep?: boolean
+    quiet: boolean
+  }): Promise<ReplayReport> {
+    if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
+    const bar = progressBar(!this.jsonEnabled() && !flags.quiet, mode)
+    let report: ReplayReport
+    try {
+      report = await replay({
+        mode,
+        root: flags.path,
+        out: flags.out,
+        tables: flags.table,
+        dryRun: flags['dry-run'],
+        keep: flags.keep,
+        compression: flags.compression as Compression,
+        granularity: flags.granularity as Granularity,
+        partitionBy: flags['partition-by'],
+        progress: bar.listener,
+      })
+    } finally {
+      bar.stop()
+    }
+    this.setExitCode(exitCodeForTables(report.failed.length, report.inUse.length))
+    if (!this.jsonEnabled()) this.render(report, flags.quiet)
+    return report
+  }
+
+  private render(report: ReplayReport, quiet: boolean): void {
+    const color = palette()
+    const verb = report.dryRun ? 'would write' : 'wrote'
+    for (const table of report.tables) {
+      if (table.status === 'in-use') {
+        this.logToStderr(`${color.yellow('in use')} ${table.directory}: ${table.error?.message ?? 'locked by another process'}\n  ${color.dim(table.error?.hint ?? '')}`)
+        continue
+      }
+      if (table.status === 'failed') {
+        this.logToStderr(`${color.red('failed')} ${table.table}: ${table.error?.message}\n  ${color.dim(`Hint: ${table.error?.hint}`)}`)
+        continue
+      }
+      if (quiet) continue
+      const head = table.status === 'empty' ? color.dim(`${table.table}: nothing to write`) : `${color.bold(table.table)}: ${verb} ${formatCount(table.rows)} rows from ${table.files.length} file(s)`
+      this.log(head + (table.outputs.length ? ` into ${table.outputs.length} Parquet file(s), ${formatBytes(table.parquetBytes)}` : ''))
+      if (table.journal) this.log(`  finished an interrupted commit first (${table.journal})`)
+      for (const output of table.outputs) this.log(`  ${color.green('+')} ${output.path} ${color.dim(`${formatCount(output.rows)} rows`)}`)
+      for (const note of table.salvaged) this.log(`  ${color.yellow('salvaged')} ${note.file}: kept ${formatCount(note.rows)} rows, dropped ${note.droppedBytes} bytes (${note.reason})`)
+      for (const note of table.quarantined) this.log(`  ${color.yellow('quarantined')} ${note.file}${note.movedTo ? ` → ${note.movedTo}` : ''}: ${note.reason}`)
+    }
+    if (!quiet) {
+      const summary = `${report.dryRun ? 'Dry run: ' : ''}${formatCount(report.rows)} rows, ${report.outputs} Parquet file(s), ${report.tables.length} table(s)`
+      const problems = [report.failed.length ? `${report.failed.length} failed` : '', report.inUse.length ? `${report.inUse.length} in use` : ''].filter(Boolean).join(', ')
+      this.log(problems ? `${summary}; ${color.red(problems)}` : color.green(summary))
+    }
+  }
+}

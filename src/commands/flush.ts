@@ -1,0 +1,28 @@
+import { ReplayCommand, replayFlags } from '../cli/replay-command.js'
+import type { ReplayReport } from '../lib/replay.js'
+
+export default class Flush extends ReplayCommand {
+  static override summary = 'Drain table buffers into Parquet: seal the active stream, write, then delete the pending files.'
+
+  static override description = `For each table (or each --table): take its lock, seal active.ipc, write every pending file as
+Parquet under --out (<out>/<table>/data/year=YYYY/month=MM/day=DD/hour=HH/<name>.parquet), and only
+when every output is durable delete the pending files. A crash at any point is finished or undone by
+the next run, so each row lands exactly once.
+
+A table whose files are damaged (a torn tail, bytes that are not Arrow) is left untouched and
+reported, and the others proceed; use "bufctl recover" for it. A table locked by another process is
+skipped. Exit codes: 0 all done, 1 some table failed, 75 some table in use (retry later).`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill --out /data/parquet',
+    '<%= config.bin %> <%= command.id %> --table otel_logs --compression snappy --granularity day --out ./parquet',
+    '<%= config.bin %> <%= command.id %> --out ./parquet --json | jq .rows',
+  ]
+
+  static override flags = replayFlags
+
+  async run(): Promise<ReplayReport> {
+    const { flags } = await this.parse(Flush)
+    return this.runReplay('flush', flags)
+  }
+}

@@ -1,0 +1,88 @@
+import { Flags } from '@oclif/core'
+import { BufctlCommand } from '../cli/base-command.js'
+import { EXIT_PARTIAL } from '../cli/exit-codes.js'
+import { quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
+import { formatAge, formatBytes, formatCount, palette, textTable } from '../cli/style.js'
+import { InvalidOptionsError } from '../lib/errors.js'
+import { renderPrometheus, status, writeStatusFile, type StatusReport } from '../lib/status.js'
+import { parseDuration, parseSize } from '../lib/units.js'
+
+export default class Status extends BufctlCommand {
+  static override summary = 'Show what each table buffer of a spill directory holds, without locking it.'
+
+  static override description = `Reads message metadata only (record-batch bodies are skipped unless --deep), takes no lock and
+changes no byte, so it is safe while the exporter runs. "in use" means another process holds the
+table's flock; on Linux the holder's PID comes from /proc/locks.
+
+With thresholds, exits 1 when any table exceeds one and names it: suited to cron and alerting.
+--format prometheus writes the text exposition format for node_exporter's textfile collector;
+with --output the file is replaced atomically.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill',
+    '<%= config.bin %> <%= command.id %> --max-age 15m --max-pending-bytes 2GiB   # BUFCTL_PATH set; exit 1 when over',
+    '<%= config.bin %> <%= command.id %> --format prometheus --output /var/lib/node_exporter/textfile/bufctl.prom',
+    '<%= config.bin %> <%= command.id %> --deep --json | jq ".tables[] | select(.tornBytes > 0)"',
+  ]
+
+  static override flags = {
+    path: rootFlag,
+    table: tableFlag,
+    format: Flags.string({ char: 'f', summary: 'Output format.', options: ['table', 'json', 'prometheus'], default: 'table' }),
+    output: Flags.string({ summary: 'Write the output to this file (atomically: temporary file, then rename) instead of stdout.' }),
+    deep: Flags.boolean({ summary: 'Decode every batch, not only metadata, to find damage inside bodies.', default: false }),
+    'max-age': Flags.string({ summary: 'Exit 1 when a table\'s oldest pending file is older (e.g. 15m, 1h).' }),
+    'max-pending-bytes': Flags.string({ summary: 'Exit 1 when a table\'s pending files exceed this size (e.g. 512MiB).' }),
+    'max-rows': Flags.integer({ summary: 'Exit 1 when a table buffers more rows.', min: 0 }),
+    quiet: quietFlag,
+  }
+
+  async run(): Promise<StatusReport> {
+    const { flags } = await this.parse(Status)
+    if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
+    const report = await status({
+      root: flags.path,
+      tables: flags.table,
+      deep: flags.deep,
+      thresholds: {
+        maxAgeSeconds: flags['max-age'] === undefined ? undefined : parseDuration(flags['max-age'], '--max-age') / 1000,
+        maxPendingBytes: flags['max-pending-bytes'] === undefined ? undefined : parseSize(flags['max-pending-bytes'], '--max-pending-bytes'),
+        maxRows: flags['max-rows'],
+      },
+    })
+    if (report.exceeded.length > 0) this.setExitCode(EXIT_PARTIAL)
+    if (this.jsonEnabled()) return report
+
+    const text = flags.format === 'prometheus' ? renderPrometheus(report) : flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report)
+    if (flags.output) await writeStatusFile(flags.output, text)
+    else if (!flags.quiet || flags.format !== 'table') process.stdout.write(text)
+    for (const breach of report.exceeded) {
+      this.logToStderr(`${palette().yellow('Threshold exceeded:')} table ${breach.table}: ${breach.threshold} ${breach.value} > ${breach.limit}`)
+    }
+    return report
+  }
+}
+
+function renderTable(report: StatusReport): string {
+  const color = palette()
+  if (report.tables.length === 0) return `${color.dim(`No table directories in ${report.root}.`)}\n`
+  const rows = report.tables.map((t) => [
+    color.bold(t.table),
+    formatCount(t.rows),
+    formatCount(t.activeRows),
+    String(t.pendingFiles),
+    formatBytes(t.pendingBytes),
+    t.pendingFiles ? formatAge(t.oldestPendingAgeSeconds) : '-',
+    formatBytes(t.estimatedSizeBytes),
+    t.inUse ? color.yellow(`in use${t.holderPid ? ` (pid ${t.holderPid})` : ''}`) : color.green('free'),
+    t.tornBytes > 0 ? color.red(`${formatBytes(t.tornBytes)} torn`) : color.green('clean'),
+  ])
+  const lines = [textTable(['TABLE', 'ROWS', 'ACTIVE', 'PENDING', 'PENDING SIZE', 'OLDEST', 'EST. SIZE', 'LOCK', 'DAMAGE'], rows), '']
+  for (const t of report.tables) {
+    lines.push(`${color.bold(t.table)} ${color.dim(t.schema ?? '(no schema yet)')}`)
+    for (const d of t.damage) lines.push(`  ${color.red('damage')} ${d.file} at byte ${d.offset}: ${d.reason} (${formatBytes(d.droppedBytes)} past the last complete batch; run bufctl recover)`)
+    if (t.quarantinedFiles) lines.push(`  ${color.yellow(`${t.quarantinedFiles} file(s) in quarantine/`)}`)
+    if (t.interruptedCommit) lines.push(`  ${color.yellow('an interrupted flush/recover commit; the next run finishes it')}`)
+  }
+  return `${lines.join('\n')}\n`
+}

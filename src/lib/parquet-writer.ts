@@ -1,0 +1,129 @@
+/**
+ * Turning drained batches into Parquet files under the exporter's object-store layout:
+ * `<out>/<table>/data/<partition>/<name>.parquet`, one file per (schema, partition) of a drain, so
+ * batches of different schemas are never merged. Files are written under a hidden temporary name,
+ * fsynced, renamed and their directory fsynced: a reader never sees a partial file.
+ */
+import { join } from 'node:path'
+import { Table, tableToIPC, type RecordBatch } from 'apache-arrow'
+import { InvalidOptionsError } from './errors.js'
+import { fieldList } from './ipc-codec.js'
+import { writeStreamAtomically } from './fs-util.js'
+import { defaultPartitionColumn, partitionRuns, type Granularity } from './partitioning.js'
+import { tableDirectoryName } from './table-name.js'
+
+export type Compression = 'zstd' | 'snappy' | 'gzip' | 'lz4' | 'brotli' | 'none'
+export const COMPRESSIONS: readonly Compression[] = ['zstd', 'snappy', 'gzip', 'lz4', 'brotli', 'none']
+
+export interface ParquetLayoutOptions {
+  /** Root of the output tree. */
+  readonly out: string
+  /** @default 'hour' */
+  readonly granularity?: Granularity
+  /** Timestamp column; by default the table's (see defaultPartitionColumn). */
+  readonly partitionBy?: string
+}
+
+export interface ParquetWriteOptions {
+  /** @default 'zstd' */
+  readonly compression?: Compression
+}
+
+/** One Parquet file to write: its final path and the batches (or slices) that go in it. */
+export interface OutputPlan {
+  readonly path: string
+  readonly partition: string
+  readonly batches: RecordBatch[]
+  readonly rows: number
+}
+
+export interface WrittenOutput {
+  readonly path: string
+  readonly partition: string
+  readonly rows: number
+  readonly bytes: number
+}
+
+/**
+ * Groups a drain's batches by schema and partition and names each output `<name>-<n>.parquet`,
+ * n numbering the schemas in order of first appearance, so the same drain plans the same paths.
+ */
+export function planOutputs(table: string, batches: readonly RecordBatch[], name: string, layout: ParquetLayoutOptions): OutputPlan[] {
+  const granularity = layout.granularity ?? 'hour'
+  const column = layout.partitionBy ?? defaultPartitionColumn(table)
+  const schemaIndex = new Map<string, number>()
+  const plans = new Map<string, { path: string; partition: string; batches: RecordBatch[]; rows: number }>()
+  const dataDir = join(layout.out, tableDirectoryName(table), 'data')
+  for (const batch of batches) {
+    const signature = fieldList(batch.schema)
+    if (!schemaIndex.has(signature)) schemaIndex.set(signature, schemaIndex.size)
+    const fileName = `${name}-${schemaIndex.get(signature)}.parquet`
+    for (const run of partitionRuns(batch, column, granularity, table)) {
+      const path = join(dataDir, run.partition, fileName)
+      let plan = plans.get(path)
+      if (!plan) {
+        plan = { path, partition: run.partition, batches: [], rows: 0 }
+        plans.set(path, plan)
+      }
+      plan.batches.push(run.start === 0 && run.end === batch.numRows ? batch : batch.slice(run.start, run.end))
+      plan.rows += run.end - run.start
+    }
+  }
+  return [...plans.values()]
+}
+
+/**
+ * Encodes one planned output and writes it atomically; returns its size. Batches enter wasm one at
+ * a time and Parquet leaves as a stream, so wasm holds about one row group, not the whole output.
+ */
+export async function writeOutput(plan: OutputPlan, options: ParquetWriteOptions = {}): Promise<WrittenOutput> {
+  const bytes = await writeStreamAtomically(plan.path, await encodeParquetStream(plan.batches, options.compression ?? 'zstd'))
+  return { path: plan.path, partition: plan.partition, rows: plan.rows, bytes }
+}
+
+type ParquetWasm = typeof import('parquet-wasm')
+
+/** A stream of Parquet bytes for batches of one schema: statistics and dictionary encoding on. */
+export async function encodeParquetStream(batches: readonly RecordBatch[], compression: Compression): Promise<ReadableStream<Uint8Array>> {
+  const wasm: ParquetWasm = await import('parquet-wasm')
+  let next = 0
+  const input = new ReadableStream(
+    {
+      pull(controller) {
+        if (next >= batches.length) controller.close()
+        else controller.enqueue(toWasmBatch(wasm, batches[next++]!))
+      },
+    },
+    { highWaterMark: 1 },
+  )
+  // transformParquetStream takes ownership of the properties and of every batch it reads.
+  return wasm.transformParquetStream(input, writerProperties(wasm, compression))
+}
+
+function writerProperties(wasm: ParquetWasm, compression: Compression) {
+  const codec: Record<Compression, number> = {
+    zstd: wasm.Compression.ZSTD,
+    snappy: wasm.Compression.SNAPPY,
+    gzip: wasm.Compression.GZIP,
+    lz4: wasm.Compression.LZ4_RAW,
+    brotli: wasm.Compression.BROTLI,
+    none: wasm.Compression.UNCOMPRESSED,
+  }
+  if (!(compression in codec)) throw new InvalidOptionsError('--compression', `expected one of ${COMPRESSIONS.join(', ')}, got ${compression}`)
+  return new wasm.WriterPropertiesBuilder()
+    .setCompression(codec[compression])
+    .setDictionaryEnabled(true)
+    .setStatisticsEnabled(wasm.EnabledStatistics.Page)
+    .setCreatedBy('bufctl')
+    .build()
+}
+
+/** One batch into wasm memory, through its own IPC stream (so each batch keeps its own dictionaries). */
+function toWasmBatch(wasm: ParquetWasm, batch: RecordBatch) {
+  const table = wasm.Table.fromIPCStream(tableToIPC(new Table([batch]), 'stream'))
+  try {
+    return table.recordBatch(0)
+  } finally {
+    table.free()
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Read-only views of a spill root: which table directories it has, what each stream file holds
+ * (from message metadata only), and whether another process holds a table's lock. Nothing here
+ * takes a lock or changes a byte, so it is safe while the exporter runs.
+ */
+import { open, readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { InputNotFoundError } from './errors.js'
+import { DirectoryLock, LOCK_FILE } from './directory-lock.js'
+import { scanFile, type StreamDamage, type StreamScan } from './ipc-framing.js'
+import { ACTIVE_FILE, sortedPendingFiles } from './spill-layout.js'
+
+/** Sub-directory where recover moves files it cannot read; the exporter ignores it. */
+export const QUARANTINE_DIR = 'quarantine'
+
+export interface StreamFileInspection {
+  readonly name: string
+  readonly path: string
+  readonly bytes: number
+  readonly rows: number
+  readonly recordBatches: number
+  readonly mtimeMs: number
+  readonly endOfStream: boolean
+  /** Bytes past the complete-message prefix. */
+  readonly droppedBytes: number
+  readonly damage?: StreamDamage
+  /** End offset of the schema message, when the file has one. */
+  readonly schemaEnd?: number
+  readonly scan: StreamScan
+}
+
+export interface TableInspection {
+  readonly table: string
+  readonly directory: string
+  readonly active?: StreamFileInspection
+  /** In sequence order. */
+  readonly pending: readonly StreamFileInspection[]
+}
+
+/** The table directories of a spill root, sorted by name. */
+export async function listTables(root: string): Promise<string[]> {
+  let entries
+  try {
+    entries = await readdir(root, { withFileTypes: true })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new InputNotFoundError(root, 'the spill root does not exist')
+    if (code === 'ENOTDIR') throw new InputNotFoundError(root, 'the spill root is not a directory')
+    throw error
+  }
+  return entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort()
+}
+
+export async function inspectTable(root: string, table: string): Promise<TableInspection> {
+  const directory = join(root, table)
+  const names = await readdir(directory)
+  const active = names.includes(ACTIVE_FILE) ? await inspectStreamFile(directory, ACTIVE_FILE) : undefined
+  const pending: StreamFileInspection[] = []
+  for (const { name } of sortedPendingFiles(names)) pending.push(await inspectStreamFile(directory, name))
+  return { table, directory, active, pending }
+}
+
+export async function inspectStreamFile(directory: string, name: string): Promise<StreamFileInspection> {
+  const path = join(directory, name)
+  const [scan, info] = await Promise.all([scanFile(path), stat(path)])
+  const schema = scan.messages[0]
+  return {
+    name,
+    path,
+    bytes: scan.size,
+    rows: scan.rows,
+    recordBatches: scan.recordBatches,
+    mtimeMs: info.mtimeMs,
+    endOfStream: scan.endOfStream,
+    droppedBytes: scan.size - scan.validEnd,
+    damage: scan.damage,
+    schemaEnd: schema?.kind === 'schema' ? schema.end : undefined,
+    scan,
+  }
+}
+
+/** The bytes of a stream file's schema message (enough to decode its schema), or undefined. */
+export async function readSchemaMessage(file: StreamFileInspection): Promise<Uint8Array | undefined> {
+  if (file.schemaEnd === undefined) return undefined
+  const bytes = new Uint8Array(file.schemaEnd)
+  const handle = await open(file.path, 'r')
+  try {
+    const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, 0)
+    return bytesRead === bytes.byteLength ? bytes : undefined
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Every stream file of a table, active first, then pending in order. */
+export function streamFiles(inspection: TableInspection): StreamFileInspection[] {
+  return inspection.active ? [inspection.active, ...inspection.pending] : [...inspection.pending]
+}
+
+export interface LockState {
+  readonly inUse: boolean
+  /** The holder's PID, when the kernel tells it (Linux /proc/locks). */
+  readonly holderPid?: number
+}
+
+/**
+ * Whether another process holds the table's flock. On Linux, /proc/locks lists every flock with
+ * the holder's PID and the file's device and inode, so the exporter's own lock attempts are never
+ * disturbed; elsewhere a brief non-blocking probe is the fallback.
+ */
+export async function lockState(directory: string, procLocks = '/proc/locks'): Promise<LockState> {
+  const lockFile = join(directory, LOCK_FILE)
+  let info
+  try {
+    info = await stat(lockFile)
+  } catch {
+    return { inUse: false } // no lock file: nobody has ever locked it
+  }
+  let table: string
+  try {
+    table = await readFile(procLocks, 'utf8')
+  } catch {
+    return probeLock(directory)
+  }
+  const major = Math.floor(info.dev / 256) & 0xfff
+  const minor = (info.dev & 0xff) | ((Math.floor(info.dev / 4096) & 0xfff00) >>> 0)
+  for (const line of table.split('\n')) {
+    // "1: FLOCK  ADVISORY  WRITE 2284 fe:00:2146411 0 EOF"; lines with "->" are waiters.
+    const fields = line.trim().split(/\s+/)
+    if (fields[1] !== 'FLOCK' || fields[2] === '->') continue
+    const [devMajor, devMinor, inode] = (fields[5] ?? '').split(':')
+    if (Number(inode) === info.ino && parseInt(devMajor ?? '', 16) === major && parseInt(devMinor ?? '', 16) === minor) {
+      return { inUse: true, holderPid: Number(fields[4]) }
+    }
+  }
+  return { inUse: false }
+}
+
+function probeLock(directory: string): LockState {
+  try {
+    DirectoryLock.acquire(directory).release()
+    return { inUse: false }
+  } catch {
+    return { inUse: true }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * status: what each table directory of a spill root holds, from message metadata only (bodies are
+ * skipped unless `deep`), without taking any lock — safe while the exporter writes.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { InvalidOptionsError } from './errors.js'
+import { writeFileAtomically } from './fs-util.js'
+import { bytesSource, scanStream } from './ipc-framing.js'
+import { JOURNAL_FILE } from './commit-journal.js'
+import { DEFAULT_BYTES_PER_ROW } from './signal-buffer.js'
+import { inspectTable, listTables, lockState, QUARANTINE_DIR, readSchemaMessage, streamFiles, type StreamFileInspection } from './spill-inspection.js'
+import { tableDirectoryName } from './table-name.js'
+
+export interface StatusThresholds {
+  /** Age of the oldest pending file, in seconds. */
+  readonly maxAgeSeconds?: number
+  readonly maxPendingBytes?: number
+  readonly maxRows?: number
+}
+
+export interface StatusOptions {
+  readonly root: string
+  readonly tables?: readonly string[]
+  /** Decode every batch, not only the metadata, to find damage inside bodies. @default false */
+  readonly deep?: boolean
+  readonly thresholds?: StatusThresholds
+}
+
+export interface FileDamage {
+  readonly file: string
+  readonly offset: number
+  readonly kind: 'torn' | 'corrupt'
+  readonly reason: string
+  readonly droppedBytes: number
+}
+
+export interface TableStatus {
+  readonly table: string
+  readonly directory: string
+  /** Complete rows: active plus pending. */
+  readonly rows: number
+  readonly activeRows: number
+  readonly activeBytes: number
+  readonly pendingFiles: number
+  readonly pendingBytes: number
+  readonly oldestPendingAgeSeconds: number
+  /** rows × the default 256 bytes per row (no flush has calibrated it here). */
+  readonly estimatedSizeBytes: number
+  /** Another process holds the table's lock. */
+  readonly inUse: boolean
+  readonly holderPid?: number
+  /** `[name:type, ...]` of the newest stream, or null when no file has a schema. */
+  readonly schema: string | null
+  /** Bytes after the complete-message prefix, over all files. */
+  readonly tornBytes: number
+  readonly damage: readonly FileDamage[]
+  readonly quarantinedFiles: number
+  /** A commit journal is present: a flush or recover was interrupted and will be finished by the next run. */
+  readonly interruptedCommit: boolean
+}
+
+export interface ThresholdBreach {
+  readonly table: string
+  readonly threshold: 'max-age' | 'max-pending-bytes' | 'max-rows'
+  readonly value: number
+  readonly limit: number
+}
+
+export interface StatusReport {
+  readonly root: string
+  readonly deep: boolean
+  readonly tables: readonly TableStatus[]
+  readonly totals: { readonly rows: number; readonly pendingFiles: number; readonly pendingBytes: number; readonly tornBytes: number }
+  readonly exceeded: readonly ThresholdBreach[]
+}
+
+export async function status(options: StatusOptions): Promise<StatusReport> {
+  const available = await listTables(options.root)
+  const tables = options.tables?.length ? options.tables.map(tableDirectoryName).filter((t) => available.includes(t)) : available
+  const statuses: TableStatus[] = []
+  for (const table of tables) statuses.push(await tableStatus(options.root, table, options.deep ?? false))
+  return {
+    root: options.root,
+    deep: options.deep ?? false,
+    tables: statuses,
+    totals: {
+      rows: sum(statuses, (s) => s.rows),
+      pendingFiles: sum(statuses, (s) => s.pendingFiles),
+      pendingBytes: sum(statuses, (s) => s.pendingBytes),
+      tornBytes: sum(statuses, (s) => s.tornBytes),
+    },
+    exceeded: statuses.flatMap((s) => breaches(s, options.thresholds ?? {})),
+  }
+}
+
+async function tableStatus(root: string, table: string, deep: boolean): Promise<TableStatus> {
+  const inspection = await inspectTable(root, table)
+  const files = streamFiles(inspection)
+  const damage: FileDamage[] = []
+  let rows = 0
+  let activeRows = 0
+  for (const file of files) {
+    const fileRows = deep ? await deepCheck(file, damage) : metadataCheck(file, damage)
+    rows += fileRows
+    if (file === inspection.active) activeRows = fileRows
+  }
+  const now = Date.now()
+  const oldest = Math.min(...inspection.pending.map((file) => file.mtimeMs))
+  const lock = await lockState(inspection.directory)
+  const names = await readdir(inspection.directory)
+  return {
+    table,
+    directory: inspection.directory,
+    rows,
+    activeRows,
+    activeBytes: inspection.active?.bytes ?? 0,
+    pendingFiles: inspection.pending.length,
+    pendingBytes: sum(inspection.pending, (file) => file.bytes),
+    oldestPendingAgeSeconds: inspection.pending.length ? Math.max(0, Math.round((now - oldest) / 1000)) : 0,
+    estimatedSizeBytes: rows * DEFAULT_BYTES_PER_ROW,
+    inUse: lock.inUse,
+    holderPid: lock.holderPid,
+    schema: await schemaSummary(files),
+    tornBytes: sum(damage, (d) => d.droppedBytes),
+    damage,
+    quarantinedFiles: names.includes(QUARANTINE_DIR) ? (await readdir(join(inspection.directory, QUARANTINE_DIR))).length : 0,
+    interruptedCommit: names.includes(JOURNAL_FILE),
+  }
+}
+
+function metadataCheck(file: StreamFileInspection, damage: FileDamage[]): number {
+  if (file.damage) damage.push({ file: file.name, ...file.damage, droppedBytes: file.droppedBytes })
+  return file.rows
+}
+
+/** Decodes every batch: damage inside a body that framing cannot see shows up here. */
+async function deepCheck(file: StreamFileInspection, damage: FileDamage[]): Promise<number> {
+  const { decodeSalvaging } = await import('./ipc-codec.js')
+  const bytes = await readFile(file.path)
+  const scan = await scanStream(bytesSource(bytes))
+  const decoded = decodeSalvaging(bytes, scan)
+  if (decoded.failure) {
+    damage.push({ file: file.name, offset: decoded.failure.offset, kind: 'corrupt', reason: decoded.failure.reason, droppedBytes: scan.size - decoded.validEnd })
+  } else if (scan.damage) {
+    damage.push({ file: file.name, ...scan.damage, droppedBytes: scan.size - scan.validEnd })
+  }
+  return decoded.rows
+}
+
+/** The newest file's schema, decoded from its schema message alone. */
+async function schemaSummary(files: readonly StreamFileInspection[]): Promise<string | null> {
+  const newest = [...files].reverse().find((file) => file.schemaEnd !== undefined)
+  const bytes = newest && (await readSchemaMessage(newest))
+  if (!bytes) return null
+  // apache-arrow is loaded only when there is a schema to show.
+  const { decodeSchema, fieldList } = await import('./ipc-codec.js')
+  const schema = decodeSchema(bytes)
+  return schema ? fieldList(schema) : null
+}
+
+function breaches(table: TableStatus, thresholds: StatusThresholds): ThresholdBreach[] {
+  const found: ThresholdBreach[] = []
+  const check = (threshold: ThresholdBreach['threshold'], value: number, limit: number | undefined) => {
+    if (limit !== undefined && value > limit) found.push({ table: table.table, threshold, value, limit })
+  }
+  check('max-age', table.oldestPendingAgeSeconds, thresholds.maxAgeSeconds)
+  check('max-pending-bytes', table.pendingBytes, thresholds.maxPendingBytes)
+  check('max-rows', table.rows, thresholds.maxRows)
+  return found
+}
+
+const METRICS: readonly [keyof TableStatus, string, string][] = [
+  ['rows', 'bufctl_buffer_rows', 'Complete rows buffered (active plus pending).'],
+  ['activeRows', 'bufctl_buffer_active_rows', 'Complete rows in the active stream.'],
+  ['activeBytes', 'bufctl_buffer_active_bytes', 'Size of the active stream file in bytes.'],
+  ['pendingFiles', 'bufctl_buffer_pending_files', 'Sealed pending files awaiting flush.'],
+  ['pendingBytes', 'bufctl_buffer_pending_bytes', 'Total size of pending files in bytes.'],
+  ['oldestPendingAgeSeconds', 'bufctl_buffer_oldest_pending_age_seconds', 'Age of the oldest pending file in seconds.'],
+  ['estimatedSizeBytes', 'bufctl_buffer_estimated_size_bytes', 'Estimated buffer size in bytes (rows times bytes per row).'],
+  ['inUse', 'bufctl_buffer_in_use', 'Whether another process holds the table lock (1) or not (0).'],
+  ['tornBytes', 'bufctl_buffer_torn_bytes', 'Bytes past the last complete message (torn or damaged tails).'],
+  ['quarantinedFiles', 'bufctl_buffer_quarantined_files', 'Files moved to quarantine by recover.'],
+]
+
+/** Prometheus text exposition (for node_exporter's textfile collector). */
+export function renderPrometheus(report: StatusReport): string {
+  const lines: string[] = []
+  for (const [key, name, help] of METRICS) {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`)
+    for (const table of report.tables) {
+      const value = table[key]
+      lines.push(`${name}{table="${escapeLabel(table.table)}"} ${typeof value === 'boolean' ? Number(value) : value}`)
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** Writes a status file by temporary name and rename, so a collector never reads half of it. */
+export async function writeStatusFile(path: string, text: string): Promise<void> {
+  if (!path) throw new InvalidOptionsError('--output', 'expected a file path')
+  await writeFileAtomically(path, new TextEncoder().encode(text))
+}
+
+function escapeLabel(value: string): string {
+  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0)
+}
