@@ -3,7 +3,7 @@
  * as the exporter takes it. It must be flock(2) — fcntl locks and lock directories do not conflict
  * with the exporter's. fs-ext is the maintained binding for flock(2) in Node.
  */
-import { closeSync, constants, openSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { LockFailedError, LockHeldError } from './errors.js'
@@ -41,10 +41,10 @@ export class DirectoryLock {
     try {
       flockSync(fd, 'exnb')
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const holder = code === 'EAGAIN' || code === 'EWOULDBLOCK' ? holderOf(fd) : undefined
       closeSync(fd)
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EWOULDBLOCK') {
-        throw new LockHeldError(directory)
-      }
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') throw new LockHeldError(directory, holder)
       throw new LockFailedError(lockFile, error)
     }
     return new DirectoryLock(directory, fd)
@@ -75,4 +75,31 @@ export async function withDirectoryLock<T>(directory: string, task: () => Promis
   } finally {
     lock.release()
   }
+}
+
+/** The PID holding a flock on the file open at `fd`, from /proc/locks (Linux); undefined elsewhere. */
+function holderOf(fd: number): number | undefined {
+  try {
+    const { dev, ino } = fstatSync(fd)
+    return findFlockHolder(readFileSync('/proc/locks', 'utf8'), dev, ino)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Finds the holder of a flock in the text of /proc/locks, whose lines read
+ * `1: FLOCK  ADVISORY  WRITE 2284 fe:00:2146411 0 EOF` (device as hex major:minor, then inode);
+ * lines with `->` are blocked waiters, not holders.
+ */
+export function findFlockHolder(procLocks: string, dev: number, ino: number): number | undefined {
+  const major = Math.floor(dev / 256) & 0xfff
+  const minor = (dev & 0xff) | (Math.floor(dev / 4096) & 0xfff00)
+  for (const line of procLocks.split('\n')) {
+    const fields = line.trim().split(/\s+/)
+    if (fields[1] !== 'FLOCK' || fields[2] === '->') continue
+    const [devMajor, devMinor, inode] = (fields[5] ?? '').split(':')
+    if (Number(inode) === ino && parseInt(devMajor ?? '', 16) === major && parseInt(devMinor ?? '', 16) === minor) return Number(fields[4])
+  }
+  return undefined
 }

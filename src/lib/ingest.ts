@@ -151,10 +151,11 @@ async function decodeFileFormat(path: string, bytes: Uint8Array): Promise<Decode
   const tail = new TextDecoder().decode(bytes.subarray(Math.max(0, bytes.byteLength - 6)))
   if (tail !== 'ARROW1') throw new CorruptStreamError(path, bytes.byteLength, 'the IPC file has no closing ARROW1 magic (torn or truncated); the input was not ingested')
   try {
-    const reader = RecordBatchReader.from(bytes)
+    const reader = RecordBatchReader.from(bytes).open()
+    const schema = reader.schema
     const recordBatches = [...reader]
     const rows = recordBatches.reduce((sum, batch) => sum + batch.numRows, 0)
-    return { path, format: 'file', bytes: bytes.byteLength, batches: recordBatches.length, rows, schema: reader.schema, recordBatches }
+    return { path, format: 'file', bytes: bytes.byteLength, batches: recordBatches.length, rows, schema, recordBatches }
   } catch (error) {
     throw new CorruptStreamError(path, 0, `cannot decode the IPC file (${error instanceof Error ? error.message : String(error)}); the input was not ingested`)
   }

@@ -69,10 +69,11 @@ function retype(data: Data, type: DataType): Data {
 /** Decodes a stream whose bytes are all complete messages (no end-of-stream marker needed). */
 export function decodeStream(bytes: Uint8Array): { schema?: Schema; batches: RecordBatch[] } {
   if (bytes.byteLength === 0) return { batches: [] }
-  const reader = RecordBatchReader.from(bytes)
+  const reader = RecordBatchReader.from(bytes).open()
+  const schema = reader.schema
   const batches: RecordBatch[] = []
   for (const batch of reader) batches.push(batch)
-  return { schema: reader.schema, batches }
+  return { schema, batches }
 }
 
 /** Batches decoded from a scanned stream, and where decoding stopped short if it did. */
@@ -99,6 +100,8 @@ export function decodeSalvaging(bytes: Uint8Array, scan: StreamScan): SalvagedBa
   if (scan.messages.length === 0) return { batches, rows, validEnd: 0 }
   try {
     const reader = RecordBatchReader.from(bytes.subarray(0, scan.validEnd))
+    // The schema must be taken before iterating: a reader read to its end forgets it.
+    schema = reader.open().schema
     for (const batch of reader) {
       const frame = batchFrames[batches.length]
       // A row count in metadata that the body cannot hold would invent rows; refuse it.
@@ -106,7 +109,6 @@ export function decodeSalvaging(bytes: Uint8Array, scan: StreamScan): SalvagedBa
       batches.push(batch)
       rows += batch.numRows
     }
-    schema = reader.schema
   } catch (error) {
     const failed = batchFrames[batches.length]
     return { schema, batches, rows, validEnd: validEnd(), failure: { offset: failed?.offset ?? 0, reason: `cannot decode: ${error instanceof Error ? error.message : String(error)}` } }
@@ -117,9 +119,7 @@ export function decodeSalvaging(bytes: Uint8Array, scan: StreamScan): SalvagedBa
 /** The schema of a stream file's first message, from just those bytes. */
 export function decodeSchema(schemaMessage: Uint8Array): Schema | undefined {
   try {
-    const reader = RecordBatchReader.from(schemaMessage)
-    reader.open()
-    return reader.schema ?? undefined
+    return RecordBatchReader.from(schemaMessage).open().schema ?? undefined
   } catch {
     return undefined
   }

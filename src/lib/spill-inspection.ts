@@ -6,7 +6,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputNotFoundError } from './errors.js'
-import { DirectoryLock, LOCK_FILE } from './directory-lock.js'
+import { DirectoryLock, findFlockHolder, LOCK_FILE } from './directory-lock.js'
 import { scanFile, type StreamDamage, type StreamScan } from './ipc-framing.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './spill-layout.js'
 
@@ -125,18 +125,8 @@ export async function lockState(directory: string, procLocks = '/proc/locks'): P
   } catch {
     return probeLock(directory)
   }
-  const major = Math.floor(info.dev / 256) & 0xfff
-  const minor = (info.dev & 0xff) | ((Math.floor(info.dev / 4096) & 0xfff00) >>> 0)
-  for (const line of table.split('\n')) {
-    // "1: FLOCK  ADVISORY  WRITE 2284 fe:00:2146411 0 EOF"; lines with "->" are waiters.
-    const fields = line.trim().split(/\s+/)
-    if (fields[1] !== 'FLOCK' || fields[2] === '->') continue
-    const [devMajor, devMinor, inode] = (fields[5] ?? '').split(':')
-    if (Number(inode) === info.ino && parseInt(devMajor ?? '', 16) === major && parseInt(devMinor ?? '', 16) === minor) {
-      return { inUse: true, holderPid: Number(fields[4]) }
-    }
-  }
-  return { inUse: false }
+  const holderPid = findFlockHolder(table, info.dev, info.ino)
+  return holderPid === undefined ? { inUse: false } : { inUse: true, holderPid }
 }
 
 function probeLock(directory: string): LockState {

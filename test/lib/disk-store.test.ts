@@ -285,3 +285,21 @@ test('with fsync the store writes and seals the same files', async (t) => {
   await drain.commit()
   assert.deepEqual(await listDir(dir), ['.lock'])
 })
+
+test('batches whose dictionaries have other ids than the active stream are appended readably', async (t) => {
+  const { Dictionary, Int32, Table, Utf8, makeVector, vectorFromArray } = await import('apache-arrow')
+  const batch = (values: string[], first: number) =>
+    new Table({
+      level: vectorFromArray(values, new Dictionary(new Utf8(), new Int32())),
+      id: makeVector(Int32Array.from(values, (_, i) => first + i)),
+    }).batches[0]!
+  const dir = await tableDir(t)
+  const store = await openStore(t, dir)
+  await store.append(batch(['info', 'warn'], 0))
+  await store.append(batch(['error', 'debug', 'error'], 2))
+  const drain = await store.drain()
+  assert.deepEqual(
+    drain.batches.flatMap((b) => b.toArray().map((row) => `${row.id}:${row.level}`)),
+    ['0:info', '1:warn', '2:error', '3:debug', '4:error'],
+  )
+})

@@ -1,0 +1,131 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { runCli } from '../helpers/cli.js'
+import { copyFixture, duck, filesUnder, FIXTURES, snapshot } from '../helpers/spill.js'
+import { holdLockElsewhere, tempDir } from '../helpers/fs.js'
+import { DiskStore } from '../../src/lib/disk-store.js'
+import type { IngestReport } from '../../src/lib/ingest.js'
+import type { StatusReport } from '../../src/lib/status.js'
+
+const input = (name: string) => join(FIXTURES, 'inputs', name)
+
+test('ingest takes the IPC stream format, the IPC file format and stdin in one call', async (t) => {
+  const root = join(await tempDir(t), 'spill')
+  const stdinBytes = await readFile(input('logs-stream.arrows'))
+  const result = await runCli(['ingest', 'otel_logs', input('logs-stream.arrows'), input('logs-file.arrow'), '-', '--path', root, '--json'], { input: stdinBytes })
+  assert.equal(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as IngestReport
+  assert.deepEqual(
+    report.inputs.map((i) => [i.format, i.rows]),
+    [
+      ['stream', 50],
+      ['file', 30],
+      ['stream', 50],
+    ],
+  )
+  assert.equal(report.rows, 130)
+  assert.equal(report.bufferedRows, 130)
+  assert.equal(report.directory, join(root, 'otel_logs'))
+  const status = JSON.parse((await runCli(['status', '--path', root, '--json'])).stdout) as StatusReport
+  assert.equal(status.tables[0]!.rows, 130)
+  // The spilled directory opens as the exporter would open it.
+  const store = await DiskStore.open(join(root, 'otel_logs'))
+  t.after(() => store.close())
+  const drain = await store.drain()
+  assert.equal(drain.rows, 130)
+})
+
+test('ingest --out --flush writes Parquet and leaves the buffer empty; memory storage needs --out', async (t) => {
+  const work = await tempDir(t)
+  const root = join(work, 'spill')
+  const out = join(work, 'parquet')
+  const result = await runCli(['ingest', 'otel_logs', input('logs-stream.arrows'), '--path', root, '--out', out, '--flush', '--json'])
+  assert.equal(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as IngestReport
+  assert.equal(report.flushedRows, 50)
+  assert.equal(report.bufferedRows, 0)
+  const [{ n }] = await duck<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet('${out}/otel_logs/data/**/*.parquet')`)
+  assert.equal(n, 50)
+  assert.deepEqual((await filesUnder(join(root, 'otel_logs'))).map((f) => f.split('/').pop()), ['.lock'])
+
+  const memoryOut = join(work, 'memory-parquet')
+  const memory = await runCli(['ingest', 'otel_traces', input('traces-stream.arrows'), '--storage', 'memory', '--out', memoryOut])
+  assert.equal(memory.code, 0, memory.stderr)
+  assert.equal((await filesUnder(memoryOut, '.parquet')).length > 0, true)
+  const noOut = await runCli(['ingest', 'otel_traces', input('traces-stream.arrows'), '--storage', 'memory'])
+  assert.equal(noOut.code, 2)
+  assert.match(noOut.stderr, /--out/)
+})
+
+test('ingest --max-size flushes to --out while ingesting', async (t) => {
+  const work = await tempDir(t)
+  const out = join(work, 'parquet')
+  const result = await runCli(['ingest', 'otel_logs', input('logs-stream.arrows'), input('logs-stream.arrows'), '--path', join(work, 'spill'), '--out', out, '--max-size', '1KiB', '--json'])
+  assert.equal(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as IngestReport
+  assert.ok(report.flushedRows >= 25, `size trigger flushed ${report.flushedRows} rows`)
+  assert.equal(report.flushedRows + report.bufferedRows, 100)
+})
+
+async function badInputs(dir: string): Promise<[string, string, RegExp][]> {
+  const notArrow = join(dir, 'notes.csv')
+  await writeFile(notArrow, 'time,message\n1,hello\n')
+  const empty = join(dir, 'empty.arrow')
+  await writeFile(empty, '')
+  const file = await readFile(input('logs-file.arrow'))
+  const tornFile = join(dir, 'torn.arrow')
+  await writeFile(tornFile, file.subarray(0, file.byteLength - 100))
+  const stream = await readFile(input('logs-stream.arrows'))
+  const tornStream = join(dir, 'torn.arrows')
+  await writeFile(tornStream, stream.subarray(0, stream.byteLength - 300))
+  const directory = join(dir, 'a-directory')
+  await mkdir(directory)
+  return [
+    ['not Arrow', notArrow, /is not an Arrow IPC stream or file/],
+    ['empty', empty, /is empty/],
+    ['a torn IPC file', tornFile, /ARROW1|damaged/],
+    ['a torn IPC stream', tornStream, /damaged at byte \d+/],
+    ['a directory', directory, /is a directory/],
+    ['a missing path', join(dir, 'missing.arrow'), /no such file/],
+    ['another schema', input('traces-stream.arrows'), /schema mismatch/],
+  ]
+}
+
+test('bad input to ingest exits 2, names the file, and appends nothing — not even the good files before it', async (t) => {
+  const { root, work } = await copyFixture(t, 'clean')
+  const before = await snapshot(root)
+  for (const [label, path, message] of await badInputs(work)) {
+    const result = await runCli(['ingest', 'otel_logs', input('logs-stream.arrows'), path, '--path', root])
+    assert.equal(result.code, 2, `${label}: ${result.stderr}`)
+    assert.ok(result.stderr.includes(path), `${label}: the message names ${path}: ${result.stderr}`)
+    assert.match(result.stderr, message, label)
+    assert.match(result.stderr, /Hint:/, label)
+    assert.deepEqual(await snapshot(root), before, `${label}: nothing appended`)
+  }
+  const json = await runCli(['ingest', 'otel_logs', join(work, 'notes.csv'), '--path', root, '--json'])
+  assert.equal(json.code, 2)
+  assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'NOT_ARROW')
+})
+
+test('ingest into a table locked by util-linux flock exits 75 and changes nothing', async (t) => {
+  const { root } = await copyFixture(t, 'clean')
+  const holder = await holdLockElsewhere(join(root, 'otel_logs', '.lock'))
+  t.after(() => holder.release())
+  const before = await snapshot(root)
+  const result = await runCli(['ingest', 'otel_logs', input('logs-stream.arrows'), '--path', root])
+  assert.equal(result.code, 75, result.stderr)
+  assert.match(result.stderr, /otel_logs is in use/)
+  assert.deepEqual(await snapshot(root), before)
+})
+
+test('every command has --help with examples', async () => {
+  for (const command of ['ingest', 'status', 'flush', 'recover']) {
+    const result = await runCli([command, '--help'])
+    assert.equal(result.code, 0, command)
+    const examples = result.stdout.split('EXAMPLES')[1] ?? ''
+    assert.ok((examples.match(/\$ bufctl /g) ?? []).length >= 2, `${command} has at least two examples`)
+    assert.match(result.stdout, /--json/, command)
+  }
+})

@@ -1,0 +1,216 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { writeFile } from 'node:fs/promises'
+import { runCli } from '../helpers/cli.js'
+import { copyFixture, duck, expandIds, expectedOf, exists, filesUnder, snapshot } from '../helpers/spill.js'
+import { holdLockElsewhere } from '../helpers/fs.js'
+import { gaugeSeries, logBody, spanId, timeOf } from '../fixtures/otel-data.js'
+import type { ReplayReport } from '../../src/lib/replay.js'
+
+const glob = (out: string, table: string) => `read_parquet('${out}/${table}/data/**/*.parquet')`
+
+test('recover then flush: DuckDB reads every complete row once, with its types and values, in hour partitions', async (t) => {
+  const { root, out } = await copyFixture(t, 'crashed')
+  const expected = await expectedOf('crashed')
+  const recovered = await runCli(['recover', '--path', root, '--out', out])
+  assert.equal(recovered.code, 0, recovered.stderr)
+  const flushed = await runCli(['flush', '--path', root, '--out', out])
+  assert.equal(flushed.code, 0, flushed.stderr)
+
+  assert.deepEqual(await filesUnder(root, '.ipc').then((files) => files.filter((f) => !f.includes('/quarantine/'))), [])
+  const partitions = (await filesUnder(out, '.parquet')).map((file) => /hour=(\d\d)/.exec(file)?.[1])
+  assert.ok(partitions.includes('05') && partitions.includes('06'), `hour partitions: ${partitions.join(',')}`)
+
+  const logs = await duck<{ body: string; t: string; sev: number; trace_id: string | null; service: string }>(
+    `SELECT body, epoch_ns(time_unix_nano)::VARCHAR AS t, severity_number AS sev, trace_id, service_name AS service FROM ${glob(out, 'otel_logs')}`,
+  )
+  const logIds = logs.map((row) => Number(/^log (\d+):/.exec(row.body)![1])).sort((a, b) => a - b)
+  assert.deepEqual(logIds, expandIds(expected.ids.otel_logs!), 'every complete log row exactly once')
+  for (const row of logs) {
+    const id = Number(/^log (\d+):/.exec(row.body)![1])
+    assert.equal(row.body, logBody(id))
+    assert.equal(row.t, String(timeOf(id)))
+    assert.equal(row.sev, [9, 13, 17, 5][id % 4])
+    assert.equal(row.trace_id, id % 7 === 0 ? null : id.toString(16).padStart(32, '0'))
+    assert.equal(row.service, ['checkout', 'cart', 'frontend', 'payment'][id % 4])
+  }
+
+  const spans = await duck<{ span_id: string; d: string; parent: string | null }>(`SELECT span_id, duration_nano::VARCHAR AS d, parent_span_id AS parent FROM ${glob(out, 'otel_traces')}`)
+  const spanIds = spans.map((row) => parseInt(row.span_id, 16)).sort((a, b) => a - b)
+  assert.deepEqual(spanIds, expandIds(expected.ids.otel_traces!))
+  for (const row of spans) {
+    const id = parseInt(row.span_id, 16)
+    assert.equal(row.span_id, spanId(id))
+    assert.equal(row.d, '250000000')
+    assert.equal(row.parent, id % 8 === 0 ? null : spanId(id - 1))
+  }
+
+  const gauge = await duck<{ attributes: string; value: number; start: string | null }>(
+    `SELECT attributes, value, epoch_ns(start_time_unix_nano)::VARCHAR AS start FROM ${glob(out, 'otel_metrics_gauge')}`,
+  )
+  const gaugeIds = gauge.map((row) => Number((JSON.parse(row.attributes) as { series: string }).series)).sort((a, b) => a - b)
+  assert.deepEqual(gaugeIds, expandIds(expected.ids.otel_metrics_gauge!))
+  for (const row of gauge) {
+    const id = Number((JSON.parse(row.attributes) as { series: string }).series)
+    assert.equal(row.attributes, gaugeSeries(id))
+    assert.equal(row.value, id * 0.5)
+    assert.equal(row.start, id % 5 === 0 ? null : String(timeOf(id) - 60_000_000_000n))
+  }
+})
+
+test('Parquet output keeps the types: nanosecond UTC timestamps, int32, int64, strings from Utf8, LargeUtf8 and dictionaries; zstd', async (t) => {
+  const { root, out } = await copyFixture(t, 'clean')
+  assert.equal((await runCli(['flush', '--path', root, '--out', out])).code, 0)
+  const [file] = await filesUnder(join(out, 'otel_logs'), '.parquet')
+  const schema = await duck<{ name: string; type: string; logical_type: string | null }>(`SELECT name, type, logical_type FROM parquet_schema('${file}')`)
+  const byName = Object.fromEntries(schema.map((column) => [column.name, column]))
+  assert.equal(byName.time_unix_nano!.type, 'INT64')
+  assert.match(byName.time_unix_nano!.logical_type!, /isAdjustedToUTC=1.*NANOS|NANOS.*isAdjustedToUTC=1/)
+  assert.equal(byName.severity_number!.type, 'INT32')
+  for (const name of ['body', 'severity_text', 'service_name', 'resource_attributes']) {
+    assert.equal(byName[name]!.type, 'BYTE_ARRAY', name)
+    assert.match(byName[name]!.logical_type ?? '', /String/i, name)
+  }
+  const [traces] = await filesUnder(join(out, 'otel_traces'), '.parquet')
+  const traceSchema = await duck<{ name: string; type: string }>(`SELECT name, type FROM parquet_schema('${traces}')`)
+  assert.equal(traceSchema.find((c) => c.name === 'duration_nano')!.type, 'INT64')
+  const meta = await duck<{ compression: string; stats: boolean }>(`SELECT compression, stats_min IS NOT NULL AS stats FROM parquet_metadata('${file}') WHERE path_in_schema = 'severity_number'`)
+  assert.equal(meta[0]!.compression, 'ZSTD')
+  assert.equal(meta[0]!.stats, true)
+})
+
+test('--compression, --granularity day and --partition-by change codec and layout', async (t) => {
+  const { root, out } = await copyFixture(t, 'clean')
+  const result = await runCli(['flush', '--path', root, '--out', out, '--compression', 'snappy', '--granularity', 'day', '--table', 'otel_logs', '--partition-by', 'observed_time_unix_nano'])
+  assert.equal(result.code, 0, result.stderr)
+  const files = await filesUnder(out, '.parquet')
+  assert.ok(files.length > 0)
+  for (const file of files) assert.match(file, /otel_logs\/data\/year=2026\/month=11\/day=24\/bufctl-[0-9a-f]+-0\.parquet$/)
+  const meta = await duck<{ compression: string }>(`SELECT DISTINCT compression FROM parquet_metadata('${files[0]}')`)
+  assert.deepEqual(meta.map((m) => m.compression), ['SNAPPY'])
+  assert.ok(await exists(join(root, 'otel_traces', 'pending-000001.ipc')), 'other tables untouched by --table')
+})
+
+test('a missing partition column fails that table with a message naming the column (exit 1)', async (t) => {
+  const { root, out } = await copyFixture(t, 'clean')
+  const before = await snapshot(root)
+  const result = await runCli(['flush', '--path', root, '--out', out, '--table', 'otel_logs', '--partition-by', 'no_such_column'])
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /no column no_such_column/)
+  assert.deepEqual(await snapshot(root), before)
+})
+
+test('flush leaves a damaged table untouched and reports it; the other tables proceed (exit 1)', async (t) => {
+  const { root, out } = await copyFixture(t, 'crashed')
+  const logsBefore = await snapshot(join(root, 'otel_logs'))
+  const result = await runCli(['flush', '--path', root, '--out', out, '--json'])
+  assert.equal(result.code, 1)
+  const report = JSON.parse(result.stdout) as ReplayReport
+  assert.deepEqual([...report.failed].sort(), ['otel_logs', 'otel_metrics_gauge'])
+  const traces = report.tables.find((table) => table.table === 'otel_traces')!
+  assert.equal(traces.status, 'done')
+  assert.equal(traces.rows, 450)
+  const logs = report.tables.find((table) => table.table === 'otel_logs')!
+  assert.equal(logs.error?.code, 'CORRUPT_STREAM')
+  assert.match(logs.error!.message, /otel_logs\/active\.ipc/)
+  assert.match(logs.error!.hint, /recover/)
+  assert.deepEqual(await snapshot(join(root, 'otel_logs')), logsBefore)
+})
+
+test('recover --dry-run reports the exact rows and changes nothing', async (t) => {
+  const { root, out } = await copyFixture(t, 'crashed')
+  const expected = await expectedOf('crashed')
+  const before = await snapshot(root)
+  const result = await runCli(['recover', '--path', root, '--out', out, '--dry-run', '--json'])
+  assert.equal(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as ReplayReport
+  assert.equal(report.dryRun, true)
+  for (const table of report.tables) assert.equal(table.rows, expected.rows[table.table], table.table)
+  const logs = report.tables.find((table) => table.table === 'otel_logs')!
+  assert.equal(logs.salvaged[0]!.file, 'active.ipc')
+  assert.equal(logs.salvaged[0]!.droppedBytes, expected.tornBytes.otel_logs)
+  assert.deepEqual(await snapshot(root), before)
+  assert.equal(await exists(out), false, 'no output directory was created')
+})
+
+test('recover reports dropped bytes exactly and keeps the torn original in quarantine/', async (t) => {
+  const { root, out } = await copyFixture(t, 'crashed')
+  const expected = await expectedOf('crashed')
+  const result = await runCli(['recover', '--path', root, '--out', out, '--json'])
+  assert.equal(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as ReplayReport
+  assert.equal(report.rows, 550 + 450 + 135)
+  for (const table of ['otel_logs', 'otel_metrics_gauge']) {
+    const entry = report.tables.find((t) => t.table === table)!
+    assert.equal(entry.salvaged.length, 1)
+    assert.equal(entry.salvaged[0]!.droppedBytes, expected.tornBytes[table])
+    const quarantined = await filesUnder(join(root, table, 'quarantine'))
+    assert.equal(quarantined.length, 1, `${table}: the torn original is kept`)
+  }
+})
+
+test('recover quarantines 0-byte and schema-only files and leaves the directory openable', async (t) => {
+  const { root, out } = await copyFixture(t, 'clean')
+  const logs = join(root, 'otel_logs')
+  await writeFile(join(logs, 'active.ipc'), new Uint8Array(0))
+  const streamHead = (await import('node:fs/promises')).readFile(join(logs, 'pending-000001.ipc'))
+  const { bytesSource, scanStream } = await import('../../src/lib/ipc-framing.js')
+  const bytes = await streamHead
+  const scan = await scanStream(bytesSource(bytes))
+  await writeFile(join(logs, 'pending-000009.ipc'), bytes.subarray(0, scan.messages[0]!.end))
+  const result = await runCli(['recover', '--path', root, '--out', out, '--table', 'otel_logs', '--json'])
+  assert.equal(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as ReplayReport
+  const quarantined = report.tables[0]!.quarantined.map((q) => q.file).sort()
+  assert.deepEqual(quarantined, ['active.ipc', 'pending-000009.ipc'])
+  assert.deepEqual((await filesUnder(join(logs, 'quarantine'))).map((f) => f.split('/').pop()).sort(), ['active.ipc', 'pending-000009.ipc'])
+  assert.equal(report.tables[0]!.rows, 100)
+  const { DiskStore } = await import('../../src/lib/disk-store.js')
+  const store = await DiskStore.open(logs)
+  assert.equal(store.rows(), 0)
+  await store.close()
+})
+
+test('recover --keep writes Parquet and leaves the pending files in place', async (t) => {
+  const { root, out } = await copyFixture(t, 'clean')
+  const result = await runCli(['recover', '--path', root, '--out', out, '--keep'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.equal((await filesUnder(out, '.parquet')).length > 0, true)
+  assert.deepEqual(
+    (await filesUnder(join(root, 'otel_logs'), '.ipc')).map((f) => f.split('/').pop()),
+    ['pending-000001.ipc', 'pending-000002.ipc'],
+  )
+})
+
+test('flush without --out is a usage error naming the flag (exit 2); a missing root names it (exit 2)', async (t) => {
+  const { root } = await copyFixture(t, 'clean')
+  const noOut = await runCli(['flush', '--path', root])
+  assert.equal(noOut.code, 2)
+  assert.match(noOut.stderr, /--out/)
+  const missing = await runCli(['flush', '--path', join(root, 'nope'), '--out', '/tmp/x'])
+  assert.equal(missing.code, 2)
+  assert.match(missing.stderr, /nope.*does not exist/)
+  const viaEnv = await runCli(['recover', '--dry-run', '--json'], { env: { BUFCTL_PATH: root } })
+  assert.equal(viaEnv.code, 0, viaEnv.stderr)
+  assert.equal((JSON.parse(viaEnv.stdout) as ReplayReport).root, root)
+})
+
+test('a table locked by util-linux flock: flush and recover exit 75 and leave it byte for byte', async (t) => {
+  const { root, out } = await copyFixture(t, 'crashed')
+  const holder = await holdLockElsewhere(join(root, 'otel_logs', '.lock'))
+  t.after(() => holder.release())
+  const before = await snapshot(root)
+  for (const command of ['flush', 'recover']) {
+    const result = await runCli([command, '--path', root, '--out', out, '--table', 'otel_logs'])
+    assert.equal(result.code, 75, `${command}: ${result.stderr}`)
+    assert.match(result.stderr, /otel_logs is in use/)
+    assert.match(result.stderr, new RegExp(`pid ${holder.pid}`))
+  }
+  assert.deepEqual(await snapshot(root), before)
+  const all = await runCli(['recover', '--path', root, '--out', out, '--json'])
+  assert.equal(all.code, 75, 'other tables done, the locked one is retried later')
+  const report = JSON.parse(all.stdout) as ReplayReport
+  assert.deepEqual(report.inUse, ['otel_logs'])
+  assert.equal(report.tables.find((table) => table.table === 'otel_traces')!.status, 'done')
+})
