@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run demo: replay the bundled crashed spill directory (test/fixtures/crashed) into Parquet,
-// then read the result back with DuckDB. Everything happens in ./demo-output; the fixture is copied.
+// then read the result back with an independent Parquet reader (hyparquet). Everything happens in ./demo-output; the fixture is copied.
 import { spawnSync } from 'node:child_process'
-import { cp, rm } from 'node:fs/promises'
+import { cp, readdir, rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 
@@ -25,17 +25,14 @@ bufctl('recover', '--path', spill, '--out', out, '--dry-run')
 bufctl('recover', '--path', spill, '--out', out)
 bufctl('status', '--path', spill)
 
-console.log(`\nReading ${out} with DuckDB:`)
-const { DuckDBInstance } = await import('@duckdb/node-api')
-const db = await DuckDBInstance.create(':memory:')
-const connection = await db.connect()
-try {
-  const result = await connection.runAndReadAll(`
-    SELECT split_part(filename, '/', -7) AS table_name, hour, count(*) AS rows
-    FROM read_parquet('${out}/*/data/*/*/*/*/*.parquet', hive_partitioning = true, filename = true)
-    GROUP BY ALL ORDER BY ALL`)
-  console.table(result.getRowObjects().map((row) => ({ ...row, rows: Number(row.rows) })))
-} finally {
-  connection.closeSync()
+console.log(`\nReading ${out} back with hyparquet (an independent Parquet reader):`)
+const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet')
+const { compressors } = await import('hyparquet-compressors')
+const summary = []
+for (const entry of await readdir(out, { recursive: true })) {
+  if (!entry.endsWith('.parquet')) continue
+  const rows = await parquetReadObjects({ file: await asyncBufferFromFile(join(out, entry)), compressors })
+  summary.push({ table: entry.split('/')[0], partition: entry.split('/').slice(2, -1).join('/'), rows: rows.length })
 }
-console.log(`\nTry it yourself: duckdb -c "SELECT * FROM read_parquet('${out}/otel_logs/data/**/*.parquet') LIMIT 5"`)
+console.table(summary.sort((a, b) => `${a.table}${a.partition}`.localeCompare(`${b.table}${b.partition}`)))
+console.log(`\nWith DuckDB: duckdb -c "SELECT * FROM read_parquet('${out}/otel_logs/data/**/*.parquet', hive_partitioning = true) LIMIT 5"`)

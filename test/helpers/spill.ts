@@ -1,9 +1,10 @@
-/** Spill roots copied from fixtures, byte-level snapshots, and DuckDB as the independent reader. */
+/** Spill roots copied from fixtures, byte-level snapshots, and hyparquet as the independent Parquet reader. */
 import { cp, readdir, readFile, stat } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { join, relative } from 'node:path'
 import type { TestContext } from 'node:test'
-import { DuckDBInstance } from '@duckdb/node-api'
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
+import { compressors } from 'hyparquet-compressors'
 import { PROJECT_ROOT } from './cli.js'
 import { tempDir } from './fs.js'
 
@@ -67,15 +68,37 @@ export async function exists(path: string): Promise<boolean> {
   )
 }
 
-/** Runs a query in a fresh in-memory DuckDB and returns plain row objects. */
-export async function duck<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  const db = await DuckDBInstance.create(':memory:')
-  const connection = await db.connect()
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as T[]
-  } finally {
-    connection.closeSync()
+/** Every row of every Parquet file under `dir`, read by hyparquet (not by the writer's library). */
+export async function readParquetRows(dir: string): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = []
+  for (const file of await filesUnder(dir, '.parquet')) {
+    rows.push(...((await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors })) as Record<string, unknown>[]))
   }
+  return rows
+}
+
+export interface ParquetColumnInfo {
+  readonly type?: string
+  readonly logicalType?: string
+  readonly codec: string
+  readonly hasStatistics: boolean
+}
+
+/** Physical and logical type, codec and statistics of each top-level column of a Parquet file. */
+export async function parquetColumns(file: string): Promise<Record<string, ParquetColumnInfo>> {
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file))
+  const columns: Record<string, ParquetColumnInfo> = {}
+  for (const chunk of metadata.row_groups[0]!.columns) {
+    const name = chunk.meta_data!.path_in_schema.join('.')
+    const element = metadata.schema.find((e) => e.name === name)
+    columns[name] = {
+      type: element?.type,
+      logicalType: element?.logical_type ? JSON.stringify(element.logical_type) : undefined,
+      codec: chunk.meta_data!.codec,
+      hasStatistics: chunk.meta_data!.statistics !== undefined,
+    }
+  }
+  return columns
 }
 
 /** The row ids the fixture's complete batches hold, expanded. */
