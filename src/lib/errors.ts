@@ -52,10 +52,13 @@ export class LockHeldError extends BufctlError {
 export class LockFailedError extends BufctlError {
   readonly code = 'LOCK_FAILED'
   constructor(lockFile: string, cause: unknown) {
+    const addonMissing = (cause as NodeJS.ErrnoException | undefined)?.code === 'MODULE_NOT_FOUND'
     super(
-      `cannot lock ${lockFile}: ${describe(cause)}`,
+      `cannot lock ${lockFile}: ${addonMissing ? 'the fs-ext addon that provides flock(2) was not built' : describe(cause)}`,
       lockFile,
-      'check that the directory is writable and on a local file system that supports flock(2)',
+      addonMissing
+        ? 'reinstall allowing its build script: npm install -g --allow-scripts=fs-ext <bufctl package> (needs g++, make and python3)'
+        : 'check that the directory is writable and on a local file system that supports flock(2)',
       { cause },
     )
   }
