@@ -3,7 +3,7 @@
  * into record batches. Framing (ipc-framing) decides which bytes are complete; this module only
  * turns complete bytes into batches and batches into bytes.
  */
-import { DataType, RecordBatch, RecordBatchReader, Struct, Table, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow'
+import { DataType, Type, RecordBatch, RecordBatchReader, Struct, Table, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow'
 import { bytesSource, scanStream, type StreamScan } from './ipc-framing.js'
 
 /** `[name:type, ...]`, the form error messages use to show a schema. */
@@ -104,8 +104,9 @@ export function decodeSalvaging(bytes: Uint8Array, scan: StreamScan): SalvagedBa
     schema = reader.open().schema
     for (const batch of reader) {
       const frame = batchFrames[batches.length]
-      // A row count in metadata that the body cannot hold would invent rows; refuse it.
       if (!frame || batch.numRows !== frame.rows) throw new Error(`record batch ${batches.length} decoded to ${batch.numRows} rows, metadata says ${frame?.rows}`)
+      // A row count or buffer length in metadata that the body cannot back would invent rows.
+      assertBatchIntegrity(batch)
       batches.push(batch)
       rows += batch.numRows
     }
@@ -123,4 +124,68 @@ export function decodeSchema(schemaMessage: Uint8Array): Schema | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Checks that every column's buffers can hold the rows the metadata claims: lengths agree,
+ * validity bitmaps, fixed-width values and variable-width offsets stay inside their buffers, and
+ * dictionary indices inside their dictionary. Damaged metadata otherwise yields rows that were
+ * never written, or reads outside the body.
+ */
+export function assertBatchIntegrity(batch: RecordBatch): void {
+  for (const [index, child] of batch.data.children.entries()) {
+    const name = batch.schema.fields[index]?.name ?? String(index)
+    if (child.length !== batch.numRows) throw new Error(`column ${name} has ${child.length} rows, the batch ${batch.numRows}`)
+    checkData(child, name)
+  }
+}
+
+function checkData(data: Data, name: string): void {
+  const end = data.offset + data.length
+  const fail = (what: string) => {
+    throw new Error(`column ${name}: ${what}`)
+  }
+  if (data.length < 0 || data.offset < 0) fail('negative length or offset')
+  if (data.nullCount > 0 && (data.nullBitmap?.length ?? 0) * 8 < end) fail('validity bitmap shorter than the column')
+  const values = data.values as ArrayLike<unknown> | undefined
+  switch (data.typeId) {
+    case Type.Null:
+      return
+    case Type.Bool:
+      if ((values?.length ?? 0) * 8 < end) fail('boolean values shorter than the column')
+      return
+    case Type.Utf8:
+    case Type.Binary:
+    case Type.LargeUtf8:
+    case Type.LargeBinary: {
+      const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined
+      if (!offsets || offsets.length < end + 1) fail('value offsets shorter than the column')
+      if (data.length === 0) return
+      const first = Number(offsets![data.offset]!)
+      const last = Number(offsets![end]!)
+      if (first < 0 || last < first || last > (values?.length ?? 0)) fail(`value offsets ${first}..${last} outside ${values?.length ?? 0} bytes of data`)
+      return
+    }
+    case Type.Dictionary: {
+      if ((values?.length ?? 0) < end) fail('dictionary indices shorter than the column')
+      const dictionary = data.dictionary
+      const size = dictionary?.length ?? 0
+      for (let i = data.offset; i < end; i++) {
+        const key = Number((values as ArrayLike<number | bigint>)[i]!)
+        if ((key < 0 || key >= size) && (data.nullCount === 0 || isSet(data.nullBitmap, i))) fail(`dictionary index ${key} outside a dictionary of ${size}`)
+      }
+      for (const chunk of dictionary?.data ?? []) checkData(chunk, `${name} (dictionary)`)
+      return
+    }
+    default:
+      if (data.children.length > 0) {
+        for (const child of data.children) if (child.length < end && data.typeId === Type.Struct) fail('a struct child shorter than the column')
+        return // nested layouts: arrow-js and the Parquet writer check their own offsets
+      }
+      if (values && data.stride > 0 && values.length < end * data.stride) fail(`values (${values.length}) shorter than the column (${end} × ${data.stride})`)
+  }
+}
+
+function isSet(bitmap: Uint8Array | undefined, index: number): boolean {
+  return !bitmap || bitmap.length === 0 || (bitmap[index >> 3]! & (1 << (index & 7))) !== 0
 }

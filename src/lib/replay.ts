@@ -212,12 +212,20 @@ async function drainTable(report: Draft, lock: DirectoryLock, options: ReplayOpt
     const base = { version: 1 as const, drainId, files: report.files, quarantine: damaged, outputs: plans.map((plan) => plan.path) }
     await writeJournal(directory, { ...base, state: 'writing' })
     let written = 0
-    for (const plan of plans) {
-      const output = await writeOutput(plan, { compression: options.compression })
-      report.outputs.push(output)
-      report.parquetBytes += output.bytes
-      written += output.rows
-      options.progress?.({ phase: 'rows', table: report.table, done: written, total: report.rows })
+    try {
+      for (const plan of plans) {
+        const output = await writeOutput(plan, { compression: options.compression })
+        report.outputs.push(output)
+        report.parquetBytes += output.bytes
+        written += output.rows
+        options.progress?.({ phase: 'rows', table: report.table, done: written, total: report.rows })
+      }
+    } catch (error) {
+      // Disk full or the like: undo the outputs and the journal, so the table is as it was.
+      await resolveJournal(directory, { ...base, state: 'writing' }).catch(() => undefined)
+      report.outputs = []
+      report.parquetBytes = 0
+      throw error
     }
     if (options.keep) {
       await removeJournal(directory)
