@@ -5,12 +5,11 @@
  * finds a journal left by a crash first finishes that commit (outputs durable: remove the files)
  * or undoes it (outputs not all durable: remove the outputs), so no row is written twice.
  */
-import { readFile, rename, mkdir } from 'node:fs/promises'
+import { access, mkdir, readFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { JournalError } from './errors.js'
 import { fsyncDirectory, removeIfExists, temporaryPath, writeFileAtomically } from './fs-util.js'
 import { QUARANTINE_DIR } from './spill-inspection.js'
-import { access } from 'node:fs/promises'
 
 /** A name the exporter ignores (it only reads active.ipc and pending-*.ipc). */
 export const JOURNAL_FILE = 'bufctl-commit.json'
@@ -20,12 +19,18 @@ export interface JournalRecord {
   readonly drainId: string
   /** `writing`: outputs may be partial. `durable`: every output is written and synced. */
   readonly state: 'writing' | 'durable'
-  /** Pending file names the drain covers. */
-  readonly files: readonly string[]
+  /** The pending files the drain covers, with what identifies this very file. */
+  readonly files: readonly JournalFile[]
   /** Those of `files` that go to quarantine instead of being deleted (salvaged, damaged). */
   readonly quarantine: readonly string[]
   /** Absolute output paths. */
   readonly outputs: readonly string[]
+}
+
+export interface JournalFile {
+  readonly name: string
+  readonly bytes: number
+  readonly mtimeMs: number
 }
 
 export type JournalResolution = 'rolled-forward' | 'rolled-back'
@@ -41,7 +46,7 @@ export async function readJournal(directory: string): Promise<JournalRecord | un
   }
   try {
     const record = JSON.parse(text) as JournalRecord
-    if (record.version !== 1 || !Array.isArray(record.files) || !Array.isArray(record.outputs)) throw new Error('unexpected content')
+    if (record.version !== 1 || !Array.isArray(record.files) || !Array.isArray(record.outputs) || !Array.isArray(record.quarantine)) throw new Error('unexpected content')
     return record
   } catch (error) {
     throw new JournalError(path, error instanceof Error ? error.message : String(error))
@@ -57,12 +62,19 @@ export async function removeJournal(directory: string): Promise<void> {
   await fsyncDirectory(directory)
 }
 
-/** Completes the covered files' commit: quarantined ones are moved, the others removed. */
-export async function commitFiles(directory: string, files: readonly string[], quarantine: readonly string[]): Promise<void> {
+/**
+ * Completes the covered files' commit: quarantined ones are moved, the others removed — each only
+ * if it is still the file the drain read (same size and modification time), so a newer file that
+ * reuses a name is never touched.
+ */
+export async function commitFiles(directory: string, files: readonly JournalFile[], quarantine: readonly string[]): Promise<void> {
   const moved = new Set(quarantine)
-  for (const name of files) {
-    if (moved.has(name)) await moveToQuarantine(directory, name)
-    else await removeIfExists(join(directory, name))
+  for (const file of files) {
+    const path = join(directory, file.name)
+    const info = await stat(path).catch(() => undefined)
+    if (!info || info.size !== file.bytes || info.mtimeMs !== file.mtimeMs) continue
+    if (moved.has(file.name)) await moveToQuarantine(directory, file.name)
+    else await removeIfExists(path)
   }
   await fsyncDirectory(directory)
 }

@@ -16,7 +16,8 @@ import { DirectoryLock } from './directory-lock.js'
 import { DiskStore, type PendingFile } from './disk-store.js'
 import { bytesSource, scanStream } from './ipc-framing.js'
 import { decodeSalvaging } from './ipc-codec.js'
-import { commitFiles, moveToQuarantine, readJournal, removeJournal, resolveJournal, writeJournal, type JournalResolution } from './commit-journal.js'
+import { commitFiles, moveToQuarantine, readJournal, removeJournal, resolveJournal, writeJournal, type JournalFile, type JournalResolution } from './commit-journal.js'
+import { crashPoint } from './crash-points.js'
 import { planOutputs, writeOutput, type Compression, type WrittenOutput } from './parquet-writer.js'
 import type { Granularity } from './partitioning.js'
 import { inspectTable, listTables, lockState, streamFiles, type StreamFileInspection } from './spill-inspection.js'
@@ -203,14 +204,15 @@ async function drainTable(report: Draft, lock: DirectoryLock, options: ReplayOpt
     report.rows = batches.reduce((sum, batch) => sum + batch.numRows, 0)
     if (report.rows === 0) {
       // Only schema-only or emptied files: nothing to write, nothing lost by removing them.
-      if (!options.keep) await commitFiles(directory, report.files, damaged)
+      if (!options.keep) await commitFiles(directory, journalFiles(drain.files), damaged)
       report.status = 'empty'
       return
     }
     const drainId = drainIdentity(drain.files)
     const plans = planOutputs(report.table, batches, `bufctl-${drainId}`, { out: options.out!, granularity: options.granularity, partitionBy: options.partitionBy })
-    const base = { version: 1 as const, drainId, files: report.files, quarantine: damaged, outputs: plans.map((plan) => plan.path) }
+    const base = { version: 1 as const, drainId, files: journalFiles(drain.files), quarantine: damaged, outputs: plans.map((plan) => plan.path) }
     await writeJournal(directory, { ...base, state: 'writing' })
+    crashPoint('journal-written')
     let written = 0
     try {
       for (const plan of plans) {
@@ -227,11 +229,14 @@ async function drainTable(report: Draft, lock: DirectoryLock, options: ReplayOpt
       report.parquetBytes = 0
       throw error
     }
+    crashPoint('outputs-written')
     if (options.keep) {
       await removeJournal(directory)
     } else {
       await writeJournal(directory, { ...base, state: 'durable' })
-      await commitFiles(directory, report.files, damaged)
+      crashPoint('journal-durable')
+      await commitFiles(directory, base.files, damaged)
+      crashPoint('files-committed')
       await removeJournal(directory)
     }
     report.status = 'done'
@@ -256,6 +261,10 @@ async function readPendingFile(file: PendingFile, mode: ReplayMode): Promise<Pen
     batches: decoded.batches,
     salvage: { file: file.name, rows: decoded.rows, droppedBytes: scan.size - decoded.validEnd, reason: damage.reason },
   }
+}
+
+function journalFiles(files: readonly PendingFile[]): JournalFile[] {
+  return files.map(({ name, bytes, mtimeMs }) => ({ name, bytes, mtimeMs }))
 }
 
 /** The same files (name, size, modification time) give the same id, so a repeat overwrites. */

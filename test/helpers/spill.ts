@@ -105,3 +105,17 @@ export async function parquetColumns(file: string): Promise<Record<string, Parqu
 export function expandIds(ranges: [number, number][]): number[] {
   return ranges.flatMap(([first, rows]) => Array.from({ length: rows }, (_, i) => first + i))
 }
+
+/** The row id of an output row of the fixture tables (each table has a unique key per row). */
+export function rowId(table: string, row: Record<string, unknown>): number {
+  if (table === 'otel_logs') return Number(/^log (\d+):/.exec(row.body as string)![1])
+  if (table === 'otel_traces') return parseInt(row.span_id as string, 16)
+  return Number((JSON.parse(row.attributes as string) as { series: string }).series)
+}
+
+/** Sorted row ids per table, as read back from the Parquet output tree. */
+export async function outputIds(out: string, tables: readonly string[]): Promise<Record<string, number[]>> {
+  const result: Record<string, number[]> = {}
+  for (const table of tables) result[table] = (await readParquetRows(join(out, table))).map((row) => rowId(table, row)).sort((a, b) => a - b)
+  return result
+}

@@ -1,0 +1,160 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Table, tableToIPC } from 'apache-arrow'
+import { BIN, PROJECT_ROOT, runCli } from '../helpers/cli.js'
+import { copyFixture, expandIds, expectedOf, filesUnder, outputIds, snapshot } from '../helpers/spill.js'
+import { rounds, seededRandom } from '../helpers/random.js'
+import { otelBatch } from '../fixtures/otel-data.js'
+import type { ReplayReport } from '../../src/lib/replay.js'
+
+const TABLES = ['otel_logs', 'otel_metrics_gauge', 'otel_traces']
+
+/** Outputs hold each expected row exactly once; no temporary file, pending file or journal is left. */
+async function assertExactlyOnce(root: string, out: string, expected: Record<string, number[]>): Promise<void> {
+  const ids = await outputIds(out, Object.keys(expected))
+  for (const [table, want] of Object.entries(expected)) assert.deepEqual(ids[table], want, `${table}: every row exactly once`)
+  const everything = await filesUnder(out)
+  assert.deepEqual(everything.filter((file) => file.endsWith('.tmp')), [], 'no temporary file left in the output')
+  const spill = (await filesUnder(root)).filter((file) => !file.includes('/quarantine/'))
+  assert.deepEqual(spill.filter((file) => /\.ipc$|bufctl-commit\.json|\.tmp$/.test(file)), [], 'no pending file, journal or temporary file left')
+}
+
+async function crashedExpectation(): Promise<Record<string, number[]>> {
+  const expected = await expectedOf('crashed')
+  return Object.fromEntries(TABLES.map((table) => [table, expandIds(expected.ids[table]!)]))
+}
+
+for (const point of ['journal-written', 'outputs-written', 'journal-durable', 'files-committed']) {
+  test(`a recover killed at ${point}, then run again, writes every row exactly once`, async (t) => {
+    const { root, out } = await copyFixture(t, 'crashed')
+    const killed = await runCli(['recover', '--path', root, '--out', out, '--table', 'otel_logs'], { env: { BUFCTL_CRASH_AT: point } })
+    assert.equal(killed.code, -1, 'the process died by SIGKILL')
+    const again = await runCli(['recover', '--path', root, '--out', out, '--json'])
+    assert.equal(again.code, 0, again.stderr)
+    const report = JSON.parse(again.stdout) as ReplayReport
+    assert.equal(report.tables.find((table) => table.table === 'otel_logs')!.journal, point === 'journal-durable' || point === 'files-committed' ? 'rolled-forward' : 'rolled-back')
+    await assertExactlyOnce(root, out, await crashedExpectation())
+  })
+}
+
+for (const point of ['outputs-written', 'journal-durable']) {
+  test(`superset: a flush killed at ${point}, then more data ingested, then flush — exactly once`, async (t) => {
+    const { root, out, work } = await copyFixture(t, 'clean')
+    const killed = await runCli(['flush', '--path', root, '--out', out], { env: { BUFCTL_CRASH_AT: point } })
+    assert.equal(killed.code, -1)
+    const more = join(work, 'more.arrows')
+    await writeFile(more, tableToIPC(new Table([otelBatch('otel_logs', 5000, 40)]), 'stream'))
+    const ingested = await runCli(['ingest', 'otel_logs', more, '--path', root])
+    assert.equal(ingested.code, 0, ingested.stderr)
+    const flushed = await runCli(['flush', '--path', root, '--out', out])
+    assert.equal(flushed.code, 0, flushed.stderr)
+    const clean = await expectedOf('clean')
+    const expected = Object.fromEntries(TABLES.map((table) => [table, expandIds(clean.ids[table]!)]))
+    expected.otel_logs = [...expected.otel_logs!, ...Array.from({ length: 40 }, (_, i) => 5000 + i)]
+    await assertExactlyOnce(root, out, expected)
+  })
+}
+
+/** Spawns the CLI and kills it with SIGKILL after `delayMs` (if it is still running). */
+async function runAndKill(args: string[], delayMs: number): Promise<number | null> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } })
+  const timer = setTimeout(() => child.kill('SIGKILL'), delayMs)
+  const [code] = (await once(child, 'exit')) as [number | null]
+  clearTimeout(timer)
+  return code
+}
+
+test('kill -9 at random instants during flush and recover; the next run gives every row exactly once', async (t) => {
+  const total = rounds('KILL_ROUNDS', 60, 50)
+  const random = seededRandom(Number(process.env.KILL_SEED ?? 20261124))
+  const expected = await crashedExpectation()
+  let killedMidway = 0
+  for (let round = 0; round < total; round++) {
+    const { root, out } = await copyFixture(t, 'crashed')
+    // Node starts in ~150 ms and a recover of this root takes a few hundred more: aim inside.
+    const delay = 120 + Math.floor(random() * 700)
+    const first = random() < 0.5 ? 'recover' : 'flush'
+    const code = await runAndKill([first, '--path', root, '--out', out], delay)
+    if (code === null) killedMidway++
+    if (first === 'flush') {
+      const flushAgain = await runCli(['flush', '--path', root, '--out', out])
+      assert.ok([0, 1].includes(flushAgain.code), `round ${round}: flush exit ${flushAgain.code}: ${flushAgain.stderr}`)
+    }
+    const result = await runCli(['recover', '--path', root, '--out', out])
+    assert.equal(result.code, 0, `round ${round} (${first}, killed after ${delay} ms): ${result.stderr}`)
+    await assertExactlyOnce(root, out, expected)
+  }
+  t.diagnostic(`${total} rounds, ${killedMidway} killed before finishing`)
+  assert.ok(killedMidway > 0, 'some runs must have been killed mid-way')
+})
+
+test('two recover processes started together: each table is worked on once, the result is exactly once', async (t) => {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const { root, out } = await copyFixture(t, 'crashed')
+    const [a, b] = await Promise.all([runCli(['recover', '--path', root, '--out', out, '--json']), runCli(['recover', '--path', root, '--out', out, '--json'])])
+    const reports = [a, b].map((result) => {
+      assert.ok([0, 75].includes(result.code), result.stderr)
+      return JSON.parse(result.stdout) as ReplayReport
+    })
+    for (const table of TABLES) {
+      const statuses = reports.map((report) => report.tables.find((entry) => entry.table === table)!.status)
+      assert.equal(statuses.filter((status) => status === 'done').length, 1, `${table}: ${statuses.join(', ')}`)
+      assert.ok(statuses.every((status) => ['done', 'in-use', 'empty'].includes(status)))
+    }
+    for (const [index, report] of reports.entries()) {
+      assert.equal([a, b][index]!.code, report.inUse.length > 0 ? 75 : 0, 'exit 75 exactly when a table was in use')
+    }
+    await assertExactlyOnce(root, out, await crashedExpectation())
+  }
+})
+
+test('disk full (file size limit): non-zero exit, spill directory unchanged, no partial Parquet; a re-run completes', async (t) => {
+  const { root, out } = await copyFixture(t, 'clean')
+  const before = await snapshot(root)
+  // SIGXFSZ ignored, so the write fails with EFBIG instead of killing the process.
+  const limited = spawn('bash', ['-c', `trap '' XFSZ; ulimit -f 4; exec "${process.execPath}" "${BIN}" flush --path "${root}" --out "${out}" --table otel_logs`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  limited.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const [code] = (await once(limited, 'exit')) as [number]
+  assert.equal(code, 1, stderr)
+  assert.match(stderr, /EFBIG|file too large/i)
+  assert.deepEqual(await snapshot(root), before, 'the spill directory is byte for byte unchanged')
+  assert.deepEqual(await filesUnder(out, '.parquet'), [], 'no Parquet file at a final name')
+  assert.deepEqual(await filesUnder(out, '.tmp'), [], 'no temporary file left')
+  const again = await runCli(['flush', '--path', root, '--out', out])
+  assert.equal(again.code, 0, again.stderr)
+  const clean = await expectedOf('clean')
+  await assertExactlyOnce(root, out, Object.fromEntries(TABLES.map((table) => [table, expandIds(clean.ids[table]!)])))
+})
+
+test('write ordering seen by strace: no pending file is unlinked before its outputs and their directories are fsynced', async (t) => {
+  const { root, out, work } = await copyFixture(t, 'crashed')
+  const trace = join(work, 'strace.txt')
+  const child = spawn('strace', ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2,unlink,unlinkat', '-o', trace, process.execPath, BIN, 'recover', '--path', root, '--out', out], { stdio: 'ignore' })
+  const [code] = (await once(child, 'exit')) as [number]
+  assert.equal(code, 0)
+  const lines = (await readFile(trace, 'utf8')).split('\n')
+  const index = (predicate: (line: string) => boolean) => lines.findIndex(predicate)
+  const outputs = await filesUnder(out, '.parquet')
+  assert.ok(outputs.length >= 5)
+  for (const table of TABLES) {
+    const tableOutputs = outputs.filter((file) => file.includes(`/${table}/`))
+    const firstUnlink = index((line) => /unlink/.test(line) && line.includes(`/${table}/pending-`) && !line.includes('ENOENT'))
+    assert.ok(firstUnlink > 0, `${table}: pending files were unlinked`)
+    for (const output of tableOutputs) {
+      const directory = output.slice(0, output.lastIndexOf('/'))
+      const name = output.slice(output.lastIndexOf('/') + 1)
+      const synced = index((line) => /fsync|fdatasync/.test(line) && line.includes(`.${name}.tmp>`))
+      const renamed = index((line) => /rename/.test(line) && line.includes(`.${name}.tmp"`) && line.includes(`${name}"`))
+      const directorySynced = lines.findIndex((line, i) => i > renamed && /fsync/.test(line) && line.includes(`<${directory}>`))
+      assert.ok(synced >= 0 && synced < renamed, `${name}: fsync before rename`)
+      assert.ok(directorySynced > renamed && directorySynced < firstUnlink, `${name}: directory fsynced before ${table}'s pending files are unlinked`)
+    }
+    const journalDurable = lines.findIndex((line, i) => i < firstUnlink && /rename/.test(line) && line.includes(`${table}/bufctl-commit.json"`))
+    assert.ok(journalDurable > 0, `${table}: the journal was renamed into place before the unlinks`)
+  }
+})
