@@ -147,6 +147,11 @@ function checkData(data: Data, name: string): void {
   }
   if (data.length < 0 || data.offset < 0) fail('negative length or offset')
   if (data.nullCount > 0 && (data.nullBitmap?.length ?? 0) * 8 < end) fail('validity bitmap shorter than the column')
+  if (data.nullCount > 0 && data.typeId !== Type.Null) {
+    let nulls = 0
+    for (let i = data.offset; i < end; i++) if (!isSet(data.nullBitmap, i)) nulls++
+    if (nulls !== data.nullCount) fail(`null count ${data.nullCount} but ${nulls} nulls in the validity bitmap`)
+  }
   const values = data.values as ArrayLike<unknown> | undefined
   switch (data.typeId) {
     case Type.Null:
@@ -164,6 +169,16 @@ function checkData(data: Data, name: string): void {
       const first = Number(offsets![data.offset]!)
       const last = Number(offsets![end]!)
       if (first < 0 || last < first || last > (values?.length ?? 0)) fail(`value offsets ${first}..${last} outside ${values?.length ?? 0} bytes of data`)
+      const text = data.typeId === Type.Utf8 || data.typeId === Type.LargeUtf8
+      const bytes = values as Uint8Array
+      for (let i = data.offset; i < end; i++) {
+        const start = Number(offsets![i]!)
+        const stop = Number(offsets![i + 1]!)
+        if (stop < start) fail(`value offsets decrease at row ${i - data.offset}`)
+        // A string may not start inside a multi-byte UTF-8 sequence (0b10xxxxxx).
+        if (text && start < stop && (bytes[start]! & 0xc0) === 0x80) fail(`string ${i - data.offset} starts inside a UTF-8 sequence`)
+      }
+      if (text && !isUtf8(bytes.subarray(first, last))) fail('strings are not valid UTF-8')
       return
     }
     case Type.Dictionary: {
@@ -183,6 +198,17 @@ function checkData(data: Data, name: string): void {
         return // nested layouts: arrow-js and the Parquet writer check their own offsets
       }
       if (values && data.stride > 0 && values.length < end * data.stride) fail(`values (${values.length}) shorter than the column (${end} × ${data.stride})`)
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(bytes)
+    return true
+  } catch {
+    return false
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow'
-import { InvalidOptionsError } from './errors.js'
+import { describe, InvalidOptionsError } from './errors.js'
 import { fieldList } from './ipc-codec.js'
 import { writeStreamAtomically } from './fs-util.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from './partitioning.js'
@@ -77,27 +77,44 @@ export function planOutputs(table: string, batches: readonly RecordBatch[], name
  * a time and Parquet leaves as a stream, so wasm holds about one row group, not the whole output.
  */
 export async function writeOutput(plan: OutputPlan, options: ParquetWriteOptions = {}): Promise<WrittenOutput> {
-  const bytes = await writeStreamAtomically(plan.path, await encodeParquetStream(plan.batches, options.compression ?? 'zstd'))
+  const bytes = await writeStreamAtomically(plan.path, encodeParquetStream(plan.batches, options.compression ?? 'zstd'))
   return { path: plan.path, partition: plan.partition, rows: plan.rows, bytes }
 }
 
 type ParquetWasm = typeof import('parquet-wasm')
 
-/** A stream of Parquet bytes for batches of one schema: statistics and dictionary encoding on. */
-export async function encodeParquetStream(batches: readonly RecordBatch[], compression: Compression): Promise<ReadableStream<Uint8Array>> {
+/**
+ * Parquet bytes for batches of one schema (statistics and dictionary encoding on), as a stream.
+ * parquet-wasm ends its output cleanly even when its input fails — a short file, no error — so
+ * the rows handed to it are counted and any input failure is rethrown after the last chunk,
+ * before the caller renames the file into place.
+ */
+export async function* encodeParquetStream(batches: readonly RecordBatch[], compression: Compression): AsyncGenerator<Uint8Array> {
   const wasm: ParquetWasm = await import('parquet-wasm')
+  const expectedRows = batches.reduce((sum, batch) => sum + batch.numRows, 0)
   let next = 0
+  let handedOver = 0
+  let inputError: unknown
   const input = new ReadableStream(
     {
       pull(controller) {
-        if (next >= batches.length) controller.close()
-        else controller.enqueue(toWasmBatch(wasm, batches[next++]!))
+        if (next >= batches.length) return controller.close()
+        const batch = batches[next++]!
+        try {
+          controller.enqueue(toWasmBatch(wasm, batch))
+          handedOver += batch.numRows
+        } catch (error) {
+          inputError = error
+          controller.error(error)
+        }
       },
     },
     { highWaterMark: 1 },
   )
   // transformParquetStream takes ownership of the properties and of every batch it reads.
-  return wasm.transformParquetStream(input, writerProperties(wasm, compression))
+  yield* await wasm.transformParquetStream(input, writerProperties(wasm, compression))
+  if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
+  if (handedOver !== expectedRows) throw new Error(`the Parquet writer took ${handedOver} of ${expectedRows} rows`)
 }
 
 function writerProperties(wasm: ParquetWasm, compression: Compression) {
