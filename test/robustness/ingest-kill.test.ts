@@ -1,0 +1,69 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Table, tableToIPC } from 'apache-arrow'
+import { BIN, PROJECT_ROOT, runCli } from '../helpers/cli.js'
+import { outputIds } from '../helpers/spill.js'
+import { rounds, seededRandom } from '../helpers/random.js'
+import { tempDir } from '../helpers/fs.js'
+import { otelBatch } from '../fixtures/otel-data.js'
+import { DiskStore } from '../../src/lib/disk-store.js'
+
+const BATCHES = 8
+const ROWS = 25
+
+test('kill -9 during ingest: files whose ingest exited 0 are present exactly once, no partial batch is visible, the table opens', async (t) => {
+  const work = await tempDir(t)
+  const root = join(work, 'spill')
+  const total = rounds('INGEST_KILL_ROUNDS', 30, 20)
+  const random = seededRandom(Number(process.env.KILL_SEED ?? 99))
+  const completed: number[] = []
+  let killed = 0
+  for (let round = 0; round < total; round++) {
+    const first = round * BATCHES * ROWS
+    const file = join(work, `round-${round}.arrows`)
+    await writeFile(file, tableToIPC(new Table(Array.from({ length: BATCHES }, (_, b) => otelBatch('otel_logs', first + b * ROWS, ROWS))), 'stream'))
+    const child = spawn(process.execPath, [BIN, 'ingest', 'otel_logs', file, '--path', root, '--quiet'], { cwd: PROJECT_ROOT, stdio: 'ignore' })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150 + Math.floor(random() * 500))
+    const [code] = (await once(child, 'exit')) as [number | null]
+    clearTimeout(timer)
+    if (code === 0) completed.push(round)
+    else killed++
+  }
+  t.diagnostic(`${total} ingests, ${killed} killed`)
+
+  // The table opens as the exporter would open it (recovery tolerates a torn tail).
+  const store = await DiskStore.open(join(root, 'otel_logs'))
+  await store.close()
+  const recovered = await runCli(['recover', '--path', root, '--out', join(work, 'out')])
+  assert.equal(recovered.code, 0, recovered.stderr)
+  const ids = (await outputIds(join(work, 'out'), ['otel_logs'])).otel_logs!
+  assert.equal(new Set(ids).size, ids.length, 'no row twice')
+  const present = new Set(ids)
+  for (const round of completed) {
+    for (let id = round * BATCHES * ROWS; id < (round + 1) * BATCHES * ROWS; id++) assert.ok(present.has(id), `round ${round} exited 0 but row ${id} is missing`)
+  }
+  for (let batchStart = 0; batchStart < total * BATCHES * ROWS; batchStart += ROWS) {
+    const inBatch = Array.from({ length: ROWS }, (_, i) => present.has(batchStart + i))
+    assert.ok(inBatch.every(Boolean) || !inBatch.some(Boolean), `batch at ${batchStart} is partly visible`)
+  }
+  assert.ok(completed.length > 0, 'some ingests completed')
+})
+
+test('ingest --fsync fsyncs the spilled stream (seen by strace)', async (t) => {
+  const work = await tempDir(t)
+  const input = join(work, 'in.arrows')
+  await writeFile(input, tableToIPC(new Table([otelBatch('otel_logs', 0, 10)]), 'stream'))
+  const trace = join(work, 'trace.txt')
+  for (const fsync of [false, true]) {
+    const args = ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, BIN, 'ingest', 'otel_logs', input, '--path', join(work, `spill-${fsync}`)]
+    const child = spawn('strace', fsync ? [...args, '--fsync'] : args, { stdio: 'ignore' })
+    const [code] = (await once(child, 'exit')) as [number]
+    assert.equal(code, 0)
+    const synced = (await readFile(trace, 'utf8')).split('\n').some((line) => /fsync|fdatasync/.test(line) && line.includes('otel_logs/active.ipc>'))
+    assert.equal(synced, fsync, `--fsync ${fsync ? 'on' : 'off'}`)
+  }
+})
