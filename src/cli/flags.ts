@@ -1,7 +1,7 @@
 /** Flags shared by several commands, defined once. */
 import { Flags } from '@oclif/core'
-import { COMPRESSIONS } from '../lib/parquet-writer.js'
-import { GRANULARITIES } from '../lib/partitioning.js'
+import { COMPRESSIONS, type Compression } from '../lib/parquet-writer.js'
+import { GRANULARITIES, type Granularity } from '../lib/partitioning.js'
 
 export const rootFlag = Flags.string({
   char: 'p',
@@ -19,4 +19,9 @@ export const parquetFlags = {
   compression: Flags.string({ summary: 'Parquet compression codec.', options: [...COMPRESSIONS], default: 'zstd' }),
   granularity: Flags.string({ summary: 'Time partitioning of the output.', options: [...GRANULARITIES], default: 'hour' }),
   'partition-by': Flags.string({ summary: 'Timestamp column to partition by (default: start_time_unix_nano for otel_traces, time_unix_nano for other otel_* tables).' }),
+}
+
+/** The library options behind parquetFlags (oclif has already checked the values against their options). */
+export function parquetOptions(flags: { compression: string; granularity: string; 'partition-by'?: string }) {
+  return { compression: flags.compression as Compression, granularity: flags.granularity as Granularity, partitionBy: flags['partition-by'] }
 }

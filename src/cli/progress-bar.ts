@@ -31,3 +31,13 @@ export function progressBar(enabled: boolean, label: string): ProgressBar {
     },
   }
 }
+
+/** Runs `task` with a progress listener, stopping the bar on every path. */
+export async function withProgressBar<T>(enabled: boolean, label: string, task: (listener: ProgressListener | undefined) => Promise<T>): Promise<T> {
+  const bar = progressBar(enabled, label)
+  try {
+    return await task(bar.listener)
+  } finally {
+    bar.stop()
+  }
+}

@@ -2,13 +2,11 @@
 import { Flags } from '@oclif/core'
 import { BufctlCommand } from './base-command.js'
 import { exitCodeForTables } from './exit-codes.js'
-import { outFlag, parquetFlags, quietFlag, rootFlag, tableFlag } from './flags.js'
-import { progressBar } from './progress-bar.js'
+import { outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, tableFlag } from './flags.js'
+import { withProgressBar } from './progress-bar.js'
 import { formatBytes, formatCount, palette } from './style.js'
 import { InvalidOptionsError } from '../lib/errors.js'
 import { replay, type ReplayMode, type ReplayReport } from '../lib/replay.js'
-import type { Compression } from '../lib/parquet-writer.js'
-import type { Granularity } from '../lib/partitioning.js'
 
 export const replayFlags = {
   path: rootFlag,
@@ -32,24 +30,18 @@ export abstract class ReplayCommand extends BufctlCommand {
     quiet: boolean
   }): Promise<ReplayReport> {
     if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
-    const bar = progressBar(!this.jsonEnabled() && !flags.quiet, mode)
-    let report: ReplayReport
-    try {
-      report = await replay({
+    const report = await withProgressBar(!this.jsonEnabled() && !flags.quiet, mode, (progress) =>
+      replay({
         mode,
-        root: flags.path,
+        root: flags.path!,
         out: flags.out,
         tables: flags.table,
         dryRun: flags['dry-run'],
         keep: flags.keep,
-        compression: flags.compression as Compression,
-        granularity: flags.granularity as Granularity,
-        partitionBy: flags['partition-by'],
-        progress: bar.listener,
-      })
-    } finally {
-      bar.stop()
-    }
+        ...parquetOptions(flags),
+        progress,
+      }),
+    )
     this.setExitCode(exitCodeForTables(report.failed.length, report.inUse.length))
     if (!this.jsonEnabled()) this.render(report, flags.quiet)
     return report

@@ -1,12 +1,10 @@
 import { Args, Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
-import { outFlag, parquetFlags, quietFlag, rootFlag } from '../cli/flags.js'
-import { progressBar } from '../cli/progress-bar.js'
+import { outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag } from '../cli/flags.js'
+import { withProgressBar } from '../cli/progress-bar.js'
 import { formatBytes, formatCount, palette } from '../cli/style.js'
 import { ingest, type IngestReport } from '../lib/ingest.js'
 import type { StorageType } from '../lib/manager.js'
-import type { Compression } from '../lib/parquet-writer.js'
-import type { Granularity } from '../lib/partitioning.js'
 import { parseDuration, parseSize } from '../lib/units.js'
 
 export default class Ingest extends BufctlCommand {
@@ -50,10 +48,8 @@ which is how a buffer for the exporter or a test fixture is built.`
 
   async run(): Promise<IngestReport> {
     const { args, argv, flags } = await this.parse(Ingest)
-    const bar = progressBar(!this.jsonEnabled() && !flags.quiet, 'reading')
-    let report: IngestReport
-    try {
-      report = await ingest({
+    const report = await withProgressBar(!this.jsonEnabled() && !flags.quiet, 'reading', (progress) =>
+      ingest({
         table: args.table,
         inputs: (argv as string[]).slice(1),
         stdin: process.stdin,
@@ -64,14 +60,10 @@ which is how a buffer for the exporter or a test fixture is built.`
         flushIntervalMs: flags['flush-interval'] === undefined ? undefined : parseDuration(flags['flush-interval'], '--flush-interval'),
         flush: flags.flush,
         fsync: flags.fsync,
-        compression: flags.compression as Compression,
-        granularity: flags.granularity as Granularity,
-        partitionBy: flags['partition-by'],
-        progress: bar.listener,
-      })
-    } finally {
-      bar.stop()
-    }
+        ...parquetOptions(flags),
+        progress,
+      }),
+    )
     if (!this.jsonEnabled() && !flags.quiet) {
       const color = palette()
       for (const input of report.inputs) this.log(`${color.green('+')} ${input.path}: ${formatCount(input.rows)} rows in ${input.batches} batch(es), IPC ${input.format}, ${formatBytes(input.bytes)}`)

@@ -9,8 +9,9 @@ import { join } from 'node:path'
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { CorruptStreamError, SchemaMismatchError, StoreClosedError, StoreWriteError } from './errors.js'
 import { DirectoryLock } from './directory-lock.js'
-import { bytesSource, END_OF_STREAM, scanFile, scanStream, type StreamScan } from './ipc-framing.js'
-import { decodeStream, encodeBatch, fieldList, sameSchema } from './ipc-codec.js'
+import { bytesSource, END_OF_STREAM, scanFile, scanStream } from './ipc-framing.js'
+import { decodeSalvaging, encodeBatch, fieldList, sameSchema } from './ipc-codec.js'
+import { inspectStreamFile } from './spill-inspection.js'
 import type { Drain, RecordStore, StoreMetrics } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
 import { ACTIVE_FILE, pendingFileName, sortedPendingFiles } from './spill-layout.js'
@@ -281,14 +282,10 @@ export class DiskStore implements RecordStore {
   async #readPending(file: PendingFile): Promise<RecordBatch[]> {
     const bytes = await readFile(file.path)
     const scan = await scanStream(bytesSource(bytes))
-    if (scan.damage && this.#damage === 'strict') {
-      throw new CorruptStreamError(file.path, scan.damage.offset, scan.damage.reason)
-    }
-    try {
-      return decodeStream(bytes.subarray(0, scan.validEnd)).batches
-    } catch (error) {
-      throw new CorruptStreamError(file.path, 0, `cannot decode record batches: ${error instanceof Error ? error.message : String(error)}`)
-    }
+    const decoded = decodeSalvaging(bytes, scan)
+    const damage = decoded.failure ?? scan.damage
+    if (damage && this.#damage === 'strict') throw new CorruptStreamError(file.path, damage.offset, damage.reason)
+    return decoded.batches
   }
 
   async #commit(files: readonly PendingFile[]): Promise<void> {
@@ -319,13 +316,8 @@ async function recoverDirectory(directory: string, fsync: boolean): Promise<Pend
   }
   const pending: PendingFile[] = []
   for (const { name, sequence } of sorted) {
-    const path = join(directory, name)
-    const [scan, info] = await Promise.all([scanFile(path), stat(path)])
-    pending.push(describePending(name, path, sequence, scan, info.mtimeMs))
+    const file = await inspectStreamFile(directory, name)
+    pending.push({ name, path: file.path, sequence, bytes: file.bytes, rows: file.rows, mtimeMs: file.mtimeMs, damagedBytes: file.droppedBytes })
   }
   return pending
-}
-
-function describePending(name: string, path: string, sequence: number, scan: StreamScan, mtimeMs: number): PendingFile {
-  return { name, path, sequence, bytes: scan.size, rows: scan.rows, mtimeMs, damagedBytes: scan.size - scan.validEnd }
 }

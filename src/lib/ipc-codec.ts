@@ -66,16 +66,6 @@ function retype(data: Data, type: DataType): Data {
   } as Parameters<typeof makeData>[0])
 }
 
-/** Decodes a stream whose bytes are all complete messages (no end-of-stream marker needed). */
-export function decodeStream(bytes: Uint8Array): { schema?: Schema; batches: RecordBatch[] } {
-  if (bytes.byteLength === 0) return { batches: [] }
-  const reader = RecordBatchReader.from(bytes).open()
-  const schema = reader.schema
-  const batches: RecordBatch[] = []
-  for (const batch of reader) batches.push(batch)
-  return { schema, batches }
-}
-
 /** Batches decoded from a scanned stream, and where decoding stopped short if it did. */
 export interface SalvagedBatches {
   readonly schema?: Schema
