@@ -6,6 +6,7 @@ import { outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, tableFlag }
 import { withProgressBar } from './progress-bar.js'
 import { formatBytes, formatCount, palette } from './style.js'
 import { InvalidOptionsError } from '../lib/errors.js'
+import { parseSize } from '../lib/units.js'
 import { replay, type ReplayMode, type ReplayReport } from '../lib/replay.js'
 
 export const replayFlags = {
@@ -13,6 +14,7 @@ export const replayFlags = {
   out: outFlag,
   table: tableFlag,
   ...parquetFlags,
+  'target-file-size': Flags.string({ summary: 'Arrow data per output file before another part starts (the Parquet file is several times smaller); parts are encoded in parallel.', default: '128MiB' }),
   'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done; take no lock, write and delete nothing.', default: false }),
   quiet: quietFlag,
 }
@@ -25,6 +27,7 @@ export abstract class ReplayCommand extends BufctlCommand {
     compression: string
     granularity: string
     'partition-by'?: string
+    'target-file-size': string
     'dry-run': boolean
     keep?: boolean
     quiet: boolean
@@ -39,6 +42,7 @@ export abstract class ReplayCommand extends BufctlCommand {
         dryRun: flags['dry-run'],
         keep: flags.keep,
         ...parquetOptions(flags),
+        targetFileBytes: parseSize(flags['target-file-size'], '--target-file-size'),
         progress,
       }),
     )

@@ -4,6 +4,7 @@
  * turns complete bytes into batches and batches into bytes.
  */
 import { DataType, Type, RecordBatch, RecordBatchReader, Struct, Table, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow'
+import { isUtf8 } from 'node:buffer'
 import { bytesSource, scanStream, type StreamScan } from './ipc-framing.js'
 
 /** `[name:type, ...]`, the form error messages use to show a schema. */
@@ -188,17 +189,6 @@ function checkData(data: Data, name: string): void {
         return // nested layouts: arrow-js and the Parquet writer check their own offsets
       }
       if (values && data.stride > 0 && values.length < end * data.stride) fail(`values (${values.length}) shorter than the column (${end} × ${data.stride})`)
-  }
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
-
-function isUtf8(bytes: Uint8Array): boolean {
-  try {
-    strictUtf8.decode(bytes)
-    return true
-  } catch {
-    return false
   }
 }
 

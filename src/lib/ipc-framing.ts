@@ -44,6 +44,8 @@ export interface MessageFrame {
   readonly rows: number
   /** Dictionary id of a dictionary batch (-1 for other messages). */
   readonly dictionaryId: number
+  /** A dictionary batch that extends (rather than replaces) its dictionary. */
+  readonly dictionaryDelta: boolean
 }
 
 export interface StreamDamage {
@@ -211,6 +213,7 @@ async function readFrame(source: ByteSource, offset: number, first: boolean): Pr
       end: bodyOffset + header.bodyLength,
       rows: header.rows,
       dictionaryId: header.dictionaryId,
+      dictionaryDelta: header.dictionaryDelta,
     },
   }
 }
@@ -220,6 +223,7 @@ interface ParsedHeader {
   bodyLength: number
   rows: number
   dictionaryId: number
+  dictionaryDelta: boolean
 }
 
 /** Reads the fields framing needs from a Message flatbuffer, or says why it cannot be one. */
@@ -236,7 +240,7 @@ function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         const schema = message.header(new SchemaHeader()) as SchemaHeader | null
         const problem = schema ? checkSchema(schema, limit) : 'schema message without a schema'
         if (problem) return problem
-        return { kind: 'schema', bodyLength, rows: 0, dictionaryId: -1 }
+        return { kind: 'schema', bodyLength, rows: 0, dictionaryId: -1, dictionaryDelta: false }
       }
       case MessageHeader.RecordBatch: {
         const batch = message.header(new RecordBatchHeader()) as RecordBatchHeader | null
@@ -244,7 +248,7 @@ function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         if (rows === undefined) return 'record batch without a valid row count'
         const problem = checkRecordBatch(batch!, limit, bodyLength)
         if (problem) return problem
-        return { kind: 'recordBatch', bodyLength, rows, dictionaryId: -1 }
+        return { kind: 'recordBatch', bodyLength, rows, dictionaryId: -1, dictionaryDelta: false }
       }
       case MessageHeader.DictionaryBatch: {
         const dictionary = message.header(new DictionaryBatchHeader()) as DictionaryBatchHeader | null
@@ -253,7 +257,7 @@ function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         const data = dictionary!.data()
         const problem = data ? checkRecordBatch(data, limit, bodyLength) : 'dictionary batch without data'
         if (problem) return problem
-        return { kind: 'dictionary', bodyLength, rows: 0, dictionaryId: id }
+        return { kind: 'dictionary', bodyLength, rows: 0, dictionaryId: id, dictionaryDelta: dictionary!.isDelta() }
       }
       default:
         return `unexpected message header type ${message.headerType()}`

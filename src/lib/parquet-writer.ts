@@ -83,26 +83,30 @@ export async function writeOutput(plan: OutputPlan, options: ParquetWriteOptions
 
 type ParquetWasm = typeof import('parquet-wasm')
 
+/** Rows per row group (arrow-rs's default): fewer, larger groups compress better and encode faster. */
+const ROW_GROUP_ROWS = 1024 * 1024
+
+/** A wasm record batch and its rows; undefined when there are no more. */
+export type WasmBatchSource = () => Promise<{ batch: import('parquet-wasm').RecordBatch; rows: number } | undefined>
+
 /**
- * Parquet bytes for batches of one schema (statistics and dictionary encoding on), as a stream.
- * parquet-wasm ends its output cleanly even when its input fails — a short file, no error — so
- * the rows handed to it are counted and any input failure is rethrown after the last chunk,
- * before the caller renames the file into place.
+ * Parquet bytes (statistics and dictionary encoding on) for the batches `next` yields, one at a
+ * time, as a stream. parquet-wasm ends its output cleanly even when its input fails — a short
+ * file, no error — so the rows handed over are counted and any input failure is rethrown after
+ * the last chunk, before the caller renames the file into place.
  */
-export async function* encodeParquetStream(batches: readonly RecordBatch[], compression: Compression): AsyncGenerator<Uint8Array> {
+export async function* parquetStream(next: WasmBatchSource, expectedRows: number, compression: Compression): AsyncGenerator<Uint8Array> {
   const wasm: ParquetWasm = await import('parquet-wasm')
-  const expectedRows = batches.reduce((sum, batch) => sum + batch.numRows, 0)
-  let next = 0
   let handedOver = 0
   let inputError: unknown
   const input = new ReadableStream(
     {
-      pull(controller) {
-        if (next >= batches.length) return controller.close()
-        const batch = batches[next++]!
+      async pull(controller) {
         try {
-          controller.enqueue(toWasmBatch(wasm, batch))
-          handedOver += batch.numRows
+          const item = await next()
+          if (!item) return controller.close()
+          controller.enqueue(item.batch)
+          handedOver += item.rows
         } catch (error) {
           inputError = error
           controller.error(error)
@@ -115,6 +119,17 @@ export async function* encodeParquetStream(batches: readonly RecordBatch[], comp
   yield* await wasm.transformParquetStream(input, writerProperties(wasm, compression))
   if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
   if (handedOver !== expectedRows) throw new Error(`the Parquet writer took ${handedOver} of ${expectedRows} rows`)
+}
+
+/** parquetStream over record batches held in JavaScript (ingest's flushes). */
+export async function* encodeParquetStream(batches: readonly RecordBatch[], compression: Compression): AsyncGenerator<Uint8Array> {
+  const wasm: ParquetWasm = await import('parquet-wasm')
+  let index = 0
+  const next: WasmBatchSource = async () => {
+    const batch = batches[index++]
+    return batch && { batch: toWasmBatch(wasm, batch), rows: batch.numRows }
+  }
+  yield* parquetStream(next, batches.reduce((sum, batch) => sum + batch.numRows, 0), compression)
 }
 
 function writerProperties(wasm: ParquetWasm, compression: Compression) {
@@ -132,6 +147,8 @@ function writerProperties(wasm: ParquetWasm, compression: Compression) {
     .setDictionaryEnabled(true)
     .setStatisticsEnabled(wasm.EnabledStatistics.Page)
     .setCreatedBy('bufctl')
+    // wasm buffers a whole row group before writing it; --target-file-size bounds it further.
+    .setMaxRowGroupSize(ROW_GROUP_ROWS)
     .build()
 }
 
@@ -139,7 +156,7 @@ function writerProperties(wasm: ParquetWasm, compression: Compression) {
 function toWasmBatch(wasm: ParquetWasm, batch: RecordBatch) {
   const table = wasm.Table.fromIPCStream(tableToIPC(new Table([batch]), 'stream'))
   try {
-    return table.recordBatch(0)
+    return table.recordBatch(0)!
   } finally {
     table.free()
   }

@@ -8,17 +8,16 @@
  * read at all into `quarantine/`, and keeps damaged originals there too — it never deletes input.
  */
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RecordBatch } from 'apache-arrow'
 import { BufctlError, CorruptStreamError, InputNotFoundError, InvalidOptionsError, LockHeldError } from './errors.js'
 import { DirectoryLock } from './directory-lock.js'
 import { DiskStore, type PendingFile } from './disk-store.js'
-import { bytesSource, scanStream } from './ipc-framing.js'
-import { decodeSalvaging } from './ipc-codec.js'
 import { commitFiles, moveToQuarantine, readJournal, removeJournal, resolveJournal, writeJournal, type JournalFile, type JournalResolution } from './commit-journal.js'
 import { crashPoint } from './crash-points.js'
-import { planOutputs, writeOutput, type Compression, type WrittenOutput } from './parquet-writer.js'
+import type { Compression } from './parquet-writer.js'
+import { DEFAULT_TARGET_FILE_BYTES, planDrain } from './drain-plan.js'
+import { encodeOutputs } from './encoder-pool.js'
+import type { EncodedOutput } from './parquet-encoder.js'
 import type { Granularity } from './partitioning.js'
 import { inspectTable, listTables, lockState, streamFiles, type StreamFileInspection } from './spill-inspection.js'
 import { tableDirectoryName } from './table-name.js'
@@ -43,6 +42,10 @@ export interface ReplayOptions {
   /** @default 'hour' */
   readonly granularity?: Granularity
   readonly partitionBy?: string
+  /** Arrow bytes per output file before another part starts. @default 128 MiB */
+  readonly targetFileBytes?: number
+  /** Threads encoding Parquet. @default the number of cores */
+  readonly concurrency?: number
   readonly progress?: ProgressListener
 }
 
@@ -69,7 +72,7 @@ export interface TableReplayReport {
   readonly rows: number
   /** Pending files the drain covered (after an orphaned active file was promoted). */
   readonly files: readonly string[]
-  readonly outputs: readonly WrittenOutput[]
+  readonly outputs: readonly EncodedOutput[]
   readonly parquetBytes: number
   readonly salvaged: readonly SalvageNote[]
   readonly quarantined: readonly QuarantineNote[]
@@ -119,7 +122,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
 
 /** The report while it is being filled in. */
 type Draft = { -readonly [K in keyof TableReplayReport]: TableReplayReport[K] } & {
-  outputs: WrittenOutput[]
+  outputs: EncodedOutput[]
   salvaged: SalvageNote[]
   quarantined: QuarantineNote[]
 }
@@ -191,42 +194,44 @@ async function drainTable(report: Draft, lock: DirectoryLock, options: ReplayOpt
   try {
     const drain = await store.drainFiles()
     report.files = drain.files.map((file) => file.name)
-    const batches: RecordBatch[] = []
-    const damaged: string[] = []
-    for (const file of drain.files) {
-      const read = await readPendingFile(file, options.mode)
-      batches.push(...read.batches)
-      if (read.salvage) {
-        report.salvaged.push(read.salvage)
-        damaged.push(file.name)
-      }
-    }
-    report.rows = batches.reduce((sum, batch) => sum + batch.numRows, 0)
+    const drainId = drainIdentity(drain.files)
+    const plan = await planDrain(drain.files, {
+      table: report.table,
+      name: `bufctl-${drainId}`,
+      out: options.out!,
+      granularity: options.granularity,
+      partitionBy: options.partitionBy,
+      targetFileBytes: options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES,
+      damage: options.mode === 'flush' ? 'strict' : 'salvage',
+    })
+    const damaged = plan.files.filter((file) => file.damage)
+    for (const file of damaged) report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
+    const quarantine = damaged.map((file) => file.name)
+    report.rows = plan.rows
     if (report.rows === 0) {
       // Only schema-only or emptied files: nothing to write, nothing lost by removing them.
-      if (!options.keep) await commitFiles(directory, journalFiles(drain.files), damaged)
+      if (!options.keep) await commitFiles(directory, journalFiles(drain.files), quarantine)
       report.status = 'empty'
       return
     }
-    const drainId = drainIdentity(drain.files)
-    const plans = planOutputs(report.table, batches, `bufctl-${drainId}`, { out: options.out!, granularity: options.granularity, partitionBy: options.partitionBy })
-    const base = { version: 1 as const, drainId, files: journalFiles(drain.files), quarantine: damaged, outputs: plans.map((plan) => plan.path) }
+    const base = { version: 1 as const, drainId, files: journalFiles(drain.files), quarantine, outputs: plan.outputs.map((output) => output.path) }
     await writeJournal(directory, { ...base, state: 'writing' })
     crashPoint('journal-written')
     let written = 0
     try {
-      for (const plan of plans) {
-        const output = await writeOutput(plan, { compression: options.compression })
-        report.outputs.push(output)
-        report.parquetBytes += output.bytes
-        written += output.rows
-        options.progress?.({ phase: 'rows', table: report.table, done: written, total: report.rows })
-      }
+      const outputs = await encodeOutputs(plan.outputs, {
+        compression: options.compression ?? 'zstd',
+        concurrency: options.concurrency,
+        onEncoded: (output) => {
+          written += output.rows
+          options.progress?.({ phase: 'rows', table: report.table, done: written, total: report.rows })
+        },
+      })
+      report.outputs.push(...outputs)
+      report.parquetBytes = outputs.reduce((sum, output) => sum + output.bytes, 0)
     } catch (error) {
       // Disk full or the like: undo the outputs and the journal, so the table is as it was.
       await resolveJournal(directory, { ...base, state: 'writing' }).catch(() => undefined)
-      report.outputs = []
-      report.parquetBytes = 0
       throw error
     }
     crashPoint('outputs-written')
@@ -235,31 +240,13 @@ async function drainTable(report: Draft, lock: DirectoryLock, options: ReplayOpt
     } else {
       await writeJournal(directory, { ...base, state: 'durable' })
       crashPoint('journal-durable')
-      await commitFiles(directory, base.files, damaged)
+      await commitFiles(directory, base.files, quarantine)
       crashPoint('files-committed')
       await removeJournal(directory)
     }
     report.status = 'done'
   } finally {
     await store.close()
-  }
-}
-
-interface PendingRead {
-  readonly batches: RecordBatch[]
-  readonly salvage?: SalvageNote
-}
-
-async function readPendingFile(file: PendingFile, mode: ReplayMode): Promise<PendingRead> {
-  const bytes = await readFile(file.path)
-  const scan = await scanStream(bytesSource(bytes))
-  const decoded = decodeSalvaging(bytes, scan)
-  const damage = decoded.failure ?? scan.damage
-  if (!damage) return { batches: decoded.batches }
-  if (mode === 'flush') throw new CorruptStreamError(file.path, damage.offset, damage.reason)
-  return {
-    batches: decoded.batches,
-    salvage: { file: file.name, rows: decoded.rows, droppedBytes: scan.size - decoded.validEnd, reason: damage.reason },
   }
 }
 

@@ -87,7 +87,7 @@ test('--compression, --granularity day and --partition-by change codec and layou
   assert.equal(result.code, 0, result.stderr)
   const files = await filesUnder(out, '.parquet')
   assert.ok(files.length > 0)
-  for (const file of files) assert.match(file, /otel_logs\/data\/year=2026\/month=11\/day=24\/bufctl-[0-9a-f]+-0\.parquet$/)
+  for (const file of files) assert.match(file, /otel_logs\/data\/year=2026\/month=11\/day=24\/bufctl-[0-9a-f]+-0-0\.parquet$/)
   const codecs = new Set(Object.values(await parquetColumns(files[0]!)).map((column) => column.codec))
   assert.deepEqual([...codecs], ['SNAPPY'])
   assert.ok(await exists(join(root, 'otel_traces', 'pending-000001.ipc')), 'other tables untouched by --table')
@@ -214,4 +214,18 @@ test('a table locked by util-linux flock: flush and recover exit 75 and leave it
   const report = JSON.parse(all.stdout) as ReplayReport
   assert.deepEqual(report.inUse, ['otel_logs'])
   assert.equal(report.tables.find((table) => table.table === 'otel_traces')!.status, 'done')
+})
+
+test('--target-file-size splits a partition into parts, encoded in worker threads, each row once', async (t) => {
+  const { root, out } = await copyFixture(t, 'crashed')
+  const expected = await expectedOf('crashed')
+  const result = await runCli(['recover', '--path', root, '--out', out, '--target-file-size', '16KiB', '--json'])
+  assert.equal(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as ReplayReport
+  const logs = report.tables.find((table) => table.table === 'otel_logs')!
+  const parts = logs.outputs.map((output) => /-0-(\d+)\.parquet$/.exec(output.path)![1])
+  assert.ok(parts.includes('1'), `a second part exists: ${parts.join(',')}`)
+  const ids = (await readParquetRows(join(out, 'otel_logs'))).map((row) => Number(/^log (\d+):/.exec(row.body as string)![1])).sort((a, b) => a - b)
+  assert.deepEqual(ids, expandIds(expected.ids.otel_logs!))
+  assert.equal(logs.outputs.reduce((sum, output) => sum + output.rows, 0), expected.rows.otel_logs)
 })

@@ -1,0 +1,85 @@
+/**
+ * Deterministic bench data on the exporter's logs schema: one spill root with a single pending
+ * file of N rows (about 320 bytes a row in IPC), written batch by batch so that generating 10M
+ * rows does not need 3 GB of memory. Usage: tsx bench/generate.ts <root> <rows>
+ */
+import { mkdir, open } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  Dictionary, Field, Int32, LargeUtf8, RecordBatch, RecordBatchStreamWriter, Schema, Struct, TimeUnit, Timestamp, Utf8,
+  makeData, makeVector, vectorFromArray,
+} from 'apache-arrow'
+
+const BATCH_ROWS = 8192
+const WORDS = 'request handled checkout cart payment user session order item price retry timeout upstream latency cache miss hit queue worker shard'.split(' ')
+const SERVICES = ['checkout', 'cart', 'frontend', 'payment', 'shipping', 'email', 'ads', 'recommendation']
+const SEVERITIES: [number, string][] = [[9, 'INFO'], [13, 'WARN'], [17, 'ERROR'], [5, 'DEBUG']]
+const BASE_NS = BigInt(Date.UTC(2026, 10, 24, 0, 0, 0)) * 1_000_000n
+
+export const LOGS_SCHEMA = new Schema([
+  new Field('time_unix_nano', new Timestamp(TimeUnit.NANOSECOND, 'UTC'), false),
+  new Field('observed_time_unix_nano', new Timestamp(TimeUnit.NANOSECOND, 'UTC'), false),
+  new Field('trace_id', new Utf8(), true),
+  new Field('span_id', new Utf8(), true),
+  new Field('severity_number', new Int32(), false),
+  new Field('severity_text', new Dictionary(new Utf8(), new Int32()), false),
+  new Field('body', new Utf8(), false),
+  new Field('service_name', new Dictionary(new Utf8(), new Int32()), false),
+  new Field('resource_attributes', new LargeUtf8(), false),
+])
+
+function body(id: number): string {
+  const words: string[] = []
+  let x = id * 2654435761
+  while (words.join(' ').length < 190) {
+    x = (x ^ (x >>> 13)) * 1274126177
+    words.push(WORDS[Math.abs(x) % WORDS.length]!)
+  }
+  return `${words.join(' ')} #${id}`
+}
+
+export function logsBatch(first: number, rows: number): RecordBatch {
+  const ids = Array.from({ length: rows }, (_, i) => first + i)
+  // 3.6 ms apart: 1M rows span one hour, 10M rows ten.
+  const times = BigInt64Array.from(ids, (id) => BASE_NS + BigInt(id) * 3_600_000n)
+  const ts = (values: BigInt64Array) => makeVector(makeData({ type: LOGS_SCHEMA.fields[0]!.type, length: rows, data: values, nullCount: 0 }))
+  const hex = (id: number, width: number) => id.toString(16).padStart(width, '0')
+  const columns = [
+    ts(times),
+    ts(times.map((t) => t + 1_000_000n)),
+    vectorFromArray(ids.map((id) => (id % 10 === 0 ? null : hex(id * 7919, 32))), new Utf8()),
+    vectorFromArray(ids.map((id) => (id % 10 === 0 ? null : hex(id, 16))), new Utf8()),
+    makeVector(Int32Array.from(ids, (id) => SEVERITIES[id % 4]![0])),
+    vectorFromArray(ids.map((id) => SEVERITIES[id % 4]![1]), LOGS_SCHEMA.fields[5]!.type),
+    vectorFromArray(ids.map(body), new Utf8()),
+    vectorFromArray(ids.map((id) => SERVICES[id % SERVICES.length]!), LOGS_SCHEMA.fields[7]!.type),
+    vectorFromArray(ids.map((id) => `{"host.name":"node-${id % 16}","k8s.pod":"pod-${id % 64}","region":"eu-west-1"}`), new LargeUtf8()),
+  ]
+  return new RecordBatch(LOGS_SCHEMA, makeData({ type: new Struct(LOGS_SCHEMA.fields), length: rows, nullCount: 0, children: columns.map((c) => c.data[0]!) }))
+}
+
+/** Writes `<root>/otel_logs/pending-000001.ipc` with `rows` rows; returns its path. */
+export async function generateSpill(root: string, rows: number): Promise<string> {
+  const directory = join(root, 'otel_logs')
+  await mkdir(directory, { recursive: true })
+  const path = join(directory, 'pending-000001.ipc')
+  const handle = await open(path, 'w')
+  try {
+    const writer = new RecordBatchStreamWriter()
+    const done = (async () => {
+      for await (const chunk of writer) await handle.write(chunk)
+    })()
+    for (let first = 0; first < rows; first += BATCH_ROWS) writer.write(logsBatch(first, Math.min(BATCH_ROWS, rows - first)))
+    writer.finish()
+    await done
+  } finally {
+    await handle.close()
+  }
+  return path
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [root, rows] = process.argv.slice(2)
+  if (!root || !rows) throw new Error('usage: tsx bench/generate.ts <root> <rows>')
+  console.log(await generateSpill(root, Number(rows)))
+}
