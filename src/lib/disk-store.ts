@@ -56,6 +56,8 @@ export interface FileDrain {
 interface ActiveStream {
   readonly handle: FileHandle
   readonly schema: Schema
+  /** The schema message the stream opened with: raw messages may follow it only if theirs is the same. */
+  readonly schemaMessage: Uint8Array
   /** Bytes written so far: always the end of a complete message. */
   size: number
   rows: number
@@ -128,6 +130,31 @@ export class DiskStore implements RecordStore {
         throw new StoreWriteError(join(this.location, ACTIVE_FILE), error)
       }
       active.size += dataMessages.byteLength
+      active.rows += rows
+    })
+  }
+
+  /**
+   * Appends complete IPC messages (dictionary and record batches) as they are, without decoding:
+   * the fast path for ingest. They must follow `schemaMessage`; when the active stream opened with
+   * other bytes for the same fields, it is sealed first, so every stream stays self-consistent.
+   */
+  appendMessages(schema: Schema, schemaMessage: Uint8Array, messages: Uint8Array, rows: number): Promise<void> {
+    return this.#queue.run(async () => {
+      this.#assertOpen()
+      if (this.#active && !sameSchema(this.#active.schema, schema)) {
+        throw new SchemaMismatchError(join(this.location, ACTIVE_FILE), fieldList(this.#active.schema), fieldList(schema))
+      }
+      if (this.#active && !sameBytes(this.#active.schemaMessage, schemaMessage)) await this.#sealActive()
+      const active = this.#active ?? (await this.#startActive(schema, schemaMessage))
+      try {
+        await writeFully(active.handle, messages, active.size)
+        if (this.#fsync) await active.handle.sync()
+      } catch (error) {
+        await this.#abandonActive()
+        throw new StoreWriteError(join(this.location, ACTIVE_FILE), error)
+      }
+      active.size += messages.byteLength
       active.rows += rows
     })
   }
@@ -230,7 +257,7 @@ export class DiskStore implements RecordStore {
       await removeIfExists(path).catch(() => undefined)
       throw new StoreWriteError(path, error)
     }
-    this.#active = { handle, schema, size: schemaMessage.byteLength, rows: 0 }
+    this.#active = { handle, schema, schemaMessage, size: schemaMessage.byteLength, rows: 0 }
     return this.#active
   }
 
@@ -320,4 +347,8 @@ async function recoverDirectory(directory: string, fsync: boolean): Promise<Pend
     pending.push({ name, path: file.path, sequence, bytes: file.bytes, rows: file.rows, mtimeMs: file.mtimeMs, damagedBytes: file.droppedBytes })
   }
   return pending
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
 }

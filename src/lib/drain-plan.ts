@@ -4,19 +4,16 @@
  * files as lists of byte ranges. Nothing but offsets is kept, so memory does not grow with the
  * backlog; the second pass (parquet-encoder) rebuilds each batch from the same bytes inside wasm.
  */
-import { open, type FileHandle } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RecordBatchReader } from 'apache-arrow'
 import { CorruptStreamError } from './errors.js'
-import { fileSource, scanStream, type MessageFrame } from './ipc-framing.js'
-import { assertBatchIntegrity, fieldList } from './ipc-codec.js'
+import { fileSource, scanStream } from './ipc-framing.js'
+import { fieldList } from './ipc-codec.js'
+import { BatchDecodeError, checkedBatches, type ByteRange } from './stream-batches.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from './partitioning.js'
 import { tableDirectoryName } from './table-name.js'
 
-export interface ByteRange {
-  readonly start: number
-  readonly end: number
-}
+export type { ByteRange }
 
 /** Rows [offset, offset + length) of one record batch of a stream file, and the bytes that rebuild it. */
 export interface BatchPiece {
@@ -81,70 +78,42 @@ async function planFile(file: { name: string; path: string }, builder: OutputBui
   try {
     const { size } = await handle.stat()
     const scan = await scanStream(fileSource(handle, size))
-    const [schemaFrame] = scan.messages
     let rows = 0
-    let validEnd = schemaFrame?.end ?? 0
+    let validEnd = scan.messages[0]?.end ?? 0
     const fail = (offset: number, reason: string): FileOutcome => {
       if (options.damage === 'strict') throw new CorruptStreamError(file.path, offset, reason)
       return { name: file.name, rows, damage: { offset, reason }, droppedBytes: size - validEnd }
     }
-    if (!schemaFrame) return scan.damage ? fail(scan.damage.offset, scan.damage.reason) : { name: file.name, rows: 0, droppedBytes: 0 }
-    const schema = { start: schemaFrame.offset, end: schemaFrame.end }
-    const live = new Map<number, MessageFrame[]>()
-    for (const frame of scan.messages.slice(1)) {
-      if (frame.kind === 'dictionary') {
-        live.set(frame.dictionaryId, frame.dictionaryDelta ? [...(live.get(frame.dictionaryId) ?? []), frame] : [frame])
+    const column = options.partitionBy ?? defaultPartitionColumn(options.table)
+    try {
+      for await (const { frame, batch, schema, dictionaries } of checkedBatches(handle, scan)) {
+        const signature = fieldList(batch.schema)
+        for (const run of partitionRuns(batch, column, options.granularity ?? 'hour', options.table)) {
+          builder.add(signature, run.partition, {
+            file: file.path,
+            schema,
+            dictionaries,
+            batch: { start: frame.offset, end: frame.end },
+            batchRows: frame.rows,
+            offset: run.start,
+            length: run.end - run.start,
+          })
+        }
+        rows += frame.rows
         validEnd = frame.end
-        continue
       }
-      const dictionaries = [...live.values()].flat().sort((a, b) => a.offset - b.offset)
-      const ranges = [schema, ...dictionaries.map((d) => ({ start: d.offset, end: d.end })), { start: frame.offset, end: frame.end }]
-      const bytes = await readRanges(handle, ranges)
-      let batch
-      try {
-        const reader = RecordBatchReader.from(bytes).open()
-        batch = reader.next().value
-        if (!batch || batch.numRows !== frame.rows) throw new Error(`record batch decoded to ${batch?.numRows ?? 0} rows, metadata says ${frame.rows}`)
-        assertBatchIntegrity(batch)
-      } catch (error) {
-        return fail(frame.offset, `cannot decode: ${error instanceof Error ? error.message : String(error)}`)
-      }
-      const signature = fieldList(batch.schema)
-      for (const run of partitionRuns(batch, options.partitionBy ?? defaultPartitionColumn(options.table), options.granularity ?? 'hour', options.table)) {
-        builder.add(signature, run.partition, {
-          file: file.path,
-          schema,
-          dictionaries: ranges.slice(1, -1),
-          batch: { start: frame.offset, end: frame.end },
-          batchRows: frame.rows,
-          offset: run.start,
-          length: run.end - run.start,
-        })
-      }
-      rows += frame.rows
-      validEnd = frame.end
+    } catch (error) {
+      if (error instanceof BatchDecodeError) return fail(error.offset, error.message)
+      throw error
     }
     if (scan.damage) {
-      validEnd = Math.max(validEnd, scan.validEnd)
+      validEnd = scan.validEnd
       return fail(scan.damage.offset, scan.damage.reason)
     }
     return { name: file.name, rows, droppedBytes: 0 }
   } finally {
     await handle.close()
   }
-}
-
-/** Reads byte ranges of a file into one buffer: the IPC stream of one batch. */
-export async function readRanges(handle: FileHandle, ranges: readonly ByteRange[]): Promise<Uint8Array> {
-  const total = ranges.reduce((sum, range) => sum + range.end - range.start, 0)
-  const bytes = new Uint8Array(total)
-  let at = 0
-  for (const range of ranges) {
-    const { bytesRead } = await handle.read(bytes, at, range.end - range.start, range.start)
-    if (bytesRead !== range.end - range.start) throw new Error(`short read at byte ${range.start}`)
-    at += bytesRead
-  }
-  return bytes
 }
 
 /** Collects pieces into outputs per (schema, partition), starting a new part past the target size. */

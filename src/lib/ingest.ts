@@ -5,11 +5,11 @@
  * table's current stream — is rejected with nothing appended.
  */
 import { randomBytes } from 'node:crypto'
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { CorruptStreamError, InputNotFoundError, InvalidOptionsError, NotArrowError, SchemaMismatchError } from './errors.js'
-import { bytesSource, detectFormat, scanStream } from './ipc-framing.js'
+import { bytesSource, detectFormat, fileSource, scanStream, type StreamScan } from './ipc-framing.js'
 import { decodeSalvaging, decodeSchema, fieldList, sameSchema } from './ipc-codec.js'
 import { Manager, type StorageType } from './manager.js'
 import { planOutputs, writeOutput, type Compression, type WrittenOutput } from './parquet-writer.js'
@@ -18,6 +18,8 @@ import type { ProgressListener } from './progress.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './spill-layout.js'
 import { inspectStreamFile, readSchemaMessage } from './spill-inspection.js'
 import { tableDirectoryName } from './table-name.js'
+import type { SignalBuffer } from './signal-buffer.js'
+import { BatchDecodeError, checkedBatches, readRanges } from './stream-batches.js'
 
 export interface IngestOptions {
   readonly table: string
@@ -66,17 +68,25 @@ export interface IngestReport {
   readonly bufferedRows: number
 }
 
+/** An input read and checked whole: its batches in memory, or (a stream file) only where they are. */
 interface DecodedInput extends IngestedInput {
   readonly schema?: Schema
   readonly recordBatches: RecordBatch[]
+  /** Set for a stream-format file checked in place: its messages can be appended as bytes. */
+  readonly streamFile?: { readonly scan: StreamScan }
 }
+
+/** Messages written per append on the byte path: large writes, each ending on a message boundary. */
+const APPEND_CHUNK_BYTES = 8 * 1024 * 1024
 
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const storage = options.storage ?? (options.root ? 'disk' : 'memory')
   validate(options, storage)
+  // Appending raw bytes skips decoding; batches are needed in memory only to flush them to Parquet.
+  const inPlace = storage === 'disk' && !options.out
   const decoded: DecodedInput[] = []
   for (const [index, path] of options.inputs.entries()) {
-    decoded.push(await readInput(path, options.stdin))
+    decoded.push(inPlace && path !== '-' ? await checkInput(path) : await readInput(path, options.stdin))
     options.progress?.({ phase: 'files', table: options.table, done: index + 1, total: options.inputs.length })
   }
   const directory = storage === 'disk' ? join(options.root!, tableDirectoryName(options.table)) : undefined
@@ -104,7 +114,10 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   let bufferedRows = 0
   try {
     manager.start()
-    for (const input of decoded) for (const batch of input.recordBatches) await manager.add(options.table, batch)
+    for (const input of decoded) {
+      if (input.streamFile) await appendInPlace(await manager.buffer(options.table), input)
+      else for (const batch of input.recordBatches) await manager.add(options.table, batch)
+    }
     if (options.flush || storage === 'memory') await manager.stop()
     bufferedRows = (await manager.buffer(options.table)).rows()
   } finally {
@@ -146,6 +159,83 @@ async function readInput(path: string, stdin: AsyncIterable<Uint8Array> | undefi
   return { path, format, bytes: bytes.byteLength, batches: decoded.batches.length, rows: decoded.rows, schema: decoded.schema, recordBatches: decoded.batches }
 }
 
+/**
+ * Checks a file without keeping its batches: a stream-format file is scanned and each batch
+ * decoded and checked in turn (one batch in memory at a time); other formats are read whole.
+ */
+async function checkInput(path: string): Promise<DecodedInput> {
+  const handle = await openInput(path)
+  try {
+    const { size } = await handle.stat()
+    const head = new Uint8Array(Math.min(8, size))
+    await handle.read(head, 0, head.byteLength, 0)
+    if (size === 0) throw new NotArrowError(path, 'it is empty')
+    if (detectFormat(head) !== 'stream') return await readInput(path, undefined)
+    const scan = await scanStream(fileSource(handle, size))
+    if (scan.damage) throw new CorruptStreamError(path, scan.damage.offset, `${scan.damage.reason}; the input was not ingested`)
+    let schema: Schema | undefined
+    let rows = 0
+    try {
+      for await (const { batch } of checkedBatches(handle, scan)) {
+        schema ??= batch.schema
+        rows += batch.numRows
+      }
+    } catch (error) {
+      if (error instanceof BatchDecodeError) throw new CorruptStreamError(path, error.offset, `${error.message}; the input was not ingested`)
+      throw error
+    }
+    if (!schema && scan.messages[0]) schema = decodeSchema(await readRanges(handle, [{ start: 0, end: scan.messages[0].end }]))
+    return { path, format: 'stream', bytes: size, batches: scan.recordBatches, rows, schema, recordBatches: [], streamFile: { scan } }
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Appends a checked stream file's dictionary and record-batch messages as they are. */
+async function appendInPlace(buffer: SignalBuffer, input: DecodedInput): Promise<void> {
+  const { scan } = input.streamFile!
+  const [schemaFrame, ...frames] = scan.messages
+  if (!schemaFrame || input.rows === 0) return
+  const handle = await open(input.path, 'r')
+  try {
+    const schemaMessage = await readRanges(handle, [{ start: 0, end: schemaFrame.end }])
+    let start = schemaFrame.end
+    let rows = 0
+    let end = start
+    const flush = async () => {
+      if (rows > 0 && !(await buffer.addMessages(input.schema!, schemaMessage, await readRanges(handle, [{ start, end }]), rows))) {
+        throw new Error(`the buffer of ${buffer.table} cannot take raw messages`)
+      }
+      start = end
+      rows = 0
+    }
+    for (const frame of frames) {
+      // Only whole batches (with the dictionaries before them) go in one write, so a crash tears nothing visible.
+      if (frame.kind === 'recordBatch' && end - start >= APPEND_CHUNK_BYTES) await flush()
+      end = frame.end
+      rows += frame.rows
+    }
+    // Trailing dictionary messages without a batch after them add nothing; leave them out.
+    const lastBatch = frames.findLast((frame) => frame.kind === 'recordBatch')
+    if (lastBatch) end = Math.min(end, lastBatch.end)
+    await flush()
+  } finally {
+    await handle.close()
+  }
+}
+
+async function openInput(path: string): Promise<FileHandle> {
+  try {
+    const info = await stat(path)
+    if (info.isDirectory()) throw new InputNotFoundError(path, 'it is a directory, not a file')
+    return await open(path, 'r')
+  } catch (error) {
+    if (error instanceof InputNotFoundError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputNotFoundError(path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error))
+  }
+}
+
 async function decodeFileFormat(path: string, bytes: Uint8Array): Promise<DecodedInput> {
   const { RecordBatchReader } = await import('apache-arrow')
   const tail = new TextDecoder().decode(bytes.subarray(Math.max(0, bytes.byteLength - 6)))
@@ -162,14 +252,11 @@ async function decodeFileFormat(path: string, bytes: Uint8Array): Promise<Decode
 }
 
 async function readInputFile(path: string): Promise<Uint8Array> {
+  const handle = await openInput(path)
   try {
-    const info = await stat(path)
-    if (info.isDirectory()) throw new InputNotFoundError(path, 'it is a directory, not a file')
-    return await readFile(path)
-  } catch (error) {
-    if (error instanceof InputNotFoundError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputNotFoundError(path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error))
+    return await handle.readFile()
+  } finally {
+    await handle.close()
   }
 }
 

@@ -5,7 +5,8 @@
  * when only part of it belongs to this file. Runs on the main thread or in a worker.
  */
 import { open, type FileHandle } from 'node:fs/promises'
-import { readRanges, type BatchPiece, type PlannedOutput } from './drain-plan.js'
+import type { BatchPiece, PlannedOutput } from './drain-plan.js'
+import { readRanges } from './stream-batches.js'
 import { writeStreamAtomically } from './fs-util.js'
 import { parquetStream, type Compression } from './parquet-writer.js'
 

@@ -7,6 +7,7 @@ import { copyFixture, filesUnder, FIXTURES, readParquetRows, snapshot } from '..
 import { holdLockElsewhere, tempDir } from '../helpers/fs.js'
 import { DiskStore } from '../../src/lib/disk-store.js'
 import type { IngestReport } from '../../src/lib/ingest.js'
+import { logBody } from '../fixtures/otel-data.js'
 import type { StatusReport } from '../../src/lib/status.js'
 
 const input = (name: string) => join(FIXTURES, 'inputs', name)
@@ -35,6 +36,14 @@ test('ingest takes the IPC stream format, the IPC file format and stdin in one c
   t.after(() => store.close())
   const drain = await store.drain()
   assert.equal(drain.rows, 130)
+  // Byte-appended (stream file) and re-encoded (file format, stdin) batches read back alike.
+  const rows = drain.batches.flatMap((batch) => batch.toArray().map((row) => `${row.body}|${row.severity_text}|${row.service_name}`))
+  const expected = [
+    ...Array.from({ length: 50 }, (_, i) => 10_000 + i),
+    ...Array.from({ length: 30 }, (_, i) => 20_000 + i),
+    ...Array.from({ length: 50 }, (_, i) => 10_000 + i),
+  ].map((id) => `${logBody(id)}|${['INFO', 'WARN', 'ERROR', 'DEBUG'][id % 4]}|${['checkout', 'cart', 'frontend', 'payment'][id % 4]}`)
+  assert.deepEqual(rows, expected)
 })
 
 test('ingest --out --flush writes Parquet and leaves the buffer empty; memory storage needs --out', async (t) => {
