@@ -4,7 +4,7 @@
  * batches; a commit deletes exactly those pending files. Opening takes the directory's flock and
  * runs recovery (an orphaned active file becomes the next pending file).
  */
-import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises'
+import { copyFile, mkdir, open, readdir, readFile, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { CorruptStreamError, SchemaMismatchError, StoreClosedError, StoreWriteError } from './errors.js'
@@ -16,6 +16,9 @@ import type { Drain, RecordStore, StoreMetrics } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
 import { ACTIVE_FILE, pendingFileName, sortedPendingFiles } from './spill-layout.js'
 import { fsyncDirectory, removeIfExists, writeFully } from './fs-util.js'
+
+/** Where adoptStreamFile copies to before the rename; the exporter ignores the name. */
+const INGEST_TEMPORARY = '.bufctl-ingest.tmp'
 
 export interface DiskStoreOptions {
   /**
@@ -56,8 +59,6 @@ export interface FileDrain {
 interface ActiveStream {
   readonly handle: FileHandle
   readonly schema: Schema
-  /** The schema message the stream opened with: raw messages may follow it only if theirs is the same. */
-  readonly schemaMessage: Uint8Array
   /** Bytes written so far: always the end of a complete message. */
   size: number
   rows: number
@@ -135,27 +136,38 @@ export class DiskStore implements RecordStore {
   }
 
   /**
-   * Appends complete IPC messages (dictionary and record batches) as they are, without decoding:
-   * the fast path for ingest. They must follow `schemaMessage`; when the active stream opened with
-   * other bytes for the same fields, it is sealed first, so every stream stays self-consistent.
+   * Takes a whole, already checked IPC stream file as the next pending file, copied by the kernel
+   * (copy_file_range or a reflink) under a temporary name and renamed into place: the fast path of
+   * ingest. The active stream is sealed first so that order is kept. The copy appears whole or not
+   * at all; an end-of-stream marker is added if the source has none.
    */
-  appendMessages(schema: Schema, schemaMessage: Uint8Array, messages: Uint8Array, rows: number): Promise<void> {
+  adoptStreamFile(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<void> {
     return this.#queue.run(async () => {
       this.#assertOpen()
-      if (this.#active && !sameSchema(this.#active.schema, schema)) {
-        throw new SchemaMismatchError(join(this.location, ACTIVE_FILE), fieldList(this.#active.schema), fieldList(schema))
-      }
-      if (this.#active && !sameBytes(this.#active.schemaMessage, schemaMessage)) await this.#sealActive()
-      const active = this.#active ?? (await this.#startActive(schema, schemaMessage))
+      await this.#sealActive()
+      const temporary = join(this.location, INGEST_TEMPORARY)
       try {
-        await writeFully(active.handle, messages, active.size)
-        if (this.#fsync) await active.handle.sync()
+        await copyFile(source, temporary)
+        if (!info.endOfStream || this.#fsync) {
+          const handle = await open(temporary, 'r+')
+          try {
+            if (!info.endOfStream) await writeFully(handle, END_OF_STREAM, (await handle.stat()).size)
+            if (this.#fsync) await handle.sync()
+          } finally {
+            await handle.close()
+          }
+        }
+        const sequence = this.#nextSequence++
+        const name = pendingFileName(sequence)
+        const path = join(this.location, name)
+        await rename(temporary, path)
+        if (this.#fsync) await fsyncDirectory(this.location)
+        const { size, mtimeMs } = await stat(path)
+        this.#pending.push({ name, path, sequence, bytes: size, rows: info.rows, mtimeMs, damagedBytes: 0 })
       } catch (error) {
-        await this.#abandonActive()
-        throw new StoreWriteError(join(this.location, ACTIVE_FILE), error)
+        await removeIfExists(temporary).catch(() => undefined)
+        throw new StoreWriteError(temporary, error)
       }
-      active.size += messages.byteLength
-      active.rows += rows
     })
   }
 
@@ -257,7 +269,7 @@ export class DiskStore implements RecordStore {
       await removeIfExists(path).catch(() => undefined)
       throw new StoreWriteError(path, error)
     }
-    this.#active = { handle, schema, schemaMessage, size: schemaMessage.byteLength, rows: 0 }
+    this.#active = { handle, schema, size: schemaMessage.byteLength, rows: 0 }
     return this.#active
   }
 
@@ -326,6 +338,8 @@ export class DiskStore implements RecordStore {
 /** Promotes an orphaned active file and describes every pending file, in sequence order. */
 async function recoverDirectory(directory: string, fsync: boolean): Promise<PendingFile[]> {
   const names = await readdir(directory)
+  // A copy that an ingest killed mid-way left behind is not data yet: it was never renamed in.
+  if (names.includes(INGEST_TEMPORARY)) await unlink(join(directory, INGEST_TEMPORARY))
   const sorted = sortedPendingFiles(names)
   if (names.includes(ACTIVE_FILE)) {
     const activePath = join(directory, ACTIVE_FILE)
@@ -349,6 +363,3 @@ async function recoverDirectory(directory: string, fsync: boolean): Promise<Pend
   return pending
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
-}

@@ -76,8 +76,7 @@ interface DecodedInput extends IngestedInput {
   readonly streamFile?: { readonly scan: StreamScan }
 }
 
-/** Messages written per append on the byte path: large writes, each ending on a message boundary. */
-const APPEND_CHUNK_BYTES = 8 * 1024 * 1024
+
 
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const storage = options.storage ?? (options.root ? 'disk' : 'memory')
@@ -191,36 +190,11 @@ async function checkInput(path: string): Promise<DecodedInput> {
   }
 }
 
-/** Appends a checked stream file's dictionary and record-batch messages as they are. */
+/** Adds a checked stream file to the table as it is, or its decoded batches where the store cannot. */
 async function appendInPlace(buffer: SignalBuffer, input: DecodedInput): Promise<void> {
-  const { scan } = input.streamFile!
-  const [schemaFrame, ...frames] = scan.messages
-  if (!schemaFrame || input.rows === 0) return
-  const handle = await open(input.path, 'r')
-  try {
-    const schemaMessage = await readRanges(handle, [{ start: 0, end: schemaFrame.end }])
-    let start = schemaFrame.end
-    let rows = 0
-    let end = start
-    const flush = async () => {
-      if (rows > 0 && !(await buffer.addMessages(input.schema!, schemaMessage, await readRanges(handle, [{ start, end }]), rows))) {
-        throw new Error(`the buffer of ${buffer.table} cannot take raw messages`)
-      }
-      start = end
-      rows = 0
-    }
-    for (const frame of frames) {
-      // Only whole batches (with the dictionaries before them) go in one write, so a crash tears nothing visible.
-      if (frame.kind === 'recordBatch' && end - start >= APPEND_CHUNK_BYTES) await flush()
-      end = frame.end
-      rows += frame.rows
-    }
-    // Trailing dictionary messages without a batch after them add nothing; leave them out.
-    const lastBatch = frames.findLast((frame) => frame.kind === 'recordBatch')
-    if (lastBatch) end = Math.min(end, lastBatch.end)
-    await flush()
-  } finally {
-    await handle.close()
+  if (input.rows === 0) return
+  if (!(await buffer.addStreamFile(input.path, { rows: input.rows, endOfStream: input.streamFile!.scan.endOfStream }))) {
+    throw new Error(`the buffer of ${buffer.table} cannot take a stream file`)
   }
 }
 

@@ -1,4 +1,4 @@
-import type { RecordBatch, Schema } from 'apache-arrow'
+import type { RecordBatch } from 'apache-arrow'
 
 /** What one drain hands to a flush: the batches, their row count, and how to discard them. */
 export interface Drain {
@@ -22,8 +22,8 @@ export interface RecordStore {
   /** Where the store lives, for messages: the table directory, or `memory:<table>`. */
   readonly location: string
   append(batch: RecordBatch): Promise<void>
-  /** Appends complete IPC messages of `schema` without decoding them (disk stores only). */
-  appendMessages?(schema: Schema, schemaMessage: Uint8Array, messages: Uint8Array, rows: number): Promise<void>
+  /** Takes a whole, checked IPC stream file as it is (disk stores only). */
+  adoptStreamFile?(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<void>
   /**
    * Returns every batch not yet committed — those of earlier uncommitted drains too, together
    * with anything appended since.

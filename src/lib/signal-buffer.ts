@@ -3,7 +3,7 @@
  * store, awaits the caller's operation and commits only if it succeeded. Its estimated size is
  * rows × a bytes-per-row figure calibrated from the Parquet bytes each successful flush reports.
  */
-import type { RecordBatch, Schema } from 'apache-arrow'
+import type { RecordBatch } from 'apache-arrow'
 import { MemoryStore } from './memory-store.js'
 import type { RecordStore } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
@@ -48,12 +48,12 @@ export class SignalBuffer {
   }
 
   /**
-   * Appends complete IPC messages without decoding them, when the store can (a disk store);
-   * resolves to false when it cannot, and the caller appends decoded batches instead.
+   * Takes a whole, checked IPC stream file without decoding it, when the store can (a disk store);
+   * resolves to false when it cannot, and the caller adds decoded batches instead.
    */
-  async addMessages(schema: Schema, schemaMessage: Uint8Array, messages: Uint8Array, rows: number): Promise<boolean> {
-    if (!this.#store.appendMessages) return false
-    await this.#store.appendMessages(schema, schemaMessage, messages, rows)
+  async addStreamFile(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<boolean> {
+    if (!this.#store.adoptStreamFile) return false
+    await this.#store.adoptStreamFile(source, info)
     return true
   }
 

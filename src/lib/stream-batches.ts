@@ -32,7 +32,12 @@ export class BatchDecodeError extends Error {
   }
 }
 
+/**
+ * Yields each record batch of the file, checked. A yielded batch is a view on a buffer that the
+ * next step reuses: use it before asking for the next one, never keep it.
+ */
 export async function* checkedBatches(handle: FileHandle, scan: StreamScan): AsyncGenerator<CheckedBatch> {
+  const scratch = { buffer: new Uint8Array(0) }
   const [schemaFrame, ...frames] = scan.messages
   if (!schemaFrame) return
   const schema = { start: schemaFrame.offset, end: schemaFrame.end }
@@ -46,7 +51,7 @@ export async function* checkedBatches(handle: FileHandle, scan: StreamScan): Asy
       .flat()
       .sort((a, b) => a.offset - b.offset)
       .map((d) => ({ start: d.offset, end: d.end }))
-    const bytes = await readRanges(handle, [schema, ...dictionaries, { start: frame.offset, end: frame.end }])
+    const bytes = await readRanges(handle, [schema, ...dictionaries, { start: frame.offset, end: frame.end }], scratch)
     let batch: RecordBatch | undefined
     try {
       batch = RecordBatchReader.from(bytes).open().next().value as RecordBatch | undefined
@@ -59,10 +64,14 @@ export async function* checkedBatches(handle: FileHandle, scan: StreamScan): Asy
   }
 }
 
-/** Reads byte ranges of a file into one buffer (for example the IPC stream of one batch). */
-export async function readRanges(handle: FileHandle, ranges: readonly ByteRange[]): Promise<Uint8Array> {
+/**
+ * Reads byte ranges of a file into one buffer (for example the IPC stream of one batch). With
+ * `scratch`, its buffer is reused (and grown) instead of allocating one per call.
+ */
+export async function readRanges(handle: FileHandle, ranges: readonly ByteRange[], scratch?: { buffer: Uint8Array }): Promise<Uint8Array> {
   const total = ranges.reduce((sum, range) => sum + range.end - range.start, 0)
-  const bytes = new Uint8Array(total)
+  if (scratch && scratch.buffer.byteLength < total) scratch.buffer = new Uint8Array(Math.max(total, scratch.buffer.byteLength * 2))
+  const bytes = scratch ? scratch.buffer.subarray(0, total) : new Uint8Array(total)
   let at = 0
   for (const range of ranges) {
     const { bytesRead } = await handle.read(bytes, at, range.end - range.start, range.start)
