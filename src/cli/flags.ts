@@ -1,7 +1,6 @@
 /** Flags shared by several commands, defined once. */
 import { Flags } from '@oclif/core'
-import { COMPRESSIONS, type Compression } from '../lib/parquet-writer.js'
-import { GRANULARITIES, type Granularity } from '../lib/partitioning.js'
+import { COMPRESSIONS, GRANULARITIES, type Compression, type Granularity } from '../lib/output-options.js'
 
 export const rootFlag = Flags.string({
   char: 'p',

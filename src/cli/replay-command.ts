@@ -7,7 +7,7 @@ import { withProgressBar } from './progress-bar.js'
 import { formatBytes, formatCount, palette } from './style.js'
 import { InvalidOptionsError } from '../lib/errors.js'
 import { parseSize } from '../lib/units.js'
-import { replay, type ReplayMode, type ReplayReport } from '../lib/replay.js'
+import type { ReplayMode, ReplayReport } from '../lib/replay.js'
 
 export const replayFlags = {
   path: rootFlag,
@@ -33,6 +33,7 @@ export abstract class ReplayCommand extends BufctlCommand {
     quiet: boolean
   }): Promise<ReplayReport> {
     if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
+    const { replay } = await import('../lib/replay.js')
     const report = await withProgressBar(!this.jsonEnabled() && !flags.quiet, mode, (progress) =>
       replay({
         mode,

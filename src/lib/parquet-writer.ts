@@ -12,8 +12,9 @@ import { writeStreamAtomically } from './fs-util.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from './partitioning.js'
 import { tableDirectoryName } from './table-name.js'
 
-export type Compression = 'zstd' | 'snappy' | 'gzip' | 'lz4' | 'brotli' | 'none'
-export const COMPRESSIONS: readonly Compression[] = ['zstd', 'snappy', 'gzip', 'lz4', 'brotli', 'none']
+import { COMPRESSIONS, type Compression } from './output-options.js'
+
+export { COMPRESSIONS, type Compression }
 
 export interface ParquetLayoutOptions {
   /** Root of the output tree. */

@@ -7,8 +7,9 @@
 import { DataType, Type, TimeUnit, type RecordBatch, type Data } from 'apache-arrow'
 import { InvalidOptionsError } from './errors.js'
 
-export type Granularity = 'hour' | 'day' | 'month' | 'none'
-export const GRANULARITIES: readonly Granularity[] = ['hour', 'day', 'month', 'none']
+import type { Granularity } from './output-options.js'
+
+export { GRANULARITIES, type Granularity } from './output-options.js'
 
 /** Hive's name for a partition whose value is null. */
 export const NULL_PARTITION = '__HIVE_DEFAULT_PARTITION__'

@@ -7,7 +7,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputNotFoundError } from './errors.js'
 import { DirectoryLock, findFlockHolder, LOCK_FILE } from './directory-lock.js'
-import { scanFile, type StreamDamage, type StreamScan } from './ipc-framing.js'
+import type { StreamDamage, StreamScan } from './ipc-framing.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './spill-layout.js'
 
 /** Sub-directory where recover moves files it cannot read; the exporter ignores it. */
@@ -65,6 +65,8 @@ export async function inspectTable(root: string, table: string): Promise<TableIn
 
 export async function inspectStreamFile(directory: string, name: string): Promise<StreamFileInspection> {
   const path = join(directory, name)
+  // Loaded on first use: status of an empty root never needs the Arrow message accessors.
+  const { scanFile } = await import('./ipc-framing.js')
   const [scan, info] = await Promise.all([scanFile(path), stat(path)])
   const schema = scan.messages[0]
   return {

@@ -6,7 +6,6 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidOptionsError } from './errors.js'
 import { writeFileAtomically } from './fs-util.js'
-import { bytesSource, scanStream } from './ipc-framing.js'
 import { JOURNAL_FILE } from './commit-journal.js'
 import { DEFAULT_BYTES_PER_ROW } from './signal-buffer.js'
 import { inspectTable, listTables, lockState, QUARANTINE_DIR, readSchemaMessage, streamFiles, type StreamFileInspection } from './spill-inspection.js'
@@ -137,6 +136,7 @@ function metadataCheck(file: StreamFileInspection, damage: FileDamage[]): number
 /** Decodes every batch: damage inside a body that framing cannot see shows up here. */
 async function deepCheck(file: StreamFileInspection, damage: FileDamage[]): Promise<number> {
   const { decodeSalvaging } = await import('./ipc-codec.js')
+  const { bytesSource, scanStream } = await import('./ipc-framing.js')
   const bytes = await readFile(file.path)
   const scan = await scanStream(bytesSource(bytes))
   const decoded = decodeSalvaging(bytes, scan)

@@ -29,3 +29,17 @@ test('the package is importable by name with Manager and SignalBuffer, and ships
   assert.match(declarations, /Manager/)
   assert.match(declarations, /SignalBuffer/)
 })
+
+test('cold start: --version and status of an empty root load neither apache-arrow nor parquet-wasm', async (t) => {
+  const { tempDir } = await import('../helpers/fs.js')
+  const spy = join(PROJECT_ROOT, 'test', 'helpers', 'module-spy.mjs')
+  const empty = await tempDir(t)
+  for (const args of [['--version'], ['status', '--path', empty]]) {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', spy, join(PROJECT_ROOT, 'bin', 'run.js'), ...args], { cwd: PROJECT_ROOT })
+    assert.ok(stdout.length > 0, args.join(' '))
+    assert.doesNotMatch(stderr, /LOADED/, `${args.join(' ')} loaded: ${stderr.split('\n').slice(0, 3).join(' ')}`)
+  }
+  // The spy itself works: a status of a real table does load the Arrow message accessors.
+  const { stderr } = await promisify(execFile)(process.execPath, ['--import', spy, join(PROJECT_ROOT, 'bin', 'run.js'), 'status', '--path', join(PROJECT_ROOT, 'test', 'fixtures', 'clean')], { cwd: PROJECT_ROOT })
+  assert.match(stderr, /LOADED .*apache-arrow/)
+})
