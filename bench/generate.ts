@@ -6,9 +6,11 @@
 import { mkdir, open } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
-  Dictionary, Field, Int32, LargeUtf8, RecordBatch, RecordBatchStreamWriter, Schema, Struct, TimeUnit, Timestamp, Utf8,
+  Dictionary, Field, Int32, LargeUtf8, RecordBatch, Schema, Struct, TimeUnit, Timestamp, Utf8,
   makeData, makeVector, vectorFromArray,
 } from 'apache-arrow'
+import { encodeBatch } from '../src/lib/ipc-codec.js'
+import { END_OF_STREAM } from '../src/lib/ipc-framing.js'
 
 const BATCH_ROWS = 8192
 const WORDS = 'request handled checkout cart payment user session order item price retry timeout upstream latency cache miss hit queue worker shard'.split(' ')
@@ -58,20 +60,22 @@ export function logsBatch(first: number, rows: number): RecordBatch {
   return new RecordBatch(LOGS_SCHEMA, makeData({ type: new Struct(LOGS_SCHEMA.fields), length: rows, nullCount: 0, children: columns.map((c) => c.data[0]!) }))
 }
 
-/** Writes `<root>/otel_logs/pending-000001.ipc` with `rows` rows; returns its path. */
+/** Writes `<root>/otel_logs/pending-000001.ipc` with `rows` rows, one batch in memory at a time; returns its path. */
 export async function generateSpill(root: string, rows: number): Promise<string> {
   const directory = join(root, 'otel_logs')
   await mkdir(directory, { recursive: true })
   const path = join(directory, 'pending-000001.ipc')
   const handle = await open(path, 'w')
   try {
-    const writer = new RecordBatchStreamWriter()
-    const done = (async () => {
-      for await (const chunk of writer) await handle.write(chunk)
-    })()
-    for (let first = 0; first < rows; first += BATCH_ROWS) writer.write(logsBatch(first, Math.min(BATCH_ROWS, rows - first)))
-    writer.finish()
-    await done
+    let position = 0
+    for (let first = 0; first < rows; first += BATCH_ROWS) {
+      const { schemaMessage, dataMessages } = await encodeBatch(logsBatch(first, Math.min(BATCH_ROWS, rows - first)), LOGS_SCHEMA)
+      for (const bytes of first === 0 ? [schemaMessage, dataMessages] : [dataMessages]) {
+        await handle.write(bytes, 0, bytes.byteLength, position)
+        position += bytes.byteLength
+      }
+    }
+    await handle.write(END_OF_STREAM, 0, END_OF_STREAM.byteLength, position)
   } finally {
     await handle.close()
   }

@@ -14,7 +14,8 @@ export const replayFlags = {
   out: outFlag,
   table: tableFlag,
   ...parquetFlags,
-  'target-file-size': Flags.string({ summary: 'Arrow data per output file before another part starts (the Parquet file is several times smaller); parts are encoded in parallel.', default: '128MiB' }),
+  'target-file-size': Flags.string({ summary: 'Arrow data per output file before another part starts (the Parquet file is several times smaller); parts are encoded in parallel.', default: '256MiB' }),
+  jobs: Flags.integer({ char: 'j', summary: 'Threads encoding Parquet (default: one per core); each holds up to one output file\'s row group in memory.', min: 1 }),
   'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done; take no lock, write and delete nothing.', default: false }),
   quiet: quietFlag,
 }
@@ -28,6 +29,7 @@ export abstract class ReplayCommand extends BufctlCommand {
     granularity: string
     'partition-by'?: string
     'target-file-size': string
+    jobs?: number
     'dry-run': boolean
     keep?: boolean
     quiet: boolean
@@ -44,6 +46,7 @@ export abstract class ReplayCommand extends BufctlCommand {
         keep: flags.keep,
         ...parquetOptions(flags),
         targetFileBytes: parseSize(flags['target-file-size'], '--target-file-size'),
+        concurrency: flags.jobs,
         progress,
       }),
     )

@@ -64,7 +64,7 @@ export interface PlanOptions {
 }
 
 /** The default --target-file-size: Arrow bytes per output file (the Parquet file is several times smaller). */
-export const DEFAULT_TARGET_FILE_BYTES = 128 * 1024 * 1024
+export const DEFAULT_TARGET_FILE_BYTES = 256 * 1024 * 1024
 
 export async function planDrain(files: readonly { name: string; path: string }[], options: PlanOptions): Promise<DrainPlan> {
   const builder = new OutputBuilder(options)

@@ -42,7 +42,7 @@ export interface ReplayOptions {
   /** @default 'hour' */
   readonly granularity?: Granularity
   readonly partitionBy?: string
-  /** Arrow bytes per output file before another part starts. @default 128 MiB */
+  /** Arrow bytes per output file before another part starts. @default 256 MiB */
   readonly targetFileBytes?: number
   /** Threads encoding Parquet. @default the number of cores */
   readonly concurrency?: number

@@ -153,7 +153,10 @@ async function schemaSummary(files: readonly StreamFileInspection[]): Promise<st
   const newest = [...files].reverse().find((file) => file.schemaEnd !== undefined)
   const bytes = newest && (await readSchemaMessage(newest))
   if (!bytes) return null
-  // apache-arrow is loaded only when there is a schema to show.
+  const { summarizeSchemaMessage } = await import('./schema-summary.js')
+  const summary = summarizeSchemaMessage(bytes)
+  if (summary) return summary
+  // A type the flatbuffer reading does not cover: let apache-arrow spell it.
   const { decodeSchema, fieldList } = await import('./ipc-codec.js')
   const schema = decodeSchema(bytes)
   return schema ? fieldList(schema) : null

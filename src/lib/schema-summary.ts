@@ -1,0 +1,82 @@
+/**
+ * `[name:type, ...]` of a schema message, read with the flatbuffer accessors alone, so that status
+ * can show schemas without loading apache-arrow. Spelled exactly as ipc-codec's fieldList (a test
+ * holds them together); a type it does not know returns undefined and the caller falls back.
+ */
+import { ByteBuffer } from 'flatbuffers'
+import { Message } from 'apache-arrow/fb/message'
+import { MessageHeader } from 'apache-arrow/fb/message-header'
+import { Schema as SchemaHeader } from 'apache-arrow/fb/schema'
+import type { Field as FieldHeader } from 'apache-arrow/fb/field'
+import { Type } from 'apache-arrow/fb/type'
+import { Int } from 'apache-arrow/fb/int'
+import { FloatingPoint } from 'apache-arrow/fb/floating-point'
+import { Timestamp } from 'apache-arrow/fb/timestamp'
+import { Date as DateType } from 'apache-arrow/fb/date'
+
+const TIME_UNITS = ['SECOND', 'MILLISECOND', 'MICROSECOND', 'NANOSECOND']
+const FLOAT_BITS = [16, 32, 64]
+const DATE_UNITS = ['DAY', 'MILLISECOND']
+const SIMPLE: Partial<Record<Type, string>> = {
+  [Type.Null]: 'Null',
+  [Type.Bool]: 'Bool',
+  [Type.Utf8]: 'Utf8',
+  [Type.LargeUtf8]: 'LargeUtf8',
+  [Type.Binary]: 'Binary',
+  [Type.LargeBinary]: 'LargeBinary',
+}
+
+/** The schema message's fields as `[name:type, ...]`, or undefined when a type is not covered here. */
+export function summarizeSchemaMessage(schemaMessage: Uint8Array): string | undefined {
+  try {
+    const view = new DataView(schemaMessage.buffer, schemaMessage.byteOffset, schemaMessage.byteLength)
+    const prefix = view.getUint32(0, true) === 0xffffffff ? 8 : 4
+    const message = Message.getRootAsMessage(new ByteBuffer(schemaMessage.subarray(prefix)))
+    if (message.headerType() !== MessageHeader.Schema) return undefined
+    const schema = message.header(new SchemaHeader()) as SchemaHeader
+    const fields: string[] = []
+    for (let i = 0; i < schema.fieldsLength(); i++) {
+      const field = schema.fields(i)!
+      const type = typeName(field)
+      if (type === undefined) return undefined
+      fields.push(`${field.name()}:${type}${field.nullable() ? '' : ' not null'}`)
+    }
+    return `[${fields.join(', ')}]`
+  } catch {
+    return undefined
+  }
+}
+
+function typeName(field: FieldHeader): string | undefined {
+  const value = valueTypeName(field)
+  const dictionary = field.dictionary()
+  if (!dictionary || value === undefined) return value
+  const index = dictionary.indexType()
+  return `Dictionary<${index ? intName(index) : 'Int32'}, ${value}>`
+}
+
+function valueTypeName(field: FieldHeader): string | undefined {
+  const kind = field.typeType()
+  if (SIMPLE[kind]) return SIMPLE[kind]
+  switch (kind) {
+    case Type.Int:
+      return intName(field.type(new Int()) as Int)
+    case Type.FloatingPoint:
+      return `Float${FLOAT_BITS[(field.type(new FloatingPoint()) as FloatingPoint).precision()]}`
+    case Type.Timestamp: {
+      const timestamp = field.type(new Timestamp()) as Timestamp
+      const zone = timestamp.timezone()
+      return `Timestamp<${TIME_UNITS[timestamp.unit()]}${zone ? `, ${zone}` : ''}>`
+    }
+    case Type.Date: {
+      const unit = (field.type(new DateType()) as DateType).unit()
+      return `Date${(unit + 1) * 32}<${DATE_UNITS[unit]}>`
+    }
+    default:
+      return undefined
+  }
+}
+
+function intName(type: Int): string {
+  return `${type.isSigned() ? 'I' : 'Ui'}nt${type.bitWidth()}`
+}

@@ -1,0 +1,51 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Binary, Bool, DateDay, Dictionary, Field, Float32, Float64, Int8, Int16, Int64, LargeUtf8, List, Schema, TimeUnit, Timestamp, Uint32, Uint64, Utf8 } from 'apache-arrow'
+import { summarizeSchemaMessage } from '../../src/lib/schema-summary.js'
+import { bytesSource, scanStream } from '../../src/lib/ipc-framing.js'
+import { decodeSchema, fieldList } from '../../src/lib/ipc-codec.js'
+import { OTEL_SCHEMAS, otelBatch, type OtelTable } from '../fixtures/otel-data.js'
+import { streamBytes } from '../helpers/arrow.js'
+import { RecordBatch, Struct, Table, makeData, vectorFromArray } from 'apache-arrow'
+
+async function schemaMessageOf(schema: Schema): Promise<Uint8Array> {
+  const empty = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 0, nullCount: 0, children: schema.fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 } as never)) }))
+  const bytes = streamBytes([empty])
+  const scan = await scanStream(bytesSource(bytes))
+  return bytes.subarray(0, scan.messages[0]!.end)
+}
+
+test('the flatbuffer schema summary spells every covered type exactly as fieldList does', async () => {
+  const schemas = [
+    ...(['otel_logs', 'otel_traces', 'otel_metrics_gauge'] as OtelTable[]).map((table) => otelBatch(table, 0, 3).schema),
+    new Schema([
+      new Field('a', new Int8(), true),
+      new Field('b', new Int16()),
+      new Field('c', new Uint32()),
+      new Field('d', new Int64()),
+      new Field('e', new Uint64(), true),
+      new Field('f', new Float32()),
+      new Field('g', new Float64(), true),
+      new Field('h', new Bool()),
+      new Field('i', new Binary()),
+      new Field('j', new DateDay()),
+      new Field('k', new Timestamp(TimeUnit.MILLISECOND)),
+      new Field('l', new Timestamp(TimeUnit.MICROSECOND, 'Europe/Paris'), true),
+      new Field('m', new Dictionary(new LargeUtf8(), new Int8())),
+      new Field('n', new Utf8(), true),
+    ]),
+  ]
+  for (const schema of schemas) {
+    const message = await schemaMessageOf(schema)
+    assert.equal(summarizeSchemaMessage(message), fieldList(decodeSchema(message)!))
+  }
+  assert.ok(OTEL_SCHEMAS.otel_logs)
+})
+
+test('a type the summary does not cover yields undefined, for apache-arrow to spell', async () => {
+  const tags = vectorFromArray([['a', 'b'], ['c']], new List(new Field('item', new Utf8(), true)))
+  const bytes = streamBytes([new Table({ tags }).batches[0]!])
+  const message = bytes.subarray(0, (await scanStream(bytesSource(bytes))).messages[0]!.end)
+  assert.equal(summarizeSchemaMessage(message), undefined)
+  assert.equal(summarizeSchemaMessage(new Uint8Array([1, 2, 3])), undefined)
+})
