@@ -67,11 +67,14 @@ export class DirectoryLock {
   }
 }
 
-/** Runs `task` while holding the directory's lock, releasing it on every path. */
-export async function withDirectoryLock<T>(directory: string, task: () => Promise<T>): Promise<T> {
+/**
+ * Runs `task` while holding the directory's lock, releasing it on every path. The task may hand
+ * the lock to a store, which then releases it itself (a second release is a no-op).
+ */
+export async function withDirectoryLock<T>(directory: string, task: (lock: DirectoryLock) => Promise<T>): Promise<T> {
   const lock = DirectoryLock.acquire(directory)
   try {
-    return await task()
+    return await task(lock)
   } finally {
     lock.release()
   }

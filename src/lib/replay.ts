@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { BufctlError, CorruptStreamError, InputNotFoundError, InvalidOptionsError, LockHeldError } from './errors.js'
-import { DirectoryLock } from './directory-lock.js'
+import { withDirectoryLock, type DirectoryLock } from './directory-lock.js'
 import { DiskStore, type PendingFile } from './disk-store.js'
 import { commitFiles, moveToQuarantine, readJournal, removeJournal, resolveJournal, writeJournal, type JournalFile, type JournalResolution } from './commit-journal.js'
 import { crashPoint } from './crash-points.js'
@@ -133,7 +133,7 @@ async function replayTable(table: string, exists: boolean, options: ReplayOption
   try {
     if (!exists) throw new InputNotFoundError(directory, `no table directory ${table} in ${options.root}`)
     if (options.dryRun) await planTable(report, options)
-    else await withTableLock(directory, (lock) => drainTable(report, lock, options))
+    else await withDirectoryLock(directory, (lock) => drainTable(report, lock, options))
   } catch (error) {
     if (error instanceof LockHeldError) {
       report.status = 'in-use'
@@ -145,16 +145,6 @@ async function replayTable(table: string, exists: boolean, options: ReplayOption
     report.rows = 0
   }
   return report
-}
-
-/** Holds the lock for `task`; the task may hand it to a store, which then releases it. */
-async function withTableLock(directory: string, task: (lock: DirectoryLock) => Promise<void>): Promise<void> {
-  const lock = DirectoryLock.acquire(directory)
-  try {
-    await task(lock)
-  } finally {
-    lock.release() // a no-op when a store took the lock over and already released it
-  }
 }
 
 /** A dry run: what drainTable would do, from metadata only. */
