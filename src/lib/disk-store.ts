@@ -4,17 +4,18 @@
  * batches; a commit deletes exactly those pending files. Opening takes the directory's flock and
  * runs recovery (an orphaned active file becomes the next pending file).
  */
-import { copyFile, mkdir, open, readdir, readFile, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises'
-import { join } from 'node:path'
+import { copyFile, mkdir, open, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { CorruptStreamError, SchemaMismatchError, StoreClosedError, StoreWriteError } from './errors.js'
 import { DirectoryLock } from './directory-lock.js'
-import { bytesSource, END_OF_STREAM, scanFile, scanStream } from './ipc-framing.js'
-import { decodeSalvaging, encodeBatch, fieldList, sameSchema } from './ipc-codec.js'
-import { inspectStreamFile } from './spill-inspection.js'
+import { END_OF_STREAM, fileSource, scanStream } from './ipc-framing.js'
+import { encodeBatch, fieldList, sameSchema } from './ipc-codec.js'
+import { fileRangeReader, salvageBatches } from './stream-batches.js'
+import { inspectTable, type StreamFileInspection, type TableInspection } from './spill-inspection.js'
 import type { Drain, RecordStore, StoreMetrics } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
-import { ACTIVE_FILE, pendingFileName, sortedPendingFiles } from './spill-layout.js'
+import { ACTIVE_FILE, pendingFileName, pendingSequence } from './spill-layout.js'
 import { fsyncDirectory, removeIfExists, writeFully } from './fs-util.js'
 
 /** Where adoptStreamFile copies to before the rename; the exporter ignores the name. */
@@ -103,10 +104,12 @@ export class DiskStore implements RecordStore {
 
   /**
    * Takes over a directory whose lock the caller already holds (and runs recovery); from then on
-   * the store owns the lock and close() releases it. On a throw the lock stays the caller's.
+   * the store owns the lock and close() releases it. On a throw the lock stays the caller's. A
+   * caller that has just inspected the directory (under the lock) passes that inspection, so the
+   * files are not scanned twice.
    */
-  static async adopt(directory: string, lock: DirectoryLock, options: DiskStoreOptions = {}): Promise<DiskStore> {
-    const pending = await recoverDirectory(directory, options.fsync ?? false)
+  static async adopt(directory: string, lock: DirectoryLock, options: DiskStoreOptions = {}, inspection?: TableInspection): Promise<DiskStore> {
+    const pending = await recoverDirectory(directory, options.fsync ?? false, inspection)
     return new DiskStore(directory, lock, pending, options)
   }
 
@@ -319,12 +322,15 @@ export class DiskStore implements RecordStore {
   }
 
   async #readPending(file: PendingFile): Promise<RecordBatch[]> {
-    const bytes = await readFile(file.path)
-    const scan = await scanStream(bytesSource(bytes))
-    const decoded = decodeSalvaging(bytes, scan)
-    const damage = decoded.failure ?? scan.damage
-    if (damage && this.#damage === 'strict') throw new CorruptStreamError(file.path, damage.offset, damage.reason)
-    return decoded.batches
+    const handle = await open(file.path, 'r')
+    try {
+      const scan = await scanStream(fileSource(handle, (await handle.stat()).size))
+      const { batches, damage } = await salvageBatches(fileRangeReader(handle, { reuse: false }), scan, { keep: true })
+      if (damage && this.#damage === 'strict') throw new CorruptStreamError(file.path, damage.offset, damage.reason)
+      return batches
+    } finally {
+      await handle.close()
+    }
   }
 
   async #commit(files: readonly PendingFile[]): Promise<void> {
@@ -335,31 +341,33 @@ export class DiskStore implements RecordStore {
   }
 }
 
-/** Promotes an orphaned active file and describes every pending file, in sequence order. */
-async function recoverDirectory(directory: string, fsync: boolean): Promise<PendingFile[]> {
-  const names = await readdir(directory)
+/**
+ * Promotes an orphaned active file and describes every pending file, in sequence order, from one
+ * inspection of the directory (the caller's, when it has just made one).
+ */
+async function recoverDirectory(directory: string, fsync: boolean, known?: TableInspection): Promise<PendingFile[]> {
   // A copy that an ingest killed mid-way left behind is not data yet: it was never renamed in.
-  if (names.includes(INGEST_TEMPORARY)) await unlink(join(directory, INGEST_TEMPORARY))
-  const sorted = sortedPendingFiles(names)
-  if (names.includes(ACTIVE_FILE)) {
-    const activePath = join(directory, ACTIVE_FILE)
-    const scan = await scanFile(activePath)
-    if (scan.recordBatches > 0) {
-      const sequence = (sorted.at(-1)?.sequence ?? 0) + 1
+  await removeIfExists(join(directory, INGEST_TEMPORARY))
+  const inspection = known ?? (await inspectTable(dirname(directory), basename(directory)))
+  const pending = inspection.pending.map((file) => describePending(file, file.name, pendingSequence(file.name)!))
+  const active = inspection.active
+  if (active) {
+    if (active.recordBatches > 0) {
+      const sequence = (pending.at(-1)?.sequence ?? 0) + 1
       const name = pendingFileName(sequence)
-      await rename(activePath, join(directory, name))
-      sorted.push({ name, sequence })
+      await rename(active.path, join(directory, name))
+      // A rename changes neither bytes nor modification time: the inspection still holds.
+      pending.push(describePending(active, name, sequence))
     } else {
       // 0-byte, schema-only or torn inside its first batch: no complete batch, nothing to keep.
-      await unlink(activePath)
+      await unlink(active.path)
     }
     if (fsync) await fsyncDirectory(directory)
-  }
-  const pending: PendingFile[] = []
-  for (const { name, sequence } of sorted) {
-    const file = await inspectStreamFile(directory, name)
-    pending.push({ name, path: file.path, sequence, bytes: file.bytes, rows: file.rows, mtimeMs: file.mtimeMs, damagedBytes: file.droppedBytes })
   }
   return pending
 }
 
+function describePending(file: StreamFileInspection, name: string, sequence: number): PendingFile {
+  const path = join(dirname(file.path), name)
+  return { name, path, sequence, bytes: file.bytes, rows: file.rows, mtimeMs: file.mtimeMs, damagedBytes: file.droppedBytes }
+}

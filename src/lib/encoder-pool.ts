@@ -6,8 +6,8 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { PlannedOutput } from './drain-plan.js'
-import { encodeOutput, type EncodedOutput } from './parquet-encoder.js'
-import type { Compression } from './parquet-writer.js'
+import { encodeOutput } from './parquet-encoder.js'
+import type { Compression, WrittenOutput } from './parquet-writer.js'
 
 export interface EncodeRequest {
   readonly id: number
@@ -15,21 +15,21 @@ export interface EncodeRequest {
   readonly compression: Compression
 }
 
-export type EncodeResponse = { readonly id: number; readonly result: EncodedOutput } | { readonly id: number; readonly error: { message: string; code?: string } }
+export type EncodeResponse = { readonly id: number; readonly result: WrittenOutput } | { readonly id: number; readonly error: { message: string; code?: string } }
 
 export interface EncodeOptions {
   readonly compression: Compression
   /** Worker threads at most. @default the number of cores */
   readonly concurrency?: number
   /** Told of each file once it is durable. */
-  readonly onEncoded?: (output: EncodedOutput) => void
+  readonly onEncoded?: (output: WrittenOutput) => void
 }
 
 /** Encodes every plan; on the first failure stops handing out work and rejects with it. */
-export async function encodeOutputs(plans: readonly PlannedOutput[], options: EncodeOptions): Promise<EncodedOutput[]> {
+export async function encodeOutputs(plans: readonly PlannedOutput[], options: EncodeOptions): Promise<WrittenOutput[]> {
   const workers = Math.min(options.concurrency ?? availableParallelism(), plans.length)
   if (workers <= 1) {
-    const results: EncodedOutput[] = []
+    const results: WrittenOutput[] = []
     for (const plan of plans) {
       const result = await encodeOutput(plan, options.compression)
       options.onEncoded?.(result)
@@ -37,7 +37,7 @@ export async function encodeOutputs(plans: readonly PlannedOutput[], options: En
     }
     return results
   }
-  const results: EncodedOutput[] = new Array(plans.length)
+  const results: WrittenOutput[] = new Array(plans.length)
   let next = 0
   let failure: Error | undefined
   const pool = Array.from({ length: workers }, startWorker)

@@ -9,8 +9,8 @@ import { open, readdir, stat, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { CorruptStreamError, InputNotFoundError, InvalidOptionsError, NotArrowError, SchemaMismatchError } from './errors.js'
-import { bytesSource, detectFormat, fileSource, scanStream, type StreamScan } from './ipc-framing.js'
-import { decodeSalvaging, decodeSchema, fieldList, sameSchema } from './ipc-codec.js'
+import { bytesSource, detectFormat, fileSource, scanStream } from './ipc-framing.js'
+import { decodeSchema, fieldList, sameSchema } from './ipc-codec.js'
 import { Manager, type StorageType } from './manager.js'
 import { planOutputs, writeOutput, type Compression, type WrittenOutput } from './parquet-writer.js'
 import type { Granularity } from './partitioning.js'
@@ -18,8 +18,7 @@ import type { ProgressListener } from './progress.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './spill-layout.js'
 import { inspectStreamFile, readSchemaMessage } from './spill-inspection.js'
 import { tableDirectoryName } from './table-name.js'
-import type { SignalBuffer } from './signal-buffer.js'
-import { BatchDecodeError, checkedBatches, readRanges } from './stream-batches.js'
+import { bytesRangeReader, fileRangeReader, salvageBatches } from './stream-batches.js'
 
 export interface IngestOptions {
   readonly table: string
@@ -72,11 +71,9 @@ export interface IngestReport {
 interface DecodedInput extends IngestedInput {
   readonly schema?: Schema
   readonly recordBatches: RecordBatch[]
-  /** Set for a stream-format file checked in place: its messages can be appended as bytes. */
-  readonly streamFile?: { readonly scan: StreamScan }
+  /** Set for a stream-format file checked in place: the file itself becomes a pending file. */
+  readonly inPlace?: { readonly endOfStream: boolean }
 }
-
-
 
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const storage = options.storage ?? (options.root ? 'disk' : 'memory')
@@ -114,7 +111,9 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   try {
     manager.start()
     for (const input of decoded) {
-      if (input.streamFile) await appendInPlace(await manager.buffer(options.table), input)
+      if (input.inPlace) {
+        if (input.rows > 0) await (await manager.buffer(options.table)).addStreamFile(input.path, { rows: input.rows, endOfStream: input.inPlace.endOfStream })
+      }
       else for (const batch of input.recordBatches) await manager.add(options.table, batch)
     }
     if (options.flush || storage === 'memory') await manager.stop()
@@ -152,10 +151,9 @@ async function readInput(path: string, stdin: AsyncIterable<Uint8Array> | undefi
   if (format === 'unknown') throw new NotArrowError(path, 'it does not start with an Arrow IPC stream message or the ARROW1 file magic')
   if (format === 'file') return decodeFileFormat(path, bytes)
   const scan = await scanStream(bytesSource(bytes))
-  if (scan.damage) throw new CorruptStreamError(path, scan.damage.offset, `${scan.damage.reason}; the input was not ingested`)
-  const decoded = decodeSalvaging(bytes, scan)
-  if (decoded.failure) throw new CorruptStreamError(path, decoded.failure.offset, `${decoded.failure.reason}; the input was not ingested`)
-  return { path, format, bytes: bytes.byteLength, batches: decoded.batches.length, rows: decoded.rows, schema: decoded.schema, recordBatches: decoded.batches }
+  const salvage = await salvageBatches(bytesRangeReader(bytes), scan, { keep: true })
+  if (salvage.damage) throw new CorruptStreamError(path, salvage.damage.offset, `${salvage.damage.reason}; the input was not ingested`)
+  return { path, format, bytes: bytes.byteLength, batches: salvage.batches.length, rows: salvage.rows, schema: salvage.schema, recordBatches: salvage.batches }
 }
 
 /**
@@ -171,30 +169,12 @@ async function checkInput(path: string): Promise<DecodedInput> {
     if (size === 0) throw new NotArrowError(path, 'it is empty')
     if (detectFormat(head) !== 'stream') return await readInput(path, undefined)
     const scan = await scanStream(fileSource(handle, size))
-    if (scan.damage) throw new CorruptStreamError(path, scan.damage.offset, `${scan.damage.reason}; the input was not ingested`)
-    let schema: Schema | undefined
-    let rows = 0
-    try {
-      for await (const { batch } of checkedBatches(handle, scan)) {
-        schema ??= batch.schema
-        rows += batch.numRows
-      }
-    } catch (error) {
-      if (error instanceof BatchDecodeError) throw new CorruptStreamError(path, error.offset, `${error.message}; the input was not ingested`)
-      throw error
-    }
-    if (!schema && scan.messages[0]) schema = decodeSchema(await readRanges(handle, [{ start: 0, end: scan.messages[0].end }]))
-    return { path, format: 'stream', bytes: size, batches: scan.recordBatches, rows, schema, recordBatches: [], streamFile: { scan } }
+    // Counted, not kept: the file itself is what gets appended.
+    const salvage = await salvageBatches(fileRangeReader(handle, { reuse: true }), scan, { keep: false })
+    if (salvage.damage) throw new CorruptStreamError(path, salvage.damage.offset, `${salvage.damage.reason}; the input was not ingested`)
+    return { path, format: 'stream', bytes: size, batches: scan.recordBatches, rows: salvage.rows, schema: salvage.schema, recordBatches: [], inPlace: { endOfStream: scan.endOfStream } }
   } finally {
     await handle.close()
-  }
-}
-
-/** Adds a checked stream file to the table as it is, or its decoded batches where the store cannot. */
-async function appendInPlace(buffer: SignalBuffer, input: DecodedInput): Promise<void> {
-  if (input.rows === 0) return
-  if (!(await buffer.addStreamFile(input.path, { rows: input.rows, endOfStream: input.streamFile!.scan.endOfStream }))) {
-    throw new Error(`the buffer of ${buffer.table} cannot take a stream file`)
   }
 }
 

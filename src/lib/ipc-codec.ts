@@ -5,7 +5,7 @@
  */
 import { DataType, Type, RecordBatch, RecordBatchReader, Struct, Table, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow'
 import { isUtf8 } from 'node:buffer'
-import { bytesSource, scanStream, type StreamScan } from './ipc-framing.js'
+import { bytesSource, scanStream } from './ipc-framing.js'
 
 /** `[name:type, ...]`, the form error messages use to show a schema. */
 export function fieldList(schema: Schema): string {
@@ -65,47 +65,6 @@ function retype(data: Data, type: DataType): Data {
     data: data.values,
     dictionary: data.dictionary,
   } as Parameters<typeof makeData>[0])
-}
-
-/** Batches decoded from a scanned stream, and where decoding stopped short if it did. */
-export interface SalvagedBatches {
-  readonly schema?: Schema
-  readonly batches: RecordBatch[]
-  readonly rows: number
-  /** End offset of the last message whose batch was kept. */
-  readonly validEnd: number
-  /** Set when a complete message could not be decoded: the batches before it are kept. */
-  readonly failure?: { readonly offset: number; readonly reason: string }
-}
-
-/**
- * Decodes the complete-message prefix of a scanned stream, batch by batch: a message that framing
- * accepted but Arrow cannot decode ends the salvage there, keeping every batch before it.
- */
-export function decodeSalvaging(bytes: Uint8Array, scan: StreamScan): SalvagedBatches {
-  const batchFrames = scan.messages.filter((frame) => frame.kind === 'recordBatch')
-  const batches: RecordBatch[] = []
-  let schema: Schema | undefined
-  let rows = 0
-  const validEnd = () => (batches.length === 0 ? (scan.messages[0]?.end ?? 0) : batchFrames[batches.length - 1]!.end)
-  if (scan.messages.length === 0) return { batches, rows, validEnd: 0 }
-  try {
-    const reader = RecordBatchReader.from(bytes.subarray(0, scan.validEnd))
-    // The schema must be taken before iterating: a reader read to its end forgets it.
-    schema = reader.open().schema
-    for (const batch of reader) {
-      const frame = batchFrames[batches.length]
-      if (!frame || batch.numRows !== frame.rows) throw new Error(`record batch ${batches.length} decoded to ${batch.numRows} rows, metadata says ${frame?.rows}`)
-      // A row count or buffer length in metadata that the body cannot back would invent rows.
-      assertBatchIntegrity(batch)
-      batches.push(batch)
-      rows += batch.numRows
-    }
-  } catch (error) {
-    const failed = batchFrames[batches.length]
-    return { schema, batches, rows, validEnd: validEnd(), failure: { offset: failed?.offset ?? 0, reason: `cannot decode: ${error instanceof Error ? error.message : String(error)}` } }
-  }
-  return { schema, batches, rows, validEnd: batches.length === batchFrames.length ? scan.validEnd : validEnd() }
 }
 
 /** The schema of a stream file's first message, from just those bytes. */

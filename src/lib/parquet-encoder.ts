@@ -6,27 +6,24 @@
  */
 import { open, type FileHandle } from 'node:fs/promises'
 import type { BatchPiece, PlannedOutput } from './drain-plan.js'
-import { readRanges } from './stream-batches.js'
+import { fileRangeReader, type RangeReader } from './stream-batches.js'
 import { writeStreamAtomically } from './fs-util.js'
-import { parquetStream, type Compression } from './parquet-writer.js'
+import { parquetStream, type Compression, type WrittenOutput } from './parquet-writer.js'
 
-export interface EncodedOutput {
-  readonly path: string
-  readonly partition: string
-  readonly rows: number
-  readonly bytes: number
-}
-
-export async function encodeOutput(plan: PlannedOutput, compression: Compression): Promise<EncodedOutput> {
+export async function encodeOutput(plan: PlannedOutput, compression: Compression): Promise<WrittenOutput> {
   const handles = new Map<string, FileHandle>()
+  // wasm copies each batch in, so one buffer can serve every read.
+  const readers = new Map<string, RangeReader>()
   try {
-    const handleFor = async (file: string) => {
-      let handle = handles.get(file)
-      if (!handle) {
-        handle = await open(file, 'r')
+    const readerFor = async (file: string) => {
+      let reader = readers.get(file)
+      if (!reader) {
+        const handle = await open(file, 'r')
         handles.set(file, handle)
+        reader = fileRangeReader(handle, { reuse: true })
+        readers.set(file, reader)
       }
-      return handle
+      return reader
     }
     const wasm = await import('parquet-wasm')
     let next = 0
@@ -34,7 +31,7 @@ export async function encodeOutput(plan: PlannedOutput, compression: Compression
     const produce = async () => {
       if (next >= pieces.length) return undefined
       const piece: BatchPiece = pieces[next++]!
-      const bytes = await readRanges(await handleFor(piece.file), [piece.schema, ...piece.dictionaries, piece.batch])
+      const bytes = await (await readerFor(piece.file))([piece.schema, ...piece.dictionaries, piece.batch])
       const table = wasm.Table.fromIPCStream(bytes)
       try {
         const batch = table.recordBatch(0)!

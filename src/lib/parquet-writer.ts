@@ -1,16 +1,15 @@
 /**
- * Turning drained batches into Parquet files under the exporter's object-store layout:
- * `<out>/<table>/data/<partition>/<name>.parquet`, one file per (schema, partition) of a drain, so
- * batches of different schemas are never merged. Files are written under a hidden temporary name,
- * fsynced, renamed and their directory fsynced: a reader never sees a partial file.
+ * Writing Parquet with parquet-wasm: the writer settings, the stream of Parquet bytes guarded
+ * against parquet-wasm's silent truncation, and batches held in memory written under the layout
+ * of output-layout. Files are written under a hidden temporary name, fsynced, renamed and their
+ * directory fsynced: a reader never sees a partial file.
  */
-import { join } from 'node:path'
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow'
 import { describe, InvalidOptionsError } from './errors.js'
 import { fieldList } from './ipc-codec.js'
 import { writeStreamAtomically } from './fs-util.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from './partitioning.js'
-import { tableDirectoryName } from './table-name.js'
+import { OutputLayout } from './output-layout.js'
 
 import { COMPRESSIONS, type Compression } from './output-options.js'
 
@@ -34,10 +33,11 @@ export interface ParquetWriteOptions {
 export interface OutputPlan {
   readonly path: string
   readonly partition: string
-  readonly batches: RecordBatch[]
+  readonly batches: readonly RecordBatch[]
   readonly rows: number
 }
 
+/** A Parquet file written and durable. */
 export interface WrittenOutput {
   readonly path: string
   readonly partition: string
@@ -45,32 +45,19 @@ export interface WrittenOutput {
   readonly bytes: number
 }
 
-/**
- * Groups a drain's batches by schema and partition and names each output `<name>-<n>.parquet`,
- * n numbering the schemas in order of first appearance, so the same drain plans the same paths.
- */
+/** Lays out batches held in memory (ingest's flushes) as flush and recover lay out files. */
 export function planOutputs(table: string, batches: readonly RecordBatch[], name: string, layout: ParquetLayoutOptions): OutputPlan[] {
   const granularity = layout.granularity ?? 'hour'
   const column = layout.partitionBy ?? defaultPartitionColumn(table)
-  const schemaIndex = new Map<string, number>()
-  const plans = new Map<string, { path: string; partition: string; batches: RecordBatch[]; rows: number }>()
-  const dataDir = join(layout.out, tableDirectoryName(table), 'data')
+  // One drain in memory is one file per (schema, partition): no size target.
+  const files = new OutputLayout<RecordBatch>({ out: layout.out, table, name, targetFileBytes: Infinity })
   for (const batch of batches) {
     const signature = fieldList(batch.schema)
-    if (!schemaIndex.has(signature)) schemaIndex.set(signature, schemaIndex.size)
-    const fileName = `${name}-${schemaIndex.get(signature)}.parquet`
     for (const run of partitionRuns(batch, column, granularity, table)) {
-      const path = join(dataDir, run.partition, fileName)
-      let plan = plans.get(path)
-      if (!plan) {
-        plan = { path, partition: run.partition, batches: [], rows: 0 }
-        plans.set(path, plan)
-      }
-      plan.batches.push(run.start === 0 && run.end === batch.numRows ? batch : batch.slice(run.start, run.end))
-      plan.rows += run.end - run.start
+      files.add(signature, run.partition, run.start === 0 && run.end === batch.numRows ? batch : batch.slice(run.start, run.end), run.end - run.start, 0)
     }
   }
-  return [...plans.values()]
+  return files.files().map(({ path, partition, rows, pieces }) => ({ path, partition, rows, batches: pieces }))
 }
 
 /**

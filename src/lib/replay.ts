@@ -14,10 +14,9 @@ import { withDirectoryLock, type DirectoryLock } from './directory-lock.js'
 import { DiskStore, type PendingFile } from './disk-store.js'
 import { commitFiles, moveToQuarantine, readJournal, removeJournal, resolveJournal, writeJournal, type JournalFile, type JournalResolution } from './commit-journal.js'
 import { crashPoint } from './crash-points.js'
-import type { Compression } from './parquet-writer.js'
+import type { Compression, WrittenOutput } from './parquet-writer.js'
 import { DEFAULT_TARGET_FILE_BYTES, planDrain } from './drain-plan.js'
 import { encodeOutputs } from './encoder-pool.js'
-import type { EncodedOutput } from './parquet-encoder.js'
 import type { Granularity } from './partitioning.js'
 import { inspectTable, listTables, lockState, streamFiles, type StreamFileInspection } from './spill-inspection.js'
 import { tableDirectoryName } from './table-name.js'
@@ -72,7 +71,7 @@ export interface TableReplayReport {
   readonly rows: number
   /** Pending files the drain covered (after an orphaned active file was promoted). */
   readonly files: readonly string[]
-  readonly outputs: readonly EncodedOutput[]
+  readonly outputs: readonly WrittenOutput[]
   readonly parquetBytes: number
   readonly salvaged: readonly SalvageNote[]
   readonly quarantined: readonly QuarantineNote[]
@@ -122,7 +121,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
 
 /** The report while it is being filled in. */
 type Draft = { -readonly [K in keyof TableReplayReport]: TableReplayReport[K] } & {
-  outputs: EncodedOutput[]
+  outputs: WrittenOutput[]
   salvaged: SalvageNote[]
   quarantined: QuarantineNote[]
 }
@@ -179,8 +178,11 @@ async function drainTable(report: Draft, lock: DirectoryLock, options: ReplayOpt
       report.quarantined.push({ file: file.name, movedTo, reason: describeUnreadable(file) })
     }
   }
+  // What is left after quarantine, as just inspected: the store need not scan it again.
+  const moved = new Set(report.quarantined.map((note) => note.file))
+  const remaining = { ...inspection, active: inspection.active && !moved.has(inspection.active.name) ? inspection.active : undefined, pending: inspection.pending.filter((file) => !moved.has(file.name)) }
 
-  const store = await DiskStore.adopt(directory, lock, { damage: 'salvage' })
+  const store = await DiskStore.adopt(directory, lock, { damage: 'salvage' }, remaining)
   try {
     const drain = await store.drainFiles()
     report.files = drain.files.map((file) => file.name)

@@ -47,14 +47,10 @@ export class SignalBuffer {
     return this.#store.append(batch)
   }
 
-  /**
-   * Takes a whole, checked IPC stream file without decoding it, when the store can (a disk store);
-   * resolves to false when it cannot, and the caller adds decoded batches instead.
-   */
-  async addStreamFile(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<boolean> {
-    if (!this.#store.adoptStreamFile) return false
-    await this.#store.adoptStreamFile(source, info)
-    return true
+  /** Takes a whole, checked IPC stream file without decoding it; only a disk store can. */
+  addStreamFile(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<void> {
+    if (!this.#store.adoptStreamFile) throw new TypeError(`the buffer of ${this.table} (${this.location}) cannot take files; add batches instead`)
+    return this.#store.adoptStreamFile(source, info)
   }
 
   /**

@@ -2,7 +2,7 @@
  * status: what each table directory of a spill root holds, from message metadata only (bodies are
  * skipped unless `deep`), without taking any lock — safe while the exporter writes.
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidOptionsError } from './errors.js'
 import { writeFileAtomically } from './fs-util.js'
@@ -133,19 +133,20 @@ function metadataCheck(file: StreamFileInspection, damage: FileDamage[]): number
   return file.rows
 }
 
-/** Decodes every batch: damage inside a body that framing cannot see shows up here. */
+/** Decodes every batch, one at a time: damage inside a body that framing cannot see shows up here. */
 async function deepCheck(file: StreamFileInspection, damage: FileDamage[]): Promise<number> {
-  const { decodeSalvaging } = await import('./ipc-codec.js')
-  const { bytesSource, scanStream } = await import('./ipc-framing.js')
-  const bytes = await readFile(file.path)
-  const scan = await scanStream(bytesSource(bytes))
-  const decoded = decodeSalvaging(bytes, scan)
-  if (decoded.failure) {
-    damage.push({ file: file.name, offset: decoded.failure.offset, kind: 'corrupt', reason: decoded.failure.reason, droppedBytes: scan.size - decoded.validEnd })
-  } else if (scan.damage) {
-    damage.push({ file: file.name, ...scan.damage, droppedBytes: scan.size - scan.validEnd })
+  const { fileRangeReader, salvageBatches } = await import('./stream-batches.js')
+  const handle = await open(file.path, 'r')
+  try {
+    const salvage = await salvageBatches(fileRangeReader(handle, { reuse: true }), file.scan, { keep: false })
+    if (salvage.damage) {
+      const kind = salvage.damage === file.scan.damage ? file.scan.damage.kind : 'corrupt'
+      damage.push({ file: file.name, offset: salvage.damage.offset, kind, reason: salvage.damage.reason, droppedBytes: file.bytes - salvage.validEnd })
+    }
+    return salvage.rows
+  } finally {
+    await handle.close()
   }
-  return decoded.rows
 }
 
 /** The newest file's schema, decoded from its schema message alone. */

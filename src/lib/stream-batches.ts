@@ -1,11 +1,12 @@
 /**
- * Walks a scanned stream file batch by batch: each record batch is decoded from its own small IPC
+ * Walks a scanned stream batch by batch: each record batch is decoded from its own small IPC
  * stream (the schema, the dictionaries in force, the batch — zero-copy views) and checked against
- * its buffers. Memory stays at one batch whatever the file's size. Used by the flush/recover
- * planner and by ingest's checks.
+ * its buffers. Read from a file, memory stays at one batch whatever the file's size. The one way
+ * bufctl decodes stored batches: the flush/recover planner, the disk store's drain, ingest's
+ * checks and status --deep all go through here.
  */
 import type { FileHandle } from 'node:fs/promises'
-import { RecordBatchReader, type RecordBatch } from 'apache-arrow'
+import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow'
 import type { MessageFrame, StreamScan } from './ipc-framing.js'
 import { assertBatchIntegrity } from './ipc-codec.js'
 
@@ -32,12 +33,25 @@ export class BatchDecodeError extends Error {
   }
 }
 
+/** Reads byte ranges into one buffer: the IPC stream of one batch. */
+export type RangeReader = (ranges: readonly ByteRange[]) => Promise<Uint8Array>
+
 /**
- * Yields each record batch of the file, checked. A yielded batch is a view on a buffer that the
- * next step reuses: use it before asking for the next one, never keep it.
+ * Ranges of an open file. With `reuse`, every read overwrites one buffer: a batch decoded from it
+ * is valid only until the next read (right for checking or counting, wrong for keeping).
  */
-export async function* checkedBatches(handle: FileHandle, scan: StreamScan): AsyncGenerator<CheckedBatch> {
-  const scratch = { buffer: new Uint8Array(0) }
+export function fileRangeReader(handle: FileHandle, options: { readonly reuse: boolean }): RangeReader {
+  const scratch = options.reuse ? { buffer: new Uint8Array(0) } : undefined
+  return (ranges) => readRanges(handle, ranges, scratch)
+}
+
+/** Ranges of bytes already in memory. */
+export function bytesRangeReader(bytes: Uint8Array): RangeReader {
+  return async (ranges) => Buffer.concat(ranges.map((range) => bytes.subarray(range.start, range.end)))
+}
+
+/** Yields each record batch of the scanned stream, checked; throws BatchDecodeError at the first that fails. */
+export async function* checkedBatches(read: RangeReader, scan: StreamScan): AsyncGenerator<CheckedBatch> {
   const [schemaFrame, ...frames] = scan.messages
   if (!schemaFrame) return
   const schema = { start: schemaFrame.offset, end: schemaFrame.end }
@@ -51,7 +65,7 @@ export async function* checkedBatches(handle: FileHandle, scan: StreamScan): Asy
       .flat()
       .sort((a, b) => a.offset - b.offset)
       .map((d) => ({ start: d.offset, end: d.end }))
-    const bytes = await readRanges(handle, [schema, ...dictionaries, { start: frame.offset, end: frame.end }], scratch)
+    const bytes = await read([schema, ...dictionaries, { start: frame.offset, end: frame.end }])
     let batch: RecordBatch | undefined
     try {
       batch = RecordBatchReader.from(bytes).open().next().value as RecordBatch | undefined
@@ -62,6 +76,43 @@ export async function* checkedBatches(handle: FileHandle, scan: StreamScan): Asy
     }
     yield { frame, batch, schema, dictionaries }
   }
+}
+
+/** Checked batches of a stream up to its first damage, and where that is. */
+export interface SalvagedBatches {
+  /** The batches' schema (of the first batch); absent when there is none. */
+  readonly schema?: Schema
+  /** Empty unless asked to keep them. */
+  readonly batches: RecordBatch[]
+  readonly rows: number
+  /** End of the last message kept: what salvage keeps of the file. */
+  readonly validEnd: number
+  /** The first damage: a message that does not decode, or framing damage after the last batch. */
+  readonly damage?: { readonly offset: number; readonly reason: string }
+}
+
+/**
+ * Decodes and checks every batch before the first damage. With `keep`, returns the batches (read
+ * them with a reader that does not reuse its buffer); without, only counts them.
+ */
+export async function salvageBatches(read: RangeReader, scan: StreamScan, options: { readonly keep: boolean }): Promise<SalvagedBatches> {
+  const batches: RecordBatch[] = []
+  let schema: Schema | undefined
+  let rows = 0
+  let validEnd = scan.messages[0]?.end ?? 0
+  try {
+    for await (const { frame, batch } of checkedBatches(read, scan)) {
+      schema ??= batch.schema
+      if (options.keep) batches.push(batch)
+      rows += frame.rows
+      validEnd = frame.end
+    }
+  } catch (error) {
+    if (!(error instanceof BatchDecodeError)) throw error
+    return { schema, batches, rows, validEnd, damage: { offset: error.offset, reason: error.message } }
+  }
+  // Every complete message decoded: salvage keeps all of them (dictionaries after the last batch too).
+  return { schema, batches, rows, validEnd: scan.validEnd, damage: scan.damage }
 }
 
 /**
