@@ -5,7 +5,8 @@ import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Table, tableToIPC } from 'apache-arrow'
-import { BIN, PROJECT_ROOT, runCli } from '../helpers/cli.js'
+import { BIN, runCli } from '../helpers/cli.js'
+import { instantWithin, measureRun, runAndSignal } from '../helpers/kill.js'
 import { copyFixture, expandIds, expectedOf, filesUnder, outputIds, snapshot } from '../helpers/spill.js'
 import { rounds, seededRandom } from '../helpers/random.js'
 import { otelBatch } from '../fixtures/otel-data.js'
@@ -59,27 +60,20 @@ for (const point of ['outputs-written', 'journal-durable']) {
   })
 }
 
-/** Spawns the CLI and kills it with SIGKILL after `delayMs` (if it is still running). */
-async function runAndKill(args: string[], delayMs: number): Promise<number | null> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } })
-  const timer = setTimeout(() => child.kill('SIGKILL'), delayMs)
-  const [code] = (await once(child, 'exit')) as [number | null]
-  clearTimeout(timer)
-  return code
-}
-
 test('kill -9 at random instants during flush and recover; the next run gives every row exactly once', async (t) => {
   const total = rounds('KILL_ROUNDS', 60, 50)
   const random = seededRandom(Number(process.env.KILL_SEED ?? 20261124))
   const expected = await crashedExpectation()
+  // One uninterrupted recover of the same root, measured here, places the kill instants.
+  const calibration = await copyFixture(t, 'crashed')
+  const durationMs = await measureRun(['recover', '--path', calibration.root, '--out', calibration.out])
   let killedMidway = 0
   for (let round = 0; round < total; round++) {
     const { root, out } = await copyFixture(t, 'crashed')
-    // Node starts in ~150 ms and a recover of this root takes a few hundred more: aim inside.
-    const delay = 120 + Math.floor(random() * 700)
+    const delay = instantWithin(durationMs, random)
     const first = random() < 0.5 ? 'recover' : 'flush'
-    const code = await runAndKill([first, '--path', root, '--out', out], delay)
-    if (code === null) killedMidway++
+    const run = await runAndSignal([first, '--path', root, '--out', out], delay)
+    if (run.code === null) killedMidway++
     if (first === 'flush') {
       const flushAgain = await runCli(['flush', '--path', root, '--out', out])
       assert.ok([0, 1].includes(flushAgain.code), `round ${round}: flush exit ${flushAgain.code}: ${flushAgain.stderr}`)
@@ -88,7 +82,7 @@ test('kill -9 at random instants during flush and recover; the next run gives ev
     assert.equal(result.code, 0, `round ${round} (${first}, killed after ${delay} ms): ${result.stderr}`)
     await assertExactlyOnce(root, out, expected)
   }
-  t.diagnostic(`${total} rounds, ${killedMidway} killed before finishing`)
+  t.diagnostic(`${total} rounds, ${killedMidway} killed before finishing; an uninterrupted recover took ${Math.round(durationMs)} ms`)
   assert.ok(killedMidway > 0, 'some runs must have been killed mid-way')
 })
 
