@@ -9,8 +9,8 @@ import {
   Dictionary, Field, Int32, LargeUtf8, RecordBatch, Schema, Struct, TimeUnit, Timestamp, Utf8,
   makeData, makeVector, vectorFromArray,
 } from 'apache-arrow'
-import { encodeBatch } from '../src/lib/ipc-codec.js'
-import { END_OF_STREAM } from '../src/lib/ipc-framing.js'
+import { encodeBatch } from '../src/lib/format/batch-codec.js'
+import { END_OF_STREAM } from '../src/lib/format/index.js'
 
 const BATCH_ROWS = 8192
 const WORDS = 'request handled checkout cart payment user session order item price retry timeout upstream latency cache miss hit queue worker shard'.split(' ')

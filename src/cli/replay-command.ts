@@ -7,7 +7,7 @@ import { withProgressBar } from './progress-bar.js'
 import { formatBytes, formatCount, palette } from './style.js'
 import { InvalidOptionsError } from '../lib/errors.js'
 import { parseSize } from '../lib/units.js'
-import type { ReplayMode, ReplayReport } from '../lib/replay.js'
+import type { ReplayMode, ReplayReport } from '../lib/replay/index.js'
 
 export const replayFlags = {
   path: rootFlag,
@@ -35,7 +35,7 @@ export abstract class ReplayCommand extends BufctlCommand {
     quiet: boolean
   }): Promise<ReplayReport> {
     if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
-    const { replay } = await import('../lib/replay.js')
+    const { replay } = await import('../lib/replay/index.js')
     const report = await withProgressBar(!this.jsonEnabled() && !flags.quiet, mode, (progress) =>
       replay({
         mode,

@@ -1,5 +1,5 @@
 import { ReplayCommand, replayFlags } from '../cli/replay-command.js'
-import type { ReplayReport } from '../lib/replay.js'
+import type { ReplayReport } from '../lib/replay/index.js'
 
 export default class Flush extends ReplayCommand {
   static override summary = 'Drain table buffers into Parquet: seal the active stream, write, then delete the pending files.'

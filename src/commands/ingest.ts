@@ -3,8 +3,8 @@ import { BufctlCommand } from '../cli/base-command.js'
 import { outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag } from '../cli/flags.js'
 import { withProgressBar } from '../cli/progress-bar.js'
 import { formatBytes, formatCount, palette } from '../cli/style.js'
-import type { IngestReport } from '../lib/ingest.js'
-import type { StorageType } from '../lib/manager.js'
+import type { IngestReport } from '../lib/ingest/index.js'
+import type { StorageType } from '../lib/buffer/index.js'
 import { parseDuration, parseSize } from '../lib/units.js'
 
 export default class Ingest extends BufctlCommand {
@@ -48,7 +48,7 @@ which is how a buffer for the exporter or a test fixture is built.`
 
   async run(): Promise<IngestReport> {
     const { args, argv, flags } = await this.parse(Ingest)
-    const { ingest } = await import('../lib/ingest.js')
+    const { ingest } = await import('../lib/ingest/index.js')
     const report = await withProgressBar(!this.jsonEnabled() && !flags.quiet, 'reading', (progress) =>
       ingest({
         table: args.table,

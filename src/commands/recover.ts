@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { ReplayCommand, replayFlags } from '../cli/replay-command.js'
-import type { ReplayReport } from '../lib/replay.js'
+import type { ReplayReport } from '../lib/replay/index.js'
 
 export default class Recover extends ReplayCommand {
   static override summary = 'Replay the buffers of a crashed process into Parquet, salvaging damaged files.'

@@ -4,7 +4,7 @@ import { EXIT_PARTIAL } from '../cli/exit-codes.js'
 import { quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
 import { formatAge, formatBytes, formatCount, palette, textTable } from '../cli/style.js'
 import { InvalidOptionsError } from '../lib/errors.js'
-import type { StatusReport } from '../lib/status.js'
+import type { StatusReport } from '../lib/inspect/index.js'
 import { parseDuration, parseSize } from '../lib/units.js'
 
 export default class Status extends BufctlCommand {
@@ -41,7 +41,7 @@ with --output the file is replaced atomically.`
     const { flags } = await this.parse(Status)
     if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
     // The library is loaded here, not at start-up, so that --help and --version stay fast.
-    const { renderPrometheus, status, writeStatusFile } = await import('../lib/status.js')
+    const { renderPrometheus, status, writeStatusFile } = await import('../lib/inspect/index.js')
     const report = await status({
       root: flags.path,
       tables: flags.table,

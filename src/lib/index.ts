@@ -1,15 +1,23 @@
 /** bufctl as a library: buffers, stores and the spill-directory format. */
 export * from './errors.js'
-export { Manager } from './manager.js'
-export type { FlushFunc, ManagerOptions, StorageOptions, StorageType, TableFlushResult } from './manager.js'
-export { SignalBuffer, DEFAULT_BYTES_PER_ROW } from './signal-buffer.js'
-export type { BufferMetrics, FlushOp } from './signal-buffer.js'
-export { MemoryStore } from './memory-store.js'
-export { DiskStore } from './disk-store.js'
-export type { DiskStoreOptions, PendingFile } from './disk-store.js'
-export type { Drain, RecordStore, StoreMetrics } from './record-store.js'
-export { DirectoryLock, withDirectoryLock, LOCK_FILE } from './directory-lock.js'
-export { scanStream, scanFile, bytesSource, fileSource, detectFormat, droppedBytes, END_OF_STREAM } from './ipc-framing.js'
-export type { ByteSource, MessageFrame, MessageKind, StreamDamage, StreamScan, IpcFormat } from './ipc-framing.js'
-export { tableDirectoryName } from './table-name.js'
-export { ACTIVE_FILE, pendingFileName, pendingSequence, sortedPendingFiles } from './spill-layout.js'
+export { Manager, SignalBuffer, DEFAULT_BYTES_PER_ROW, MemoryStore, DiskStore, DirectoryLock, withDirectoryLock } from './buffer/index.js'
+export type {
+  BufferMetrics,
+  DiskStoreOptions,
+  Drain,
+  FileDrain,
+  FileFlushFunc,
+  FileFlushOp,
+  FlushFunc,
+  FlushOp,
+  ManagerOptions,
+  PendingFile,
+  RecordStore,
+  StorageOptions,
+  StorageType,
+  StoreMetrics,
+  TableFlushResult,
+} from './buffer/index.js'
+export { scanStream, scanFile, bytesSource, fileSource, detectFormat, droppedBytes, END_OF_STREAM, LOCK_FILE } from './format/index.js'
+export type { ByteSource, MessageFrame, MessageKind, StreamDamage, StreamScan, IpcFormat } from './format/index.js'
+export { tableDirectoryName, ACTIVE_FILE, pendingFileName, pendingSequence, sortedPendingFiles } from './format/index.js'

@@ -5,10 +5,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { runCli } from '../helpers/cli.js'
 import { copyFixture, filesUnder, FIXTURES, readParquetRows, snapshot } from '../helpers/spill.js'
 import { holdLockElsewhere, tempDir } from '../helpers/fs.js'
-import { DiskStore } from '../../src/lib/disk-store.js'
-import type { IngestReport } from '../../src/lib/ingest.js'
+import { DiskStore } from '../../src/lib/buffer/disk-store.js'
+import type { IngestReport } from '../../src/lib/ingest/ingest.js'
 import { logBody } from '../fixtures/otel-data.js'
-import type { StatusReport } from '../../src/lib/status.js'
+import type { StatusReport } from '../../src/lib/inspect/status.js'
 
 const input = (name: string) => join(FIXTURES, 'inputs', name)
 

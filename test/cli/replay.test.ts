@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.js'
 import { copyFixture, expandIds, expectedOf, exists, filesUnder, parquetColumns, readParquetRows, snapshot } from '../helpers/spill.js'
 import { holdLockElsewhere } from '../helpers/fs.js'
 import { gaugeSeries, logBody, spanId, timeOf } from '../fixtures/otel-data.js'
-import type { ReplayReport } from '../../src/lib/replay.js'
+import type { ReplayReport } from '../../src/lib/replay/index.js'
 
 test('recover then flush: an independent reader (hyparquet) reads every complete row once, with its types and values, in hour partitions', async (t) => {
   const { root, out } = await copyFixture(t, 'crashed')
@@ -156,7 +156,7 @@ test('recover quarantines 0-byte and schema-only files and leaves the directory 
   const logs = join(root, 'otel_logs')
   await writeFile(join(logs, 'active.ipc'), new Uint8Array(0))
   const streamHead = (await import('node:fs/promises')).readFile(join(logs, 'pending-000001.ipc'))
-  const { bytesSource, scanStream } = await import('../../src/lib/ipc-framing.js')
+  const { bytesSource, scanStream } = await import('../../src/lib/format/index.js')
   const bytes = await streamHead
   const scan = await scanStream(bytesSource(bytes))
   await writeFile(join(logs, 'pending-000009.ipc'), bytes.subarray(0, scan.messages[0]!.end))
@@ -167,7 +167,7 @@ test('recover quarantines 0-byte and schema-only files and leaves the directory 
   assert.deepEqual(quarantined, ['active.ipc', 'pending-000009.ipc'])
   assert.deepEqual((await filesUnder(join(logs, 'quarantine'))).map((f) => f.split('/').pop()).sort(), ['active.ipc', 'pending-000009.ipc'])
   assert.equal(report.tables[0]!.rows, 100)
-  const { DiskStore } = await import('../../src/lib/disk-store.js')
+  const { DiskStore } = await import('../../src/lib/buffer/disk-store.js')
   const store = await DiskStore.open(logs)
   assert.equal(store.rows(), 0)
   await store.close()

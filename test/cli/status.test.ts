@@ -5,7 +5,7 @@ import { readFile, readdir, utimes } from 'node:fs/promises'
 import { runCli } from '../helpers/cli.js'
 import { copyFixture, expectedOf, snapshot } from '../helpers/spill.js'
 import { holdLockElsewhere } from '../helpers/fs.js'
-import type { StatusReport } from '../../src/lib/status.js'
+import type { StatusReport } from '../../src/lib/inspect/status.js'
 
 test('status reports the exact complete rows of the crashed fixture in table, json and prometheus, changing no byte', async (t) => {
   const { root } = await copyFixture(t, 'crashed')

@@ -1,5 +1,5 @@
 /** Seeded mutations of an Arrow IPC stream for the corruption fuzz: what disks and crashes do to files. */
-import type { StreamScan } from '../../src/lib/ipc-framing.js'
+import type { StreamScan } from '../../src/lib/format/index.js'
 
 export type Mutation = { label: string; bytes: Uint8Array }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { writeFile } from 'node:fs/promises'
 import { Table, tableFromArrays, tableToIPC } from 'apache-arrow'
-import { bytesSource, detectFormat, droppedBytes, scanFile, scanStream, type ByteSource } from '../../src/lib/ipc-framing.js'
+import { bytesSource, detectFormat, droppedBytes, scanFile, scanStream, type ByteSource } from '../../src/lib/format/index.js'
 import { idBatch, streamBytes } from '../helpers/arrow.js'
 import { tempDir } from '../helpers/fs.js'
 

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import type { RecordBatch } from 'apache-arrow'
-import { Manager, type FlushFunc, type ManagerOptions } from '../../src/lib/manager.js'
+import { Manager, type FlushFunc, type ManagerOptions } from '../../src/lib/buffer/manager.js'
 import { BatchRejectedError, FlushFailedError, InvalidOptionsError, StoreClosedError } from '../../src/lib/errors.js'
 import { idBatch, idsOf, writeStream } from '../helpers/arrow.js'
 import { listDir, tempDir } from '../helpers/fs.js'
@@ -210,7 +210,7 @@ test('manager on disk: a table opened on first use recovers the pending files le
 
 test('manager: a buffer whose open failed can be opened again later', async (t) => {
   const root = await tempDir(t)
-  const { DiskStore } = await import('../../src/lib/disk-store.js')
+  const { DiskStore } = await import('../../src/lib/buffer/disk-store.js')
   const blocker = await DiskStore.open(join(root, 't'))
   const manager = new Manager({ flush: recordingSink().flush, storage: { type: 'disk', path: root } })
   await assert.rejects(manager.add('t', idBatch(0, 1)), /in use/)

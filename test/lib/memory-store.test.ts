@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MemoryStore } from '../../src/lib/memory-store.js'
+import { MemoryStore } from '../../src/lib/buffer/memory-store.js'
 import { StoreClosedError } from '../../src/lib/errors.js'
 import { idBatch, idsOf } from '../helpers/arrow.js'
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { tableDirectoryName } from '../../src/lib/table-name.js'
-import { pendingFileName, pendingSequence, sortedPendingFiles } from '../../src/lib/spill-layout.js'
+import { tableDirectoryName } from '../../src/lib/format/table-directory.js'
+import { pendingFileName, pendingSequence, sortedPendingFiles } from '../../src/lib/format/table-directory.js'
 
 test('table directory names: characters outside [A-Za-z0-9_-] become _, empty becomes _', () => {
   assert.equal(tableDirectoryName('otel_logs'), 'otel_logs')

@@ -10,7 +10,7 @@ import { instantWithin, measureRun, runAndSignal } from '../helpers/kill.js'
 import { copyFixture, expandIds, expectedOf, filesUnder, outputIds, snapshot } from '../helpers/spill.js'
 import { rounds, seededRandom } from '../helpers/random.js'
 import { otelBatch } from '../fixtures/otel-data.js'
-import type { ReplayReport } from '../../src/lib/replay.js'
+import type { ReplayReport } from '../../src/lib/replay/index.js'
 
 const TABLES = ['otel_logs', 'otel_metrics_gauge', 'otel_traces']
 

@@ -11,7 +11,7 @@ import { outputIds } from '../helpers/spill.js'
 import { rounds, seededRandom } from '../helpers/random.js'
 import { tempDir } from '../helpers/fs.js'
 import { otelBatch } from '../fixtures/otel-data.js'
-import { DiskStore } from '../../src/lib/disk-store.js'
+import { DiskStore } from '../../src/lib/buffer/disk-store.js'
 
 const BATCHES = 8
 const ROWS = 25

@@ -1,0 +1,231 @@
+/**
+ * The exporter's disk store on its exact spill format (DESIGN §1): batches are appended to
+ * `active.ipc`; a drain seals it into the next `pending-%06d.ipc` and returns every pending file's
+ * batches; a commit deletes exactly those pending files. Opening takes the directory's flock and
+ * runs recovery (orphan-recovery). The roles are separate modules: the active stream
+ * (active-stream), the sealed files and their commit (pending-files), recovery (orphan-recovery).
+ */
+import { copyFile, mkdir, open, rename, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { RecordBatch } from 'apache-arrow'
+import { SchemaMismatchError, StoreClosedError, StoreWriteError } from '../errors.js'
+import { fsyncDirectory, removeIfExists, writeFully } from '../fs-util.js'
+import { encodeBatch, fieldList, sameSchema } from '../format/batch-codec.js'
+import { END_OF_STREAM } from '../format/ipc-framing.js'
+import { ACTIVE_FILE, INGEST_TEMPORARY } from '../format/table-directory.js'
+import type { TableInspection } from '../format/table-scan.js'
+import { ActiveStream } from './active-stream.js'
+import { DirectoryLock } from './directory-lock.js'
+import { readDrainedBatches, type FileDrain } from './file-drain.js'
+import { recoverDirectory } from './orphan-recovery.js'
+import { PendingFiles, type PendingFile } from './pending-files.js'
+import type { Drain, RecordStore, StoreMetrics } from './record-store.js'
+import { SerialQueue } from './serial-queue.js'
+
+export type { FileDrain, PendingFile }
+
+export interface DiskStoreOptions {
+  /**
+   * fsync appended data and the directory after renames, so spilled data survives power loss.
+   * The exporter itself does not.
+   * @default false
+   */
+  readonly fsync?: boolean
+  /**
+   * What a drain does with a pending file that ends inside a message or holds bytes that cannot be
+   * a message: `salvage` returns its complete batches (the exporter's behaviour); `strict` throws
+   * CorruptStreamError and leaves every file in place.
+   * @default 'salvage'
+   */
+  readonly damage?: 'salvage' | 'strict'
+  /**
+   * Runs under the lock before recovery, when open() takes a directory: a higher layer finishes
+   * its own bookkeeping there first (bufctl resolves an interrupted commit journal).
+   */
+  readonly onLocked?: (directory: string) => Promise<void>
+}
+
+export class DiskStore implements RecordStore {
+  readonly location: string
+  readonly #lock: DirectoryLock
+  readonly #fsync: boolean
+  readonly #damage: 'salvage' | 'strict'
+  readonly #queue = new SerialQueue()
+  readonly #pending: PendingFiles
+  #active: ActiveStream | undefined
+  #closed = false
+
+  private constructor(directory: string, lock: DirectoryLock, pending: PendingFile[], options: DiskStoreOptions) {
+    this.location = directory
+    this.#lock = lock
+    this.#pending = new PendingFiles(directory, pending)
+    this.#fsync = options.fsync ?? false
+    this.#damage = options.damage ?? 'salvage'
+  }
+
+  /**
+   * Takes ownership of a table directory (creating it), then recovers. Throws LockHeldError when
+   * another process owns the directory.
+   */
+  static async open(directory: string, options: DiskStoreOptions = {}): Promise<DiskStore> {
+    await mkdir(directory, { recursive: true })
+    const lock = DirectoryLock.acquire(directory)
+    try {
+      await options.onLocked?.(directory)
+      return await DiskStore.adopt(directory, lock, options)
+    } catch (error) {
+      lock.release()
+      throw error
+    }
+  }
+
+  /**
+   * Takes over a directory whose lock the caller already holds (and runs recovery); from then on
+   * the store owns the lock and close() releases it. On a throw the lock stays the caller's. A
+   * caller that has just inspected the directory (under the lock) passes that inspection, so the
+   * files are not scanned twice.
+   */
+  static async adopt(directory: string, lock: DirectoryLock, options: DiskStoreOptions = {}, inspection?: TableInspection): Promise<DiskStore> {
+    const pending = await recoverDirectory(directory, options.fsync ?? false, inspection)
+    return new DiskStore(directory, lock, pending, options)
+  }
+
+  /** The pending files, in sequence order, as last seen. */
+  get pendingFiles(): readonly PendingFile[] {
+    return this.#pending.list
+  }
+
+  append(batch: RecordBatch): Promise<void> {
+    return this.#queue.run(async () => {
+      this.#assertOpen()
+      const current = this.#active
+      if (current && !sameSchema(current.schema, batch.schema)) {
+        throw new SchemaMismatchError(join(this.location, ACTIVE_FILE), fieldList(current.schema), fieldList(batch.schema))
+      }
+      const { schemaMessage, dataMessages, rows } = await encodeBatch(batch, current?.schema)
+      const active = current ?? (this.#active = await ActiveStream.start(this.location, batch.schema, schemaMessage))
+      try {
+        await active.append(dataMessages, rows, this.#fsync)
+      } catch (error) {
+        // Keep what was written: seal complete batches, discard a stream that has none.
+        await this.#sealActive().catch(() => undefined)
+        throw error
+      }
+    })
+  }
+
+  /**
+   * Takes a whole, already checked IPC stream file as the next pending file, copied by the kernel
+   * (copy_file_range or a reflink) under a temporary name and renamed into place: the fast path of
+   * ingest. The active stream is sealed first so that order is kept. The copy appears whole or not
+   * at all; an end-of-stream marker is added if the source has none.
+   */
+  adoptStreamFile(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<void> {
+    return this.#queue.run(async () => {
+      this.#assertOpen()
+      await this.#sealActive()
+      const temporary = join(this.location, INGEST_TEMPORARY)
+      try {
+        await copyFile(source, temporary)
+        if (!info.endOfStream || this.#fsync) await finishCopy(temporary, !info.endOfStream, this.#fsync)
+        await this.#renameIn(temporary, info.rows, 0)
+      } catch (error) {
+        await removeIfExists(temporary).catch(() => undefined)
+        throw new StoreWriteError(temporary, error)
+      }
+    })
+  }
+
+  drain(): Promise<Drain> {
+    return this.#queue.run(async () => {
+      this.#assertOpen()
+      const { files, commit } = await this.#drainFiles()
+      const batches = await readDrainedBatches(files, this.#damage)
+      return { batches, rows: batches.reduce((sum, batch) => sum + batch.numRows, 0), commit }
+    })
+  }
+
+  /**
+   * Seals the active stream and returns the pending files without reading them, for callers that
+   * read (and salvage) files themselves. commit() deletes exactly these files.
+   */
+  drainFiles(): Promise<FileDrain> {
+    return this.#queue.run(() => {
+      this.#assertOpen()
+      return this.#drainFiles()
+    })
+  }
+
+  rows(): number {
+    return (this.#active?.rows ?? 0) + this.#pending.rows()
+  }
+
+  isEmpty(): boolean {
+    return this.rows() === 0
+  }
+
+  metrics(): StoreMetrics {
+    return this.#pending.metrics()
+  }
+
+  /** Closes the active stream cleanly and releases the lock; every file stays on disk. */
+  close(): Promise<void> {
+    return this.#queue.run(async () => {
+      if (this.#closed) return
+      this.#closed = true
+      try {
+        const active = this.#active
+        this.#active = undefined
+        await active?.finish(false)
+      } finally {
+        this.#lock.release()
+      }
+    })
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError(this.location)
+  }
+
+  async #drainFiles(): Promise<FileDrain> {
+    await this.#sealActive()
+    const files = [...this.#pending.list]
+    return {
+      files,
+      rows: files.reduce((sum, file) => sum + file.rows, 0),
+      commit: () => this.#queue.run(() => this.#pending.commit(files, this.#fsync)),
+      forget: () => this.#pending.forget(files),
+    }
+  }
+
+  /** Seals the active stream into the next pending file; an active file without rows is discarded. */
+  async #sealActive(): Promise<void> {
+    const active = this.#active
+    if (!active) return
+    this.#active = undefined
+    if (active.rows === 0) return active.discard()
+    await active.finish(this.#fsync)
+    await this.#renameIn(active.path, active.rows, active.sealedBytes)
+  }
+
+  /** Renames a complete stream file in as the next pending file and records it. */
+  async #renameIn(from: string, rows: number, knownBytes: number): Promise<void> {
+    const { name, sequence } = this.#pending.nextName()
+    const path = join(this.location, name)
+    await rename(from, path)
+    if (this.#fsync) await fsyncDirectory(this.location)
+    const { size, mtimeMs } = await stat(path)
+    this.#pending.add({ name, path, sequence, bytes: knownBytes || size, rows, mtimeMs, damagedBytes: 0 })
+  }
+}
+
+/** Completes a copied stream file: adds the end-of-stream marker it lacks, and syncs it. */
+async function finishCopy(path: string, addEndOfStream: boolean, fsync: boolean): Promise<void> {
+  const handle = await open(path, 'r+')
+  try {
+    if (addEndOfStream) await writeFully(handle, END_OF_STREAM, (await handle.stat()).size)
+    if (fsync) await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}

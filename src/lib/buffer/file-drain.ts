@@ -1,0 +1,42 @@
+/**
+ * What a disk store's drain hands out: the pending files it covers, and — for the seed's drain,
+ * which returns batches — those files read back, salvaging or refusing a damaged tail.
+ */
+import { open } from 'node:fs/promises'
+import type { RecordBatch } from 'apache-arrow'
+import { CorruptStreamError } from '../errors.js'
+import { fileSource } from '../format/byte-source.js'
+import { scanStream } from '../format/ipc-framing.js'
+import { fileRangeReader, salvageBatches } from '../format/stream-batches.js'
+import type { PendingFile } from './pending-files.js'
+
+/** A drain that hands out files rather than batches. */
+export interface FileDrain {
+  readonly files: readonly PendingFile[]
+  /** Complete rows of the files, from their metadata. */
+  readonly rows: number
+  /** Deletes exactly these files. */
+  commit(): Promise<void>
+  /** The caller has removed (or moved) these files itself: the store stops listing them. */
+  forget(): void
+}
+
+/**
+ * Every complete batch of the files, in order. `salvage` keeps the batches before a damaged tail
+ * (the exporter's behaviour); `strict` throws CorruptStreamError at the first damage.
+ */
+export async function readDrainedBatches(files: readonly PendingFile[], damage: 'salvage' | 'strict'): Promise<RecordBatch[]> {
+  const batches: RecordBatch[] = []
+  for (const file of files) {
+    const handle = await open(file.path, 'r')
+    try {
+      const scan = await scanStream(fileSource(handle, (await handle.stat()).size))
+      const salvage = await salvageBatches(fileRangeReader(handle, { reuse: false }), scan, { keep: true })
+      if (salvage.damage && damage === 'strict') throw new CorruptStreamError(file.path, salvage.damage.offset, salvage.damage.reason)
+      batches.push(...salvage.batches)
+    } finally {
+      await handle.close()
+    }
+  }
+  return batches
+}

@@ -1,0 +1,42 @@
+/**
+ * What opening a table directory does first, as the exporter does: an orphaned `active.ipc` with
+ * complete batches becomes the next pending file (after every existing one); one without any
+ * complete batch holds no data and is removed so it cannot block the table. A copy that an
+ * ingest killed mid-way left behind was never renamed in, so it is not data either.
+ */
+import { rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { fsyncDirectory, removeIfExists } from '../fs-util.js'
+import { INGEST_TEMPORARY, pendingFileName, pendingSequence } from '../format/table-directory.js'
+import { inspectTable, type StreamFileInspection, type TableInspection } from '../format/table-scan.js'
+import type { PendingFile } from './pending-files.js'
+
+/**
+ * Promotes an orphaned active file and describes every pending file, in sequence order, from one
+ * inspection of the directory (the caller's, when it has just made one).
+ */
+export async function recoverDirectory(directory: string, fsync: boolean, known?: TableInspection): Promise<PendingFile[]> {
+  await removeIfExists(join(directory, INGEST_TEMPORARY))
+  const inspection = known ?? (await inspectTable(dirname(directory), basename(directory)))
+  const pending = inspection.pending.map((file) => describePending(file, file.name, pendingSequence(file.name)!))
+  const active = inspection.active
+  if (active) {
+    if (active.recordBatches > 0) {
+      const sequence = (pending.at(-1)?.sequence ?? 0) + 1
+      const name = pendingFileName(sequence)
+      await rename(active.path, join(directory, name))
+      // A rename changes neither bytes nor modification time: the inspection still holds.
+      pending.push(describePending(active, name, sequence))
+    } else {
+      // 0-byte, schema-only or torn inside its first batch: no complete batch, nothing to keep.
+      await unlink(active.path)
+    }
+    if (fsync) await fsyncDirectory(directory)
+  }
+  return pending
+}
+
+function describePending(file: StreamFileInspection, name: string, sequence: number): PendingFile {
+  const path = join(dirname(file.path), name)
+  return { name, path, sequence, bytes: file.bytes, rows: file.rows, mtimeMs: file.mtimeMs, damagedBytes: file.droppedBytes }
+}

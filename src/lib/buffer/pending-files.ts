@@ -1,0 +1,80 @@
+/**
+ * The sealed stream files of a table directory, `pending-%06d.ipc`, in sequence order: what the
+ * store knows of each without reading its bodies, the next sequence number, and the commit that
+ * deletes exactly the files a drain covered.
+ */
+import { fsyncDirectory, removeIfExists } from '../fs-util.js'
+import { pendingFileName } from '../format/table-directory.js'
+import type { StoreMetrics } from './record-store.js'
+
+/** What the store knows of one pending file without reading its bodies. */
+export interface PendingFile {
+  readonly name: string
+  readonly path: string
+  readonly sequence: number
+  readonly bytes: number
+  readonly rows: number
+  readonly mtimeMs: number
+  /** Bytes after the complete-message prefix (0 for a clean file). */
+  readonly damagedBytes: number
+}
+
+export class PendingFiles {
+  readonly #directory: string
+  #files: PendingFile[]
+  #nextSequence: number
+
+  /** `files` in sequence order, as recovery found them. */
+  constructor(directory: string, files: readonly PendingFile[]) {
+    this.#directory = directory
+    this.#files = [...files]
+    this.#nextSequence = (files.at(-1)?.sequence ?? 0) + 1
+  }
+
+  get list(): readonly PendingFile[] {
+    return this.#files
+  }
+
+  /** Takes the next sequence number: its name comes after every existing pending file. */
+  nextName(): { name: string; sequence: number } {
+    const sequence = this.#nextSequence++
+    return { name: pendingFileName(sequence), sequence }
+  }
+
+  add(file: PendingFile): void {
+    this.#files.push(file)
+  }
+
+  rows(): number {
+    let rows = 0
+    for (const file of this.#files) rows += file.rows
+    return rows
+  }
+
+  metrics(): StoreMetrics {
+    let pendingBytes = 0
+    let oldest = Infinity
+    for (const file of this.#files) {
+      pendingBytes += file.bytes
+      oldest = Math.min(oldest, file.mtimeMs)
+    }
+    return {
+      pendingFiles: this.#files.length,
+      pendingBytes,
+      oldestPendingAgeSeconds: this.#files.length === 0 ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
+    }
+  }
+
+  /** Deletes exactly `files` (a drain's), and forgets them. */
+  async commit(files: readonly PendingFile[], fsync: boolean): Promise<void> {
+    for (const file of files) await removeIfExists(file.path)
+    if (fsync) await fsyncDirectory(this.#directory)
+    this.forget(files)
+  }
+
+  /** Stops listing `files` (removed or moved by someone who knew they were a drain's). */
+  forget(files: readonly PendingFile[]): void {
+    const gone = new Set(files)
+    this.#files = this.#files.filter((file) => !gone.has(file))
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What a decoded batch must satisfy before bufctl trusts its rows: every buffer a column's layout
+ * reads lies inside the body. Damaged metadata that framing cannot see is caught here.
+ */
+import { Type, type Data, type RecordBatch } from 'apache-arrow'
+import { isUtf8 } from 'node:buffer'
+
+/**
+ * Checks that every column's buffers can hold the rows the metadata claims: lengths agree,
+ * validity bitmaps, fixed-width values and variable-width offsets stay inside their buffers, and
+ * dictionary indices inside their dictionary. Damaged metadata otherwise yields rows that were
+ * never written, or reads outside the body.
+ */
+export function assertBatchIntegrity(batch: RecordBatch): void {
+  for (const [index, child] of batch.data.children.entries()) {
+    const name = batch.schema.fields[index]?.name ?? String(index)
+    if (child.length !== batch.numRows) throw new Error(`column ${name} has ${child.length} rows, the batch ${batch.numRows}`)
+    checkData(child, name)
+  }
+}
+
+function checkData(data: Data, name: string): void {
+  const end = data.offset + data.length
+  const fail = (what: string) => {
+    throw new Error(`column ${name}: ${what}`)
+  }
+  if (data.length < 0 || data.offset < 0) fail('negative length or offset')
+  if (data.nullCount > 0 && (data.nullBitmap?.length ?? 0) * 8 < end) fail('validity bitmap shorter than the column')
+  if (data.nullCount > 0 && data.typeId !== Type.Null) {
+    let nulls = 0
+    for (let i = data.offset; i < end; i++) if (!isSet(data.nullBitmap, i)) nulls++
+    if (nulls !== data.nullCount) fail(`null count ${data.nullCount} but ${nulls} nulls in the validity bitmap`)
+  }
+  const values = data.values as ArrayLike<unknown> | undefined
+  switch (data.typeId) {
+    case Type.Null:
+      return
+    case Type.Bool:
+      if ((values?.length ?? 0) * 8 < end) fail('boolean values shorter than the column')
+      return
+    case Type.Utf8:
+    case Type.Binary:
+    case Type.LargeUtf8:
+    case Type.LargeBinary: {
+      const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined
+      if (!offsets || offsets.length < end + 1) fail('value offsets shorter than the column')
+      if (data.length === 0) return
+      const first = Number(offsets![data.offset]!)
+      const last = Number(offsets![end]!)
+      if (first < 0 || last < first || last > (values?.length ?? 0)) fail(`value offsets ${first}..${last} outside ${values?.length ?? 0} bytes of data`)
+      const text = data.typeId === Type.Utf8 || data.typeId === Type.LargeUtf8
+      const bytes = values as Uint8Array
+      for (let i = data.offset; i < end; i++) {
+        const start = Number(offsets![i]!)
+        const stop = Number(offsets![i + 1]!)
+        if (stop < start) fail(`value offsets decrease at row ${i - data.offset}`)
+        // A string may not start inside a multi-byte UTF-8 sequence (0b10xxxxxx).
+        if (text && start < stop && (bytes[start]! & 0xc0) === 0x80) fail(`string ${i - data.offset} starts inside a UTF-8 sequence`)
+      }
+      if (text && !isUtf8(bytes.subarray(first, last))) fail('strings are not valid UTF-8')
+      return
+    }
+    case Type.Dictionary: {
+      if ((values?.length ?? 0) < end) fail('dictionary indices shorter than the column')
+      const dictionary = data.dictionary
+      const size = dictionary?.length ?? 0
+      for (let i = data.offset; i < end; i++) {
+        const key = Number((values as ArrayLike<number | bigint>)[i]!)
+        if ((key < 0 || key >= size) && (data.nullCount === 0 || isSet(data.nullBitmap, i))) fail(`dictionary index ${key} outside a dictionary of ${size}`)
+      }
+      for (const chunk of dictionary?.data ?? []) checkData(chunk, `${name} (dictionary)`)
+      return
+    }
+    default:
+      if (data.children.length > 0) {
+        for (const child of data.children) if (child.length < end && data.typeId === Type.Struct) fail('a struct child shorter than the column')
+        return // nested layouts: arrow-js and the Parquet writer check their own offsets
+      }
+      if (values && data.stride > 0 && values.length < end * data.stride) fail(`values (${values.length}) shorter than the column (${end} × ${data.stride})`)
+  }
+}
+
+function isSet(bitmap: Uint8Array | undefined, index: number): boolean {
+  return !bitmap || bitmap.length === 0 || (bitmap[index >> 3]! & (1 << (index & 7))) !== 0
+}

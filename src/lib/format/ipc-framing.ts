@@ -1,0 +1,177 @@
+/**
+ * Arrow IPC stream framing: walks a stream message by message, reading only the 8-byte prefix
+ * and the flatbuffer metadata of each message and skipping bodies. Row counts come from the
+ * record-batch metadata. Scanning stops at the first damage — a message that runs past the end
+ * of the file (a torn tail) or metadata that cannot be a valid message — and reports where the
+ * complete-message prefix ends, so salvage keeps exactly the complete batches before it.
+ *
+ * Only the generated flatbuffer accessors of apache-arrow are loaded here (message-metadata), not
+ * the library, so status stays cheap.
+ */
+import { open } from 'node:fs/promises'
+import { fileSource, type ByteSource } from './byte-source.js'
+import { parseMetadata, type MessageKind } from './message-metadata.js'
+
+/** 0xFFFFFFFF: the continuation marker that precedes a message's metadata length since Arrow 0.15. */
+const CONTINUATION = 0xffffffff
+/** The 8-byte end-of-stream marker: continuation, then a zero metadata length. */
+export const END_OF_STREAM = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0)
+/** Magic that opens (and closes) the Arrow IPC *file* format. */
+const FILE_MAGIC = 'ARROW1'
+
+export type { MessageKind }
+
+export interface MessageFrame {
+  /** Offset of the message's length prefix. */
+  readonly offset: number
+  readonly kind: MessageKind
+  /** Offset and length of the flatbuffer metadata (length includes padding). */
+  readonly metadataOffset: number
+  readonly metadataLength: number
+  readonly bodyLength: number
+  /** Offset just past the body. */
+  readonly end: number
+  /** Rows of a record batch (0 for other messages). */
+  readonly rows: number
+  /** Dictionary id of a dictionary batch (-1 for other messages). */
+  readonly dictionaryId: number
+  /** A dictionary batch that extends (rather than replaces) its dictionary. */
+  readonly dictionaryDelta: boolean
+}
+
+export interface StreamDamage {
+  /** Offset of the message where reading stopped. */
+  readonly offset: number
+  /** `torn`: the file ends inside a message. `corrupt`: bytes that cannot be a message. */
+  readonly kind: 'torn' | 'corrupt'
+  readonly reason: string
+}
+
+export interface StreamScan {
+  readonly size: number
+  readonly messages: readonly MessageFrame[]
+  readonly rows: number
+  readonly recordBatches: number
+  /** The stream was closed cleanly with an end-of-stream marker. */
+  readonly endOfStream: boolean
+  /** End of the last complete message (or of the end-of-stream marker). */
+  readonly validEnd: number
+  /** Why scanning stopped before the end of the file; absent when every byte was accounted for. */
+  readonly damage?: StreamDamage
+}
+
+/** Bytes past the complete-message prefix: what salvage drops. */
+export function droppedBytes(scan: StreamScan): number {
+  return scan.size - scan.validEnd
+}
+
+export type IpcFormat = 'stream' | 'file' | 'unknown'
+
+/** Tells the IPC file format (ARROW1 magic) from the stream format by the first bytes. */
+export function detectFormat(head: Uint8Array): IpcFormat {
+  if (head.byteLength >= 6 && String.fromCharCode(...head.subarray(0, 6)) === FILE_MAGIC) return 'file'
+  // Writers since Arrow 0.15 open every message with the continuation marker; demanding it keeps
+  // text and other binaries from passing for a stream. (The scanner still reads legacy prefixes.)
+  if (head.byteLength >= 8) {
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
+    if (view.getUint32(0, true) === CONTINUATION && view.getInt32(4, true) > 0) return 'stream'
+  }
+  return 'unknown'
+}
+
+/** Scans a whole source. Never throws for damaged content: damage is reported in the result. */
+export async function scanStream(source: ByteSource): Promise<StreamScan> {
+  const messages: MessageFrame[] = []
+  let offset = 0
+  let rows = 0
+  let recordBatches = 0
+  let endOfStream = false
+  let damage: StreamDamage | undefined
+
+  while (offset < source.size) {
+    const step = await readFrame(source, offset, messages.length === 0)
+    if ('damage' in step) {
+      damage = step.damage
+      break
+    }
+    if (step.endOfStream) {
+      endOfStream = true
+      offset = step.end
+      break
+    }
+    messages.push(step.frame)
+    rows += step.frame.rows
+    if (step.frame.kind === 'recordBatch') recordBatches++
+    offset = step.frame.end
+  }
+  if (!damage && offset < source.size) {
+    damage = { offset, kind: 'corrupt', reason: `${source.size - offset} bytes after the end-of-stream marker` }
+  }
+  return { size: source.size, messages, rows, recordBatches, endOfStream, validEnd: offset, damage }
+}
+
+/** Opens and scans a file, closing it on every path. */
+export async function scanFile(path: string): Promise<StreamScan> {
+  const handle = await open(path, 'r')
+  try {
+    const { size } = await handle.stat()
+    return await scanStream(fileSource(handle, size))
+  } finally {
+    await handle.close()
+  }
+}
+
+type FrameStep = { frame: MessageFrame; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
+
+async function readFrame(source: ByteSource, offset: number, first: boolean): Promise<FrameStep> {
+  const remaining = source.size - offset
+  const torn = (reason: string): FrameStep => ({ damage: { offset, kind: 'torn', reason } })
+  const corrupt = (reason: string): FrameStep => ({ damage: { offset, kind: 'corrupt', reason } })
+
+  const head = await source.read(offset, 8)
+  if (head.byteLength < 4) return torn(`expected a 4-byte message prefix, but only ${head.byteLength} bytes remain`)
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
+  let prefixLength = 4
+  let metadataLength = view.getInt32(0, true)
+  if (view.getUint32(0, true) === CONTINUATION) {
+    if (head.byteLength < 8) return torn(`expected an 8-byte message prefix, but only ${head.byteLength} bytes remain`)
+    prefixLength = 8
+    metadataLength = view.getInt32(4, true)
+  }
+  if (metadataLength === 0) {
+    if (first) return corrupt('the stream ends before its schema message')
+    return { endOfStream: true, end: offset + prefixLength }
+  }
+  if (first && detectFormat(head) === 'file') return corrupt('this is the Arrow IPC file format (ARROW1), not a stream')
+  if (metadataLength < 0) return corrupt(`negative metadata length ${metadataLength}`)
+  // A length past the end of the file is damage, never a reason to allocate.
+  if (metadataLength > remaining - prefixLength) {
+    return torn(`expected to read ${metadataLength} metadata bytes, but only ${remaining - prefixLength} remain`)
+  }
+  const metadataOffset = offset + prefixLength
+  const metadata = await source.read(metadataOffset, metadataLength)
+
+  const header = parseMetadata(metadata)
+  if (typeof header === 'string') return corrupt(header)
+  if (first !== (header.kind === 'schema')) {
+    return corrupt(first ? `expected a schema message first, found a ${header.kind} message` : 'a second schema message inside the stream')
+  }
+  const bodyOffset = metadataOffset + metadataLength
+  if (header.bodyLength > source.size - bodyOffset) {
+    return torn(`expected to read ${header.bodyLength} body bytes, but only ${source.size - bodyOffset} remain`)
+  }
+  return {
+    frame: {
+      offset,
+      kind: header.kind,
+      metadataOffset,
+      metadataLength,
+      bodyLength: header.bodyLength,
+      end: bodyOffset + header.bodyLength,
+      rows: header.rows,
+      dictionaryId: header.dictionaryId,
+      dictionaryDelta: header.dictionaryDelta,
+    },
+  }
+}
+

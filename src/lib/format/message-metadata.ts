@@ -1,0 +1,109 @@
+/**
+ * The flatbuffer metadata of one IPC message: the fields framing needs (kind, body length, rows,
+ * dictionary id), and the bounds a decoder relies on, checked before anything is decoded or
+ * allocated. Only the generated flatbuffer accessors of apache-arrow are loaded here.
+ */
+import { ByteBuffer } from 'flatbuffers'
+import { Message } from 'apache-arrow/fb/message'
+import { MessageHeader } from 'apache-arrow/fb/message-header'
+import { RecordBatch as RecordBatchHeader } from 'apache-arrow/fb/record-batch'
+import { DictionaryBatch as DictionaryBatchHeader } from 'apache-arrow/fb/dictionary-batch'
+import { Schema as SchemaHeader } from 'apache-arrow/fb/schema'
+import type { Field as FieldHeader } from 'apache-arrow/fb/field'
+
+/** Highest MetadataVersion we understand (V5 = 4). */
+const MAX_METADATA_VERSION = 4
+
+export type MessageKind = 'schema' | 'dictionary' | 'recordBatch'
+
+export interface ParsedHeader {
+  kind: MessageKind
+  bodyLength: number
+  rows: number
+  dictionaryId: number
+  dictionaryDelta: boolean
+}
+
+/** Reads the fields framing needs from a Message flatbuffer, or says why it cannot be one. */
+export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
+  try {
+    const message = Message.getRootAsMessage(new ByteBuffer(metadata))
+    const version = message.version()
+    if (version < 0 || version > MAX_METADATA_VERSION) return `unknown metadata version ${version}`
+    const bodyLength = safeNumber(message.bodyLength())
+    if (bodyLength === undefined) return 'body length out of range'
+    const limit = metadata.byteLength
+    switch (message.headerType()) {
+      case MessageHeader.Schema: {
+        const schema = message.header(new SchemaHeader()) as SchemaHeader | null
+        const problem = schema ? checkSchema(schema, limit) : 'schema message without a schema'
+        if (problem) return problem
+        return { kind: 'schema', bodyLength, rows: 0, dictionaryId: -1, dictionaryDelta: false }
+      }
+      case MessageHeader.RecordBatch: {
+        const batch = message.header(new RecordBatchHeader()) as RecordBatchHeader | null
+        const rows = batch ? safeNumber(batch.length()) : undefined
+        if (rows === undefined) return 'record batch without a valid row count'
+        const problem = checkRecordBatch(batch!, limit, bodyLength)
+        if (problem) return problem
+        return { kind: 'recordBatch', bodyLength, rows, dictionaryId: -1, dictionaryDelta: false }
+      }
+      case MessageHeader.DictionaryBatch: {
+        const dictionary = message.header(new DictionaryBatchHeader()) as DictionaryBatchHeader | null
+        const id = dictionary ? safeNumber(dictionary.id()) : undefined
+        if (id === undefined) return 'dictionary batch without a valid id'
+        const data = dictionary!.data()
+        const problem = data ? checkRecordBatch(data, limit, bodyLength) : 'dictionary batch without data'
+        if (problem) return problem
+        return { kind: 'dictionary', bodyLength, rows: 0, dictionaryId: id, dictionaryDelta: dictionary!.isDelta() }
+      }
+      default:
+        return `unexpected message header type ${message.headerType()}`
+    }
+  } catch (error) {
+    // The generated accessors throw RangeError on offsets outside the buffer.
+    return `unreadable message metadata (${error instanceof Error ? error.message : String(error)})`
+  }
+}
+
+/*
+ * Bounds a decoder relies on. A flatbuffer vector cannot hold more elements than its buffer has
+ * bytes for; a damaged length would otherwise make the Arrow reader build billions of objects.
+ * Struct elements (FieldNode, Buffer) take 16 bytes, table offsets 4.
+ */
+function checkRecordBatch(batch: RecordBatchHeader, limit: number, bodyLength: number): string | undefined {
+  if (batch.nodesLength() * 16 > limit) return `record batch claims ${batch.nodesLength()} field nodes in ${limit} metadata bytes`
+  if (batch.buffersLength() * 16 > limit) return `record batch claims ${batch.buffersLength()} buffers in ${limit} metadata bytes`
+  if (batch.variadicBufferCountsLength() * 8 > limit) return 'record batch claims more variadic buffer counts than its metadata holds'
+  for (let i = 0; i < batch.nodesLength(); i++) {
+    const node = batch.nodes(i)!
+    if (node.length() < 0n || node.nullCount() < 0n || node.nullCount() > node.length()) return `field node ${i} has length ${node.length()} and null count ${node.nullCount()}`
+  }
+  for (let i = 0; i < batch.buffersLength(); i++) {
+    const buffer = batch.buffers(i)!
+    const start = buffer.offset()
+    const end = start + buffer.length()
+    if (start < 0n || buffer.length() < 0n || end > BigInt(bodyLength)) return `buffer ${i} (${start}+${buffer.length()}) lies outside the ${bodyLength}-byte body`
+  }
+  return undefined
+}
+
+function checkSchema(schema: SchemaHeader, limit: number): string | undefined {
+  if (schema.fieldsLength() * 4 > limit || schema.customMetadataLength() * 4 > limit || schema.featuresLength() * 8 > limit) {
+    return `schema claims more fields or metadata than its ${limit} bytes hold`
+  }
+  const pending: FieldHeader[] = []
+  for (let i = 0; i < schema.fieldsLength(); i++) pending.push(schema.fields(i)!)
+  // Iterative, with a budget: a damaged child offset could point back at an ancestor.
+  for (let visited = 0; pending.length > 0; visited++) {
+    if (visited * 4 > limit) return 'schema fields nest deeper than its metadata can hold'
+    const field = pending.pop()!
+    if (field.childrenLength() * 4 > limit || field.customMetadataLength() * 4 > limit) return `field ${field.name() ?? '?'} claims more children than the metadata holds`
+    for (let i = 0; i < field.childrenLength(); i++) pending.push(field.children(i)!)
+  }
+  return undefined
+}
+
+function safeNumber(value: bigint): number | undefined {
+  return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined
+}

@@ -1,0 +1,49 @@
+/**
+ * Everything that lives inside a table directory, by name (DESIGN §1): the exporter's files
+ * (`.lock`, `active.ipc`, `pending-%06d.ipc`) and bufctl's own, whose names the exporter ignores
+ * (it reads only `active.ipc` and `pending-*.ipc`, and skips sub-directories).
+ */
+
+/** The lock file; its owner holds an exclusive flock(2) on it. */
+export const LOCK_FILE = '.lock'
+/** The Arrow IPC stream being appended (at most one). */
+export const ACTIVE_FILE = 'active.ipc'
+/** bufctl's commit journal: which pending files a drain covers and which outputs it writes. */
+export const JOURNAL_FILE = 'bufctl-commit.json'
+/** Sub-directory where recover moves files it cannot read, or damaged originals it salvaged. */
+export const QUARANTINE_DIR = 'quarantine'
+/** Where ingest copies a whole input before renaming it in as the next pending file. */
+export const INGEST_TEMPORARY = '.bufctl-ingest.tmp'
+
+const PENDING_PATTERN = /^pending-(\d{6,})\.ipc$/
+
+/**
+ * The exporter's rule for a table's directory name: every character outside [A-Za-z0-9_-]
+ * becomes `_`, and the empty name becomes `_`.
+ */
+export function tableDirectoryName(table: string): string {
+  if (table.length === 0) return '_'
+  // Array.from walks code points, so one astral character becomes one `_`, as in Go's range loop.
+  return Array.from(table, (ch) => (/^[A-Za-z0-9_-]$/.test(ch) ? ch : '_')).join('')
+}
+
+/** `pending-%06d.ipc`: zero-padded to six digits, wider past 999999. */
+export function pendingFileName(sequence: number): string {
+  return `pending-${String(sequence).padStart(6, '0')}.ipc`
+}
+
+/** The sequence number of a pending file name, or undefined for any other name. */
+export function pendingSequence(name: string): number | undefined {
+  const match = PENDING_PATTERN.exec(name)
+  return match ? Number(match[1]) : undefined
+}
+
+/** Pending file names of a directory listing, in numeric sequence order. */
+export function sortedPendingFiles(names: Iterable<string>): { name: string; sequence: number }[] {
+  const pending: { name: string; sequence: number }[] = []
+  for (const name of names) {
+    const sequence = pendingSequence(name)
+    if (sequence !== undefined) pending.push({ name, sequence })
+  }
+  return pending.sort((a, b) => a.sequence - b.sequence)
+}

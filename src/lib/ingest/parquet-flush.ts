@@ -1,0 +1,55 @@
+/**
+ * Where ingest's Manager flushes go with --out: the same planner, encoder and sink as flush and
+ * recover. A disk buffer's drained files are committed exactly once through the commit journal;
+ * batches buffered in memory (which no crash can keep anyway) are laid out and written the same way.
+ */
+import { randomBytes } from 'node:crypto'
+import type { RecordBatch } from 'apache-arrow'
+import type { FileFlushFunc, FlushFunc } from '../buffer/manager.js'
+import { encodeBatch } from '../format/batch-codec.js'
+import { END_OF_STREAM } from '../format/ipc-framing.js'
+import type { Compression } from '../output-options.js'
+import { resolveInterruptedCommit } from '../replay/commit-journal.js'
+import { commitDrain } from '../replay/drain-commit.js'
+import { planDrain } from '../replay/drain-plan.js'
+import { writeOutputs } from '../replay/write-outputs.js'
+import type { OutputSink, WrittenOutput } from '../sink/output-sink.js'
+import type { Granularity } from '../sink/partitioning.js'
+
+export interface ParquetFlushOptions {
+  readonly sink: OutputSink
+  readonly compression?: Compression
+  readonly granularity?: Granularity
+  readonly partitionBy?: string
+  /** Told of every output once it is durable. */
+  readonly onWritten: (output: WrittenOutput) => void
+}
+
+/** A disk buffer's flush: its files, committed exactly once. */
+export function fileFlush(options: ParquetFlushOptions): FileFlushFunc {
+  return async (table, drain, directory) => {
+    const result = await commitDrain(directory, drain, { ...options, table, damage: 'salvage' })
+    for (const output of result.outputs) options.onWritten(output)
+    return result.outputs.reduce((sum, output) => sum + output.bytes, 0)
+  }
+}
+
+/** Before a disk buffer is opened: finish a commit a crash left, as recover would. */
+export async function finishInterruptedCommit(directory: string): Promise<void> {
+  await resolveInterruptedCommit(directory)
+}
+
+/** A memory buffer's flush: its batches, as one in-memory IPC stream per batch. */
+export function batchFlush(options: ParquetFlushOptions): FlushFunc {
+  return async (table, batches) => {
+    const sources = await Promise.all(batches.map(async (batch, index) => ({ name: `batch ${index}`, stream: await streamOf(batch) })))
+    const plan = await planDrain(sources, { table, name: `bufctl-${randomBytes(8).toString('hex')}`, targetFileBytes: Infinity, damage: 'strict', ...options })
+    const outputs = await writeOutputs(plan.outputs, options.sink, { compression: options.compression ?? 'zstd', onWritten: options.onWritten })
+    return outputs.reduce((sum, output) => sum + output.bytes, 0)
+  }
+}
+
+async function streamOf(batch: RecordBatch): Promise<Uint8Array> {
+  const { schemaMessage, dataMessages } = await encodeBatch(batch)
+  return Buffer.concat([schemaMessage, dataMessages, END_OF_STREAM])
+}

@@ -1,0 +1,7 @@
+/**
+ * inspect — status: what each table directory holds, read without taking a lock, as a report,
+ * thresholds for cron, and the Prometheus textfile.
+ * Imports: the ground, format/, buffer/.
+ */
+export { status, type FileDamage, type StatusOptions, type StatusReport, type StatusThresholds, type TableStatus, type ThresholdBreach } from './status.js'
+export { renderPrometheus, writeStatusFile } from './prometheus.js'

@@ -1,0 +1,66 @@
+/**
+ * The main thread's end of one job's byte stream from a worker: an async iterable of the chunks
+ * the worker posts. The worker sends a chunk and waits until it is taken, so at most one chunk
+ * is being encoded while the previous one is written. A worker that fails,
+ * exits or crashes ends the iteration with an error — never a hang.
+ */
+import type { Worker } from 'node:worker_threads'
+import type { FromWorker, ToWorker } from './encoder-pool.js'
+
+type Waiter = { resolve: (message: FromWorker) => void; reject: (error: Error) => void }
+
+export class ChunkChannel implements AsyncIterable<Uint8Array> {
+  readonly #worker: Worker
+  readonly #queue: FromWorker[] = []
+  #waiter: Waiter | undefined
+  #failure: Error | undefined
+  readonly #onMessage = (message: FromWorker) => this.#deliver(message)
+  readonly #onError = (error: Error) => this.#fail(new Error(`a Parquet encoder thread failed: ${error.message}`))
+  readonly #onExit = (code: number) => this.#fail(new Error(`a Parquet encoder thread exited with code ${code}`))
+
+  constructor(worker: Worker) {
+    this.#worker = worker
+    worker.on('message', this.#onMessage)
+    worker.on('error', this.#onError)
+    worker.on('exit', this.#onExit)
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const message = await this.#take()
+      if (message.type === 'done') return
+      if (message.type === 'error') throw Object.assign(new Error(message.message), { code: message.code })
+      // The worker encodes the next chunk while this one is written.
+      this.#worker.postMessage({ type: 'next' } satisfies ToWorker)
+      yield message.bytes
+    }
+  }
+
+  /** Stops listening to the worker (on every path, once the job is over). */
+  dispose(): void {
+    this.#worker.off('message', this.#onMessage)
+    this.#worker.off('error', this.#onError)
+    this.#worker.off('exit', this.#onExit)
+  }
+
+  #take(): Promise<FromWorker> {
+    const queued = this.#queue.shift()
+    if (queued) return Promise.resolve(queued)
+    if (this.#failure) return Promise.reject(this.#failure)
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }))
+  }
+
+  #deliver(message: FromWorker): void {
+    const waiter = this.#waiter
+    this.#waiter = undefined
+    if (waiter) waiter.resolve(message)
+    else this.#queue.push(message)
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error
+    const waiter = this.#waiter
+    this.#waiter = undefined
+    waiter?.reject(error)
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The unit of work of the Parquet stage: one output file's rows, as pieces of record batches kept
+ * where they already are — byte ranges of a stream file on disk, or of an IPC stream in memory.
+ * The replay planner fills these in; the encoder only reads them.
+ */
+import type { ByteRange } from '../format/stream-batches.js'
+
+export type { ByteRange }
+
+/** Where a piece's bytes are: the path of a stream file, or an IPC stream held in memory. */
+export type PieceSource = string | Uint8Array
+
+/** Rows [offset, offset + length) of one record batch, and the bytes that rebuild the batch. */
+export interface BatchPiece {
+  readonly source: PieceSource
+  /** The stream's schema message. */
+  readonly schema: ByteRange
+  /** Dictionary messages in force for this batch, in stream order. */
+  readonly dictionaries: readonly ByteRange[]
+  /** The record batch message. */
+  readonly batch: ByteRange
+  readonly batchRows: number
+  readonly offset: number
+  readonly length: number
+}
+
+/** One Parquet file to encode: its pieces, in order, and the rows they add up to. */
+export interface EncodeJob {
+  readonly rows: number
+  readonly pieces: readonly BatchPiece[]
+}

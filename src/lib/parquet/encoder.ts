@@ -1,0 +1,109 @@
+/**
+ * Encodes one job into Parquet bytes. Each piece goes from its bytes into wasm as its own small IPC
+ * stream (schema, dictionaries in force, the batch) — no decode and re-encode in JavaScript — and
+ * is sliced there when only part of the batch belongs to this file. Batches enter wasm one at a
+ * time and Parquet leaves as a stream, so wasm holds about one row group, not the whole file.
+ * Runs on the main thread or in a worker (encoder-pool).
+ */
+import { open, type FileHandle } from 'node:fs/promises'
+import { describe } from '../errors.js'
+import type { Compression } from '../output-options.js'
+import type { BatchPiece, ByteRange, EncodeJob, PieceSource } from './encode-job.js'
+import { writerProperties } from './writer-settings.js'
+
+type ParquetWasm = typeof import('parquet-wasm')
+type WasmBatch = import('parquet-wasm').RecordBatch
+
+/**
+ * The Parquet bytes of `job`, as a stream. parquet-wasm ends its output cleanly even when its
+ * input fails — a short file, no error — so the rows handed over are counted and any input
+ * failure is thrown after the last chunk, before the caller makes the file visible.
+ */
+export async function* encodeParquet(job: EncodeJob, compression: Compression): AsyncGenerator<Uint8Array> {
+  const wasm: ParquetWasm = await import('parquet-wasm')
+  const reader = new PieceReader()
+  try {
+    let next = 0
+    let handedOver = 0
+    let inputError: unknown
+    const input = new ReadableStream<WasmBatch>(
+      {
+        async pull(controller) {
+          try {
+            const piece = job.pieces[next++]
+            if (!piece) return controller.close()
+            controller.enqueue(toWasmBatch(wasm, piece, await reader.read(piece)))
+            handedOver += piece.length
+          } catch (error) {
+            inputError = error
+            controller.error(error)
+          }
+        },
+      },
+      { highWaterMark: 1 },
+    )
+    // transformParquetStream takes ownership of the properties and of every batch it reads.
+    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression))) as AsyncIterable<Uint8Array>
+    if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
+    if (handedOver !== job.rows) throw new Error(`the Parquet writer took ${handedOver} of ${job.rows} rows`)
+  } finally {
+    await reader.close()
+  }
+}
+
+/** A piece's batch inside wasm, sliced to the piece's rows. */
+function toWasmBatch(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Array): WasmBatch {
+  const table = wasm.Table.fromIPCStream(stream)
+  try {
+    const batch = table.recordBatch(0)!
+    if (piece.offset === 0 && piece.length === piece.batchRows) return batch
+    try {
+      return batch.slice(piece.offset, piece.length)
+    } finally {
+      batch.free()
+    }
+  } finally {
+    table.free()
+  }
+}
+
+/**
+ * Reads the IPC stream of one piece (schema, dictionaries, batch) from its source. Files are opened
+ * once and kept open until close(); wasm copies each batch in, so one buffer serves every read.
+ */
+class PieceReader {
+  readonly #handles = new Map<string, FileHandle>()
+  #scratch = new Uint8Array(0)
+
+  async read(piece: BatchPiece): Promise<Uint8Array> {
+    const ranges = [piece.schema, ...piece.dictionaries, piece.batch]
+    const total = ranges.reduce((sum, range) => sum + range.end - range.start, 0)
+    if (this.#scratch.byteLength < total) this.#scratch = new Uint8Array(Math.max(total, this.#scratch.byteLength * 2))
+    const bytes = this.#scratch.subarray(0, total)
+    let at = 0
+    for (const range of ranges) at += await this.#copy(piece.source, range, bytes, at)
+    return bytes
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.#handles.values()]
+    this.#handles.clear()
+    await Promise.all(handles.map((handle) => handle.close()))
+  }
+
+  async #copy(source: PieceSource, range: ByteRange, into: Uint8Array, at: number): Promise<number> {
+    const length = range.end - range.start
+    if (typeof source !== 'string') {
+      into.set(source.subarray(range.start, range.end), at)
+      return length
+    }
+    let handle = this.#handles.get(source)
+    if (!handle) {
+      handle = await open(source, 'r')
+      this.#handles.set(source, handle)
+    }
+    const { bytesRead } = await handle.read(into, at, length, range.start)
+    if (bytesRead !== length) throw new Error(`short read of ${source} at byte ${range.start}`)
+    return length
+  }
+}

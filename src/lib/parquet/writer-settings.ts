@@ -1,0 +1,34 @@
+/**
+ * The Parquet writer's settings, as the exporter writes its files: zstd by default, dictionary
+ * encoding and statistics on, large row groups.
+ */
+import { COMPRESSIONS, type Compression } from '../output-options.js'
+import { InvalidOptionsError } from '../errors.js'
+
+export { COMPRESSIONS, type Compression }
+
+type ParquetWasm = typeof import('parquet-wasm')
+
+/** Rows per row group (arrow-rs's default): fewer, larger groups compress better and encode faster. */
+const ROW_GROUP_ROWS = 1024 * 1024
+
+/** Writer properties for one file; transformParquetStream takes ownership of them. */
+export function writerProperties(wasm: ParquetWasm, compression: Compression) {
+  const codec: Record<Compression, number> = {
+    zstd: wasm.Compression.ZSTD,
+    snappy: wasm.Compression.SNAPPY,
+    gzip: wasm.Compression.GZIP,
+    lz4: wasm.Compression.LZ4_RAW,
+    brotli: wasm.Compression.BROTLI,
+    none: wasm.Compression.UNCOMPRESSED,
+  }
+  if (!(compression in codec)) throw new InvalidOptionsError('--compression', `expected one of ${COMPRESSIONS.join(', ')}, got ${compression}`)
+  return new wasm.WriterPropertiesBuilder()
+    .setCompression(codec[compression])
+    .setDictionaryEnabled(true)
+    .setStatisticsEnabled(wasm.EnabledStatistics.Page)
+    .setCreatedBy('bufctl')
+    // wasm buffers a whole row group before writing it; --target-file-size bounds it further.
+    .setMaxRowGroupSize(ROW_GROUP_ROWS)
+    .build()
+}

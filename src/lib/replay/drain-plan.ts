@@ -1,0 +1,104 @@
+/**
+ * The first pass of a drain into Parquet: read the drained streams message by message, decode each
+ * record batch (zero-copy views), check it, split it into partition runs, and lay the rows out as
+ * output files made of byte-range pieces (the Parquet stage's jobs). Nothing but offsets is kept,
+ * so memory does not grow with the backlog; the encoder rebuilds each batch from the same bytes.
+ */
+import { open, type FileHandle } from 'node:fs/promises'
+import { CorruptStreamError } from '../errors.js'
+import { fieldList } from '../format/batch-codec.js'
+import { bytesSource, fileSource } from '../format/byte-source.js'
+import { scanStream } from '../format/ipc-framing.js'
+import { BatchDecodeError, bytesRangeReader, checkedBatches, fileRangeReader, type RangeReader } from '../format/stream-batches.js'
+import type { BatchPiece } from '../parquet/encode-job.js'
+import { OutputLayout, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
+import { defaultPartitionColumn, partitionRuns, type Granularity } from '../sink/partitioning.js'
+
+/** A stream to drain: a file on disk, or an IPC stream held in memory. */
+export type DrainSource = { readonly name: string; readonly path: string } | { readonly name: string; readonly stream: Uint8Array }
+
+/** One Parquet file of the plan: its path relative to the sink's root, and the pieces that rebuild its rows. */
+export type PlannedOutput = LaidOutFile<BatchPiece>
+
+export interface FileOutcome {
+  readonly name: string
+  readonly rows: number
+  /** Where reading stopped short, if it did: the batches before it are kept. */
+  readonly damage?: { readonly offset: number; readonly reason: string }
+  readonly droppedBytes: number
+}
+
+export interface DrainPlan {
+  readonly outputs: readonly PlannedOutput[]
+  readonly files: readonly FileOutcome[]
+  readonly rows: number
+}
+
+export interface PlanOptions extends OutputLayoutOptions {
+  readonly granularity?: Granularity
+  readonly partitionBy?: string
+  /** `strict` throws CorruptStreamError at the first damage; `salvage` keeps what precedes it. */
+  readonly damage: 'strict' | 'salvage'
+}
+
+/** The default --target-file-size: Arrow bytes per output file (the Parquet file is several times smaller). */
+export const DEFAULT_TARGET_FILE_BYTES = 256 * 1024 * 1024
+
+export async function planDrain(sources: readonly DrainSource[], options: PlanOptions): Promise<DrainPlan> {
+  const layout = new OutputLayout<BatchPiece>(options)
+  const outcomes: FileOutcome[] = []
+  for (const source of sources) outcomes.push(await planSource(source, layout, options))
+  return { outputs: layout.files(), files: outcomes, rows: outcomes.reduce((sum, file) => sum + file.rows, 0) }
+}
+
+async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions): Promise<FileOutcome> {
+  if ('stream' in source) return planStream(source.name, source.stream, bytesSource(source.stream), bytesRangeReader(source.stream), layout, options)
+  const handle: FileHandle = await open(source.path, 'r')
+  try {
+    const { size } = await handle.stat()
+    return await planStream(source.name, source.path, fileSource(handle, size), fileRangeReader(handle, { reuse: true }), layout, options)
+  } finally {
+    await handle.close()
+  }
+}
+
+async function planStream(
+  name: string,
+  where: string | Uint8Array,
+  bytes: ReturnType<typeof bytesSource>,
+  read: RangeReader,
+  layout: OutputLayout<BatchPiece>,
+  options: PlanOptions,
+): Promise<FileOutcome> {
+  const scan = await scanStream(bytes)
+  let rows = 0
+  let validEnd = scan.messages[0]?.end ?? 0
+  const label = typeof where === 'string' ? where : name
+  const fail = (offset: number, reason: string): FileOutcome => {
+    if (options.damage === 'strict') throw new CorruptStreamError(label, offset, reason)
+    return { name, rows, damage: { offset, reason }, droppedBytes: scan.size - validEnd }
+  }
+  const column = options.partitionBy ?? defaultPartitionColumn(options.table)
+  try {
+    for await (const { frame, batch, schema, dictionaries } of checkedBatches(read, scan)) {
+      const signature = fieldList(batch.schema)
+      const batchBytes = frame.end - frame.offset
+      for (const run of partitionRuns(batch, column, options.granularity ?? 'hour', options.table)) {
+        const length = run.end - run.start
+        const piece: BatchPiece = { source: where, schema, dictionaries, batch: { start: frame.offset, end: frame.end }, batchRows: frame.rows, offset: run.start, length }
+        // A slice costs its share of the batch body.
+        layout.add(signature, run.partition, piece, length, Math.ceil((batchBytes * length) / Math.max(1, frame.rows)))
+      }
+      rows += frame.rows
+      validEnd = frame.end
+    }
+  } catch (error) {
+    if (error instanceof BatchDecodeError) return fail(error.offset, error.message)
+    throw error
+  }
+  if (scan.damage) {
+    validEnd = scan.validEnd
+    return fail(scan.damage.offset, scan.damage.reason)
+  }
+  return { name, rows, droppedBytes: 0 }
+}

@@ -1,0 +1,77 @@
+/** What flush and recover report, per table and for the run: the JSON document of both commands. */
+import { BufctlError } from '../errors.js'
+import type { WrittenOutput } from '../sink/output-sink.js'
+import type { JournalResolution } from './commit-journal.js'
+
+export type ReplayMode = 'flush' | 'recover'
+
+export interface SalvageNote {
+  readonly file: string
+  /** Complete rows kept from the file. */
+  readonly rows: number
+  readonly droppedBytes: number
+  readonly reason: string
+}
+
+export interface QuarantineNote {
+  readonly file: string
+  /** Where the file went; absent in a dry run. */
+  readonly movedTo?: string
+  readonly reason: string
+}
+
+export interface ErrorNote {
+  readonly code: string
+  readonly message: string
+  readonly hint: string
+  readonly path: string
+}
+
+export interface TableReplayReport {
+  readonly table: string
+  readonly directory: string
+  /** done: written (or would be, dry run); empty: nothing to write; in-use: locked elsewhere; failed: left untouched. */
+  readonly status: 'done' | 'empty' | 'in-use' | 'failed'
+  readonly rows: number
+  /** Pending files the drain covered (after an orphaned active file was promoted). */
+  readonly files: readonly string[]
+  readonly outputs: readonly WrittenOutput[]
+  readonly parquetBytes: number
+  readonly salvaged: readonly SalvageNote[]
+  readonly quarantined: readonly QuarantineNote[]
+  /** What was done with a commit a crash had interrupted. */
+  readonly journal?: JournalResolution
+  readonly holderPid?: number
+  readonly error?: ErrorNote
+}
+
+export interface ReplayReport {
+  readonly mode: ReplayMode
+  readonly root: string
+  readonly out?: string
+  readonly dryRun: boolean
+  readonly keep: boolean
+  readonly rows: number
+  readonly outputs: number
+  readonly tables: readonly TableReplayReport[]
+  readonly failed: readonly string[]
+  readonly inUse: readonly string[]
+}
+
+/** A table's report while it is being filled in. */
+export type TableReplayDraft = { -readonly [K in keyof TableReplayReport]: TableReplayReport[K] } & {
+  outputs: WrittenOutput[]
+  salvaged: SalvageNote[]
+  quarantined: QuarantineNote[]
+}
+
+export function emptyTableReport(table: string, directory: string): TableReplayDraft {
+  return { table, directory, status: 'empty', rows: 0, files: [], outputs: [], parquetBytes: 0, salvaged: [], quarantined: [] }
+}
+
+/** An error as a report carries it: bufctl's own with its hint, anything else with a generic one. */
+export function describeError(error: unknown, directory: string): ErrorNote {
+  if (error instanceof BufctlError) return { code: error.code, message: error.message, hint: error.hint, path: error.path }
+  const message = error instanceof Error ? error.message : String(error)
+  return { code: (error as NodeJS.ErrnoException).code ?? 'ERROR', message: `${directory}: ${message}`, hint: 'see the message; the table was left as it was', path: directory }
+}

@@ -1,0 +1,27 @@
+/**
+ * The one way from planned outputs to Parquet in a sink, for flush, recover and ingest alike: the
+ * encoder pool turns each planned file into Parquet bytes and the sink makes each durable.
+ */
+import type { Compression } from '../output-options.js'
+import { encodeJobs } from '../parquet/encoder-pool.js'
+import { writeOutput, type OutputSink, type WrittenOutput } from '../sink/output-sink.js'
+import type { PlannedOutput } from './drain-plan.js'
+
+export interface WriteOutputsOptions {
+  readonly compression: Compression
+  /** Threads encoding Parquet. @default the number of cores */
+  readonly concurrency?: number
+  /** Told of each output once it is durable. */
+  readonly onWritten?: (output: WrittenOutput) => void
+}
+
+/** Encodes and writes every planned output; rejects with the first failure (outputs already durable stay). */
+export async function writeOutputs(outputs: readonly PlannedOutput[], sink: OutputSink, options: WriteOutputsOptions): Promise<WrittenOutput[]> {
+  return encodeJobs(outputs, { compression: options.compression, concurrency: options.concurrency }, async (index, bytes) => {
+    const planned = outputs[index]!
+    const size = await writeOutput(sink, planned.path, bytes)
+    const written = { path: sink.locate(planned.path), partition: planned.partition, rows: planned.rows, bytes: size }
+    options.onWritten?.(written)
+    return written
+  })
+}

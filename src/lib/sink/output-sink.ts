@@ -1,0 +1,48 @@
+/**
+ * Where Parquet files go. A sink names outputs by their path relative to its root
+ * (`<table>/data/<partition>/<name>.parquet`) and makes each appear whole or not at all: bytes are
+ * written under a hidden name and only commit() makes them visible under the final one.
+ */
+
+export interface OutputWriter {
+  write(chunk: Uint8Array): Promise<void>
+  /** Makes the output durable under its final name; resolves to its size in bytes. */
+  commit(): Promise<number>
+  /** Drops what was written; the final name is left as it was. */
+  abort(): Promise<void>
+}
+
+export interface OutputSink {
+  /** The output root as reports and the commit journal name it: an absolute path or a URL. */
+  readonly root: string
+  /** The full location (path or URL) of an output. */
+  locate(relative: string): string
+  /** Fails (with an error naming the root) when outputs cannot be written there. */
+  checkWritable(): Promise<void>
+  create(relative: string): Promise<OutputWriter>
+  /** Size of a finished output, or undefined when there is none. */
+  size(relative: string): Promise<number | undefined>
+  /** Removes a finished output and any half-written one of the same name. */
+  remove(relative: string): Promise<void>
+}
+
+/** An output made durable. */
+export interface WrittenOutput {
+  /** Full location (see OutputSink.locate). */
+  readonly path: string
+  readonly partition: string
+  readonly rows: number
+  readonly bytes: number
+}
+
+/** Writes a stream of bytes as one output; aborts it on any failure. Resolves to its size. */
+export async function writeOutput(sink: OutputSink, relative: string, bytes: AsyncIterable<Uint8Array>): Promise<number> {
+  const writer = await sink.create(relative)
+  try {
+    for await (const chunk of bytes) await writer.write(chunk)
+  } catch (error) {
+    await writer.abort().catch(() => undefined)
+    throw error
+  }
+  return writer.commit()
+}
