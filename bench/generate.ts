@@ -5,17 +5,19 @@
  */
 import { mkdir, open } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  Dictionary, Field, Int32, LargeUtf8, RecordBatch, Schema, Struct, TimeUnit, Timestamp, Utf8,
-  makeData, makeVector, vectorFromArray,
-} from 'apache-arrow'
+import { Dictionary, Field, Int32, LargeUtf8, RecordBatch, Schema, Struct, TimeUnit, Timestamp, Utf8, makeData, makeVector, vectorFromArray, type Data } from 'apache-arrow'
 import { encodeBatch } from '../src/lib/format/batch-codec.js'
 import { END_OF_STREAM } from '../src/lib/format/index.js'
 
 const BATCH_ROWS = 8192
 const WORDS = 'request handled checkout cart payment user session order item price retry timeout upstream latency cache miss hit queue worker shard'.split(' ')
 const SERVICES = ['checkout', 'cart', 'frontend', 'payment', 'shipping', 'email', 'ads', 'recommendation']
-const SEVERITIES: [number, string][] = [[9, 'INFO'], [13, 'WARN'], [17, 'ERROR'], [5, 'DEBUG']]
+const SEVERITIES: [number, string][] = [
+  [9, 'INFO'],
+  [13, 'WARN'],
+  [17, 'ERROR'],
+  [5, 'DEBUG'],
+]
 const BASE_NS = BigInt(Date.UTC(2026, 10, 24, 0, 0, 0)) * 1_000_000n
 
 export const LOGS_SCHEMA = new Schema([
@@ -44,20 +46,35 @@ export function logsBatch(first: number, rows: number): RecordBatch {
   const ids = Array.from({ length: rows }, (_, i) => first + i)
   // 3.6 ms apart: 1M rows span one hour, 10M rows ten.
   const times = BigInt64Array.from(ids, (id) => BASE_NS + BigInt(id) * 3_600_000n)
-  const ts = (values: BigInt64Array) => makeVector(makeData({ type: LOGS_SCHEMA.fields[0]!.type, length: rows, data: values, nullCount: 0 }))
+  const ts = (values: BigInt64Array) => makeVector(makeData({ type: LOGS_SCHEMA.fields[0]!.type as Timestamp, length: rows, data: values, nullCount: 0 }))
   const hex = (id: number, width: number) => id.toString(16).padStart(width, '0')
   const columns = [
     ts(times),
     ts(times.map((t) => t + 1_000_000n)),
-    vectorFromArray(ids.map((id) => (id % 10 === 0 ? null : hex(id * 7919, 32))), new Utf8()),
-    vectorFromArray(ids.map((id) => (id % 10 === 0 ? null : hex(id, 16))), new Utf8()),
+    vectorFromArray(
+      ids.map((id) => (id % 10 === 0 ? null : hex(id * 7919, 32))),
+      new Utf8(),
+    ),
+    vectorFromArray(
+      ids.map((id) => (id % 10 === 0 ? null : hex(id, 16))),
+      new Utf8(),
+    ),
     makeVector(Int32Array.from(ids, (id) => SEVERITIES[id % 4]![0])),
-    vectorFromArray(ids.map((id) => SEVERITIES[id % 4]![1]), LOGS_SCHEMA.fields[5]!.type),
+    vectorFromArray(
+      ids.map((id) => SEVERITIES[id % 4]![1]),
+      LOGS_SCHEMA.fields[5]!.type,
+    ),
     vectorFromArray(ids.map(body), new Utf8()),
-    vectorFromArray(ids.map((id) => SERVICES[id % SERVICES.length]!), LOGS_SCHEMA.fields[7]!.type),
-    vectorFromArray(ids.map((id) => `{"host.name":"node-${id % 16}","k8s.pod":"pod-${id % 64}","region":"eu-west-1"}`), new LargeUtf8()),
+    vectorFromArray(
+      ids.map((id) => SERVICES[id % SERVICES.length]!),
+      LOGS_SCHEMA.fields[7]!.type,
+    ),
+    vectorFromArray(
+      ids.map((id) => `{"host.name":"node-${id % 16}","k8s.pod":"pod-${id % 64}","region":"eu-west-1"}`),
+      new LargeUtf8(),
+    ),
   ]
-  return new RecordBatch(LOGS_SCHEMA, makeData({ type: new Struct(LOGS_SCHEMA.fields), length: rows, nullCount: 0, children: columns.map((c) => c.data[0]!) }))
+  return new RecordBatch(LOGS_SCHEMA, makeData({ type: new Struct(LOGS_SCHEMA.fields), length: rows, nullCount: 0, children: columns.map((c) => c.data[0] as Data) }))
 }
 
 /** Writes `<root>/otel_logs/pending-000001.ipc` with `rows` rows, one batch in memory at a time; returns its path. */

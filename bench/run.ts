@@ -20,7 +20,10 @@ import { generateSpill } from './generate.js'
 const here = dirname(fileURLToPath(import.meta.url))
 const project = join(here, '..')
 const bin = join(project, 'bin', 'run.js')
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0)
 if (sizes.length === 0) sizes.push(1_000_000, 10_000_000)
 
 interface Measure {
@@ -46,7 +49,7 @@ function measure(command: string, args: string[], repeat = 1, before?: () => voi
 function bytesUnder(dir: string): number {
   let total = 0
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith('.parquet')) total += statSync(join(entry.parentPath ?? (entry as { path: string }).path, entry.name)).size
+    if (entry.isFile() && entry.name.endsWith('.parquet')) total += statSync(join(entry.parentPath, entry.name)).size
   }
   return total
 }
@@ -90,10 +93,34 @@ for (const size of sizes) {
     polarsBytes = statSync(target).size
   }
   const ratio = polars ? replay.seconds / polars.seconds : undefined
-  note(`replay wall time (${fileMiB.toFixed(0)} MiB IPC)`, size, `${replay.seconds.toFixed(2)} s`, polars ? `${polars.seconds.toFixed(2)} s` : 'n/a', ratio ? ratio.toFixed(2) : '', '≤ 1.0 (≤ 1.5 for now)', ratio === undefined ? undefined : ratio <= 1.5)
-  note('replay peak RSS', size, `${replay.peakMiB.toFixed(0)} MiB`, polars ? `${polars.peakMiB.toFixed(0)} MiB` : 'n/a', polars ? (replay.peakMiB / polars.peakMiB).toFixed(2) : '', '≤ 400 MiB', replay.peakMiB <= 400)
+  note(
+    `replay wall time (${fileMiB.toFixed(0)} MiB IPC)`,
+    size,
+    `${replay.seconds.toFixed(2)} s`,
+    polars ? `${polars.seconds.toFixed(2)} s` : 'n/a',
+    ratio ? ratio.toFixed(2) : '',
+    '≤ 1.0 (≤ 1.5 for now)',
+    ratio === undefined ? undefined : ratio <= 1.5,
+  )
+  note(
+    'replay peak RSS',
+    size,
+    `${replay.peakMiB.toFixed(0)} MiB`,
+    polars ? `${polars.peakMiB.toFixed(0)} MiB` : 'n/a',
+    polars ? (replay.peakMiB / polars.peakMiB).toFixed(2) : '',
+    '≤ 400 MiB',
+    replay.peakMiB <= 400,
+  )
   const sizeRatio = polarsBytes ? bufctlBytes / polarsBytes : undefined
-  note('Parquet bytes (zstd)', size, `${(bufctlBytes / 2 ** 20).toFixed(1)} MiB`, polarsBytes ? `${(polarsBytes / 2 ** 20).toFixed(1)} MiB` : 'n/a', sizeRatio ? sizeRatio.toFixed(2) : '', 'within 10%', sizeRatio === undefined ? undefined : Math.abs(sizeRatio - 1) <= 0.1)
+  note(
+    'Parquet bytes (zstd)',
+    size,
+    `${(bufctlBytes / 2 ** 20).toFixed(1)} MiB`,
+    polarsBytes ? `${(polarsBytes / 2 ** 20).toFixed(1)} MiB` : 'n/a',
+    sizeRatio ? sizeRatio.toFixed(2) : '',
+    'within 10%',
+    sizeRatio === undefined ? undefined : Math.abs(sizeRatio - 1) <= 0.1,
+  )
 
   const statusRun = measure(process.execPath, [bin, 'status', '--path', root], repeat)
   note('status wall time', size, `${statusRun.seconds.toFixed(2)} s`, '', '', size <= 1_000_000 ? '≤ 0.3 s' : '≤ 1 s', statusRun.seconds <= (size <= 1_000_000 ? 0.3 : 1))
@@ -122,4 +149,3 @@ const machine = `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFix
 const text = `# Benchmark results\n\nMeasured by \`npm run bench ${sizes.join(' ')}\` on ${machine}.\nBest of 3 runs at 1M rows, one run above; wall time and peak RSS from GNU time.\n\n${table}\n`
 console.log(`\n${text}`)
 writeFileSync(join(here, 'RESULTS.md'), text)
-

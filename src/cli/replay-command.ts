@@ -14,26 +14,32 @@ export const replayFlags = {
   out: outFlag,
   table: tableFlag,
   ...parquetFlags,
-  'target-file-size': Flags.string({ summary: 'Arrow data per output file before another part starts (the Parquet file is several times smaller); parts are encoded in parallel.', default: '256MiB' }),
-  jobs: Flags.integer({ char: 'j', summary: 'Threads encoding Parquet (default: one per core); each holds up to one output file\'s row group in memory.', min: 1 }),
+  'target-file-size': Flags.string({
+    summary: 'Arrow data per output file before another part starts (the Parquet file is several times smaller); parts are encoded in parallel.',
+    default: '256MiB',
+  }),
+  jobs: Flags.integer({ char: 'j', summary: "Threads encoding Parquet (default: one per core); each holds up to one output file's row group in memory.", min: 1 }),
   'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done; take no lock, write and delete nothing.', default: false }),
   quiet: quietFlag,
 }
 
 export abstract class ReplayCommand extends BufctlCommand {
-  protected async runReplay(mode: ReplayMode, flags: {
-    path?: string
-    out?: string
-    table?: string[]
-    compression: string
-    granularity: string
-    'partition-by'?: string
-    'target-file-size': string
-    jobs?: number
-    'dry-run': boolean
-    keep?: boolean
-    quiet: boolean
-  }): Promise<ReplayReport> {
+  protected async runReplay(
+    mode: ReplayMode,
+    flags: {
+      path?: string
+      out?: string
+      table?: string[]
+      compression: string
+      granularity: string
+      'partition-by'?: string
+      'target-file-size': string
+      jobs?: number
+      'dry-run': boolean
+      keep?: boolean
+      quiet: boolean
+    },
+  ): Promise<ReplayReport> {
     if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
     const { replay } = await import('../lib/replay/index.js')
     const report = await withProgressBar(!this.jsonEnabled() && !flags.quiet, mode, (progress) =>
@@ -68,11 +74,15 @@ export abstract class ReplayCommand extends BufctlCommand {
         continue
       }
       if (quiet) continue
-      const head = table.status === 'empty' ? color.dim(`${table.table}: nothing to write`) : `${color.bold(table.table)}: ${verb} ${formatCount(table.rows)} rows from ${table.files.length} file(s)`
+      const head =
+        table.status === 'empty'
+          ? color.dim(`${table.table}: nothing to write`)
+          : `${color.bold(table.table)}: ${verb} ${formatCount(table.rows)} rows from ${table.files.length} file(s)`
       this.log(head + (table.outputs.length ? ` into ${table.outputs.length} Parquet file(s), ${formatBytes(table.parquetBytes)}` : ''))
       if (table.journal) this.log(`  finished an interrupted commit first (${table.journal})`)
       for (const output of table.outputs) this.log(`  ${color.green('+')} ${output.path} ${color.dim(`${formatCount(output.rows)} rows`)}`)
-      for (const note of table.salvaged) this.log(`  ${color.yellow('salvaged')} ${note.file}: kept ${formatCount(note.rows)} rows, dropped ${note.droppedBytes} bytes (${note.reason})`)
+      for (const note of table.salvaged)
+        this.log(`  ${color.yellow('salvaged')} ${note.file}: kept ${formatCount(note.rows)} rows, dropped ${note.droppedBytes} bytes (${note.reason})`)
       for (const note of table.quarantined) this.log(`  ${color.yellow('quarantined')} ${note.file}${note.movedTo ? ` → ${note.movedTo}` : ''}: ${note.reason}`)
     }
     if (!quiet) {

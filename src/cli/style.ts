@@ -30,7 +30,11 @@ export function formatCount(count: number): string {
 /** Left-aligned text table with a header row. */
 export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((row) => visibleLength(row[i] ?? ''))))
-  const line = (cells: string[]) => cells.map((cell, i) => cell + ' '.repeat(widths[i]! - visibleLength(cell))).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell + ' '.repeat(widths[i]! - visibleLength(cell)))
+      .join('  ')
+      .trimEnd()
   return [line(header), ...rows.map(line)].join('\n')
 }
 

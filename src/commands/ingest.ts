@@ -8,7 +8,7 @@ import type { StorageType } from '../lib/buffer/index.js'
 import { parseDuration, parseSize } from '../lib/units.js'
 
 export default class Ingest extends BufctlCommand {
-  static override summary = 'Feed Arrow IPC files into a table\'s buffer.'
+  static override summary = "Feed Arrow IPC files into a table's buffer."
 
   static override description = `Accepts the IPC stream format and the IPC file format (ARROW1), told apart by their bytes, and
 - for standard input. Every input is read and checked before anything is appended: an input that is
@@ -67,9 +67,12 @@ which is how a buffer for the exporter or a test fixture is built.`
     )
     if (!this.jsonEnabled() && !flags.quiet) {
       const color = palette()
-      for (const input of report.inputs) this.log(`${color.green('+')} ${input.path}: ${formatCount(input.rows)} rows in ${input.batches} batch(es), IPC ${input.format}, ${formatBytes(input.bytes)}`)
+      for (const input of report.inputs)
+        this.log(`${color.green('+')} ${input.path}: ${formatCount(input.rows)} rows in ${input.batches} batch(es), IPC ${input.format}, ${formatBytes(input.bytes)}`)
       const where = report.directory ? `spilled to ${report.directory}` : 'buffered in memory'
-      this.log(`${color.bold(report.table)}: ${formatCount(report.rows)} rows ${where}; ${formatCount(report.flushedRows)} flushed to ${report.outputs.length} Parquet file(s), ${formatCount(report.bufferedRows)} left buffered`)
+      this.log(
+        `${color.bold(report.table)}: ${formatCount(report.rows)} rows ${where}; ${formatCount(report.flushedRows)} flushed to ${report.outputs.length} Parquet file(s), ${formatCount(report.bufferedRows)} left buffered`,
+      )
     }
     return report
   }

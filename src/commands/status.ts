@@ -31,8 +31,8 @@ with --output the file is replaced atomically.`
     format: Flags.string({ char: 'f', summary: 'Output format.', options: ['table', 'json', 'prometheus'], default: 'table' }),
     output: Flags.string({ summary: 'Write the output to this file (atomically: temporary file, then rename) instead of stdout.' }),
     deep: Flags.boolean({ summary: 'Decode every batch, not only metadata, to find damage inside bodies.', default: false }),
-    'max-age': Flags.string({ summary: 'Exit 1 when a table\'s oldest pending file is older (e.g. 15m, 1h).' }),
-    'max-pending-bytes': Flags.string({ summary: 'Exit 1 when a table\'s pending files exceed this size (e.g. 512MiB).' }),
+    'max-age': Flags.string({ summary: "Exit 1 when a table's oldest pending file is older (e.g. 15m, 1h)." }),
+    'max-pending-bytes': Flags.string({ summary: "Exit 1 when a table's pending files exceed this size (e.g. 512MiB)." }),
     'max-rows': Flags.integer({ summary: 'Exit 1 when a table buffers more rows.', min: 0 }),
     quiet: quietFlag,
   }
@@ -82,7 +82,8 @@ function renderTable(report: StatusReport): string {
   const lines = [textTable(['TABLE', 'ROWS', 'ACTIVE', 'PENDING', 'PENDING SIZE', 'OLDEST', 'EST. SIZE', 'LOCK', 'DAMAGE'], rows), '']
   for (const t of report.tables) {
     lines.push(`${color.bold(t.table)} ${color.dim(t.schema ?? '(no schema yet)')}`)
-    for (const d of t.damage) lines.push(`  ${color.red('damage')} ${d.file} at byte ${d.offset}: ${d.reason} (${formatBytes(d.droppedBytes)} past the last complete batch; run bufctl recover)`)
+    for (const d of t.damage)
+      lines.push(`  ${color.red('damage')} ${d.file} at byte ${d.offset}: ${d.reason} (${formatBytes(d.droppedBytes)} past the last complete batch; run bufctl recover)`)
     if (t.quarantinedFiles) lines.push(`  ${color.yellow(`${t.quarantinedFiles} file(s) in quarantine/`)}`)
     if (t.interruptedCommit) lines.push(`  ${color.yellow('an interrupted flush/recover commit; the next run finishes it')}`)
   }

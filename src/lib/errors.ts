@@ -88,11 +88,7 @@ export class CorruptStreamError extends BufctlError {
     readonly offset: number,
     readonly reason: string,
   ) {
-    super(
-      `${path} is damaged at byte ${offset}: ${reason}`,
-      path,
-      'run `bufctl recover` to salvage the complete batches and quarantine what cannot be read',
-    )
+    super(`${path} is damaged at byte ${offset}: ${reason}`, path, 'run `bufctl recover` to salvage the complete batches and quarantine what cannot be read')
   }
 }
 
@@ -141,12 +137,7 @@ export class StoreClosedError extends BufctlError {
 export class StoreWriteError extends BufctlError {
   readonly code = 'STORE_WRITE'
   constructor(path: string, cause: unknown) {
-    super(
-      `cannot write ${path}: ${describe(cause)}`,
-      path,
-      'free disk space or fix permissions; batches written before the failure were sealed and are kept',
-      { cause },
-    )
+    super(`cannot write ${path}: ${describe(cause)}`, path, 'free disk space or fix permissions; batches written before the failure were sealed and are kept', { cause })
   }
 }
 

@@ -40,6 +40,10 @@ test('cold start: --version and status of an empty root load neither apache-arro
     assert.doesNotMatch(stderr, /LOADED/, `${args.join(' ')} loaded: ${stderr.split('\n').slice(0, 3).join(' ')}`)
   }
   // The spy itself works: a status of a real table does load the Arrow message accessors.
-  const { stderr } = await promisify(execFile)(process.execPath, ['--import', spy, join(PROJECT_ROOT, 'bin', 'run.js'), 'status', '--path', join(PROJECT_ROOT, 'test', 'fixtures', 'clean')], { cwd: PROJECT_ROOT })
+  const { stderr } = await promisify(execFile)(
+    process.execPath,
+    ['--import', spy, join(PROJECT_ROOT, 'bin', 'run.js'), 'status', '--path', join(PROJECT_ROOT, 'test', 'fixtures', 'clean')],
+    { cwd: PROJECT_ROOT },
+  )
   assert.match(stderr, /LOADED .*apache-arrow/)
 })

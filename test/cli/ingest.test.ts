@@ -57,7 +57,10 @@ test('ingest --out --flush writes Parquet and leaves the buffer empty; memory st
   assert.equal(report.bufferedRows, 0)
   const rows = await readParquetRows(join(out, 'otel_logs'))
   assert.deepEqual(rows.map((row) => row.body).sort(), Array.from({ length: 50 }, (_, i) => `log ${10_000 + i}: request handled`).sort())
-  assert.deepEqual((await filesUnder(join(root, 'otel_logs'))).map((f) => f.split('/').pop()), ['.lock'])
+  assert.deepEqual(
+    (await filesUnder(join(root, 'otel_logs'))).map((f) => f.split('/').pop()),
+    ['.lock'],
+  )
 
   const memoryOut = join(work, 'memory-parquet')
   const memory = await runCli(['ingest', 'otel_traces', input('traces-stream.arrows'), '--storage', 'memory', '--out', memoryOut])
@@ -71,7 +74,19 @@ test('ingest --out --flush writes Parquet and leaves the buffer empty; memory st
 test('ingest --max-size flushes to --out while ingesting', async (t) => {
   const work = await tempDir(t)
   const out = join(work, 'parquet')
-  const result = await runCli(['ingest', 'otel_logs', input('logs-stream.arrows'), input('logs-stream.arrows'), '--path', join(work, 'spill'), '--out', out, '--max-size', '1KiB', '--json'])
+  const result = await runCli([
+    'ingest',
+    'otel_logs',
+    input('logs-stream.arrows'),
+    input('logs-stream.arrows'),
+    '--path',
+    join(work, 'spill'),
+    '--out',
+    out,
+    '--max-size',
+    '1KiB',
+    '--json',
+  ])
   assert.equal(result.code, 0, result.stderr)
   const report = JSON.parse(result.stdout) as IngestReport
   assert.ok(report.flushedRows >= 25, `size trigger flushed ${report.flushedRows} rows`)

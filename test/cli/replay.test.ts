@@ -25,7 +25,11 @@ test('recover then flush: an independent reader (hyparquet) reads every complete
 
   const logs = await readParquetRows(join(out, 'otel_logs'))
   const logId = (row: Record<string, unknown>) => Number(/^log (\d+):/.exec(row.body as string)![1])
-  assert.deepEqual(logs.map(logId).sort((a, b) => a - b), expandIds(expected.ids.otel_logs!), 'every complete log row exactly once')
+  assert.deepEqual(
+    logs.map(logId).sort((a, b) => a - b),
+    expandIds(expected.ids.otel_logs!),
+    'every complete log row exactly once',
+  )
   for (const row of logs) {
     const id = logId(row)
     assert.equal(row.body, logBody(id))
@@ -39,7 +43,10 @@ test('recover then flush: an independent reader (hyparquet) reads every complete
 
   const spans = await readParquetRows(join(out, 'otel_traces'))
   const spanNumber = (row: Record<string, unknown>) => parseInt(row.span_id as string, 16)
-  assert.deepEqual(spans.map(spanNumber).sort((a, b) => a - b), expandIds(expected.ids.otel_traces!))
+  assert.deepEqual(
+    spans.map(spanNumber).sort((a, b) => a - b),
+    expandIds(expected.ids.otel_traces!),
+  )
   for (const row of spans) {
     const id = spanNumber(row)
     assert.equal(row.span_id, spanId(id))
@@ -51,7 +58,10 @@ test('recover then flush: an independent reader (hyparquet) reads every complete
 
   const gauge = await readParquetRows(join(out, 'otel_metrics_gauge'))
   const series = (row: Record<string, unknown>) => Number((JSON.parse(row.attributes as string) as { series: string }).series)
-  assert.deepEqual(gauge.map(series).sort((a, b) => a - b), expandIds(expected.ids.otel_metrics_gauge!))
+  assert.deepEqual(
+    gauge.map(series).sort((a, b) => a - b),
+    expandIds(expected.ids.otel_metrics_gauge!),
+  )
   for (const row of gauge) {
     const id = series(row)
     assert.equal(row.attributes, gaugeSeries(id))
@@ -83,7 +93,21 @@ test('Parquet output keeps the types: nanosecond UTC timestamps, int32, int64, s
 
 test('--compression, --granularity day and --partition-by change codec and layout', async (t) => {
   const { root, out } = await copyFixture(t, 'clean')
-  const result = await runCli(['flush', '--path', root, '--out', out, '--compression', 'snappy', '--granularity', 'day', '--table', 'otel_logs', '--partition-by', 'observed_time_unix_nano'])
+  const result = await runCli([
+    'flush',
+    '--path',
+    root,
+    '--out',
+    out,
+    '--compression',
+    'snappy',
+    '--granularity',
+    'day',
+    '--table',
+    'otel_logs',
+    '--partition-by',
+    'observed_time_unix_nano',
+  ])
   assert.equal(result.code, 0, result.stderr)
   const files = await filesUnder(out, '.parquet')
   assert.ok(files.length > 0)
@@ -114,8 +138,8 @@ test('flush leaves a damaged table untouched and reports it; the other tables pr
   assert.equal(traces.rows, 450)
   const logs = report.tables.find((table) => table.table === 'otel_logs')!
   assert.equal(logs.error?.code, 'CORRUPT_STREAM')
-  assert.match(logs.error!.message, /otel_logs\/active\.ipc/)
-  assert.match(logs.error!.hint, /recover/)
+  assert.match(logs.error.message, /otel_logs\/active\.ipc/)
+  assert.match(logs.error.hint, /recover/)
   assert.deepEqual(await snapshot(join(root, 'otel_logs')), logsBefore)
 })
 
@@ -227,5 +251,8 @@ test('--target-file-size splits a partition into parts, encoded in worker thread
   assert.ok(parts.includes('1'), `a second part exists: ${parts.join(',')}`)
   const ids = (await readParquetRows(join(out, 'otel_logs'))).map((row) => Number(/^log (\d+):/.exec(row.body as string)![1])).sort((a, b) => a - b)
   assert.deepEqual(ids, expandIds(expected.ids.otel_logs!))
-  assert.equal(logs.outputs.reduce((sum, output) => sum + output.rows, 0), expected.rows.otel_logs)
+  assert.equal(
+    logs.outputs.reduce((sum, output) => sum + output.rows, 0),
+    expected.rows.otel_logs,
+  )
 })

@@ -93,7 +93,10 @@ test('thresholds: exit 1 naming the tables over; under them exit 0', async (t) =
   await utimes(join(root, 'otel_traces', 'pending-000001.ipc'), twoHoursAgo, twoHoursAgo)
   const age = await runCli(['status', '--path', root, '--max-age', '1h', '--json'])
   assert.equal(age.code, 1)
-  assert.deepEqual((JSON.parse(age.stdout) as StatusReport).exceeded.map((b) => [b.table, b.threshold]), [['otel_traces', 'max-age']])
+  assert.deepEqual(
+    (JSON.parse(age.stdout) as StatusReport).exceeded.map((b) => [b.table, b.threshold]),
+    [['otel_traces', 'max-age']],
+  )
 
   const bytes = await runCli(['status', '--path', root, '--max-pending-bytes', '40KiB', '--json'])
   assert.equal(bytes.code, 1)

@@ -6,13 +6,21 @@ import { Int32, RecordBatch, Table, Utf8, makeTable, tableToIPC, vectorFromArray
 export function idBatch(first: number, rows: number): RecordBatch {
   const ids = Int32Array.from({ length: rows }, (_, i) => first + i)
   const table = makeTable({ id: ids })
-  const messages = vectorFromArray(Array.from(ids, (id) => `message ${id}`), new Utf8())
+  const messages = vectorFromArray(
+    Array.from(ids, (id) => `message ${id}`),
+    new Utf8(),
+  )
   return new Table({ id: table.getChild('id')!, message: messages }).batches[0]!
 }
 
 /** A batch with a different schema (one Utf8 column named `other`). */
 export function otherBatch(rows: number): RecordBatch {
-  return new Table({ other: vectorFromArray(Array.from({ length: rows }, (_, i) => `x${i}`), new Utf8()) }).batches[0]!
+  return new Table({
+    other: vectorFromArray(
+      Array.from({ length: rows }, (_, i) => `x${i}`),
+      new Utf8(),
+    ),
+  }).batches[0]!
 }
 
 /** The ids of a list of batches, in order. */

@@ -42,4 +42,3 @@ export function mutate(original: Uint8Array, scan: StreamScan, random: () => num
     }
   }
 }
-

@@ -35,7 +35,10 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
     for (const entry of await readdir(current, { withFileTypes: true })) {
       const path = join(current, entry.name)
       if (entry.isDirectory()) await walk(path)
-      else result[relative(dir, path)] = createHash('sha256').update(await readFile(path)).digest('hex')
+      else
+        result[relative(dir, path)] = createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex')
     }
   }
   await walk(dir)

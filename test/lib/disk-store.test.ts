@@ -29,7 +29,10 @@ test('append → drain → commit leaves only .lock in the table directory', asy
   assert.deepEqual(await listDir(dir), ['.lock', 'active.ipc'])
   const drain = await store.drain()
   assert.equal(drain.rows, 12)
-  assert.deepEqual(idsOf(drain.batches), Array.from({ length: 12 }, (_, i) => i))
+  assert.deepEqual(
+    idsOf(drain.batches),
+    Array.from({ length: 12 }, (_, i) => i),
+  )
   assert.deepEqual(await listDir(dir), ['.lock', 'pending-000001.ipc'])
   await drain.commit()
   assert.deepEqual(await listDir(dir), ['.lock'])

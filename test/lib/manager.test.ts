@@ -230,6 +230,9 @@ const invalid: [string, Partial<ManagerOptions>, RegExp][] = [
 ]
 for (const [label, options, pattern] of invalid) {
   test(`manager: ${label} is rejected at construction`, () => {
-    assert.throws(() => new Manager({ flush: async () => 0, ...options }), (error: unknown) => error instanceof InvalidOptionsError && pattern.test(error.message))
+    assert.throws(
+      () => new Manager({ flush: async () => 0, ...options }),
+      (error: unknown) => error instanceof InvalidOptionsError && pattern.test(error.message),
+    )
   })
 }

@@ -1,6 +1,27 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Binary, Bool, DateDay, Dictionary, Field, Float32, Float64, Int8, Int16, Int64, LargeUtf8, List, Schema, TimeUnit, Timestamp, Uint32, Uint64, Utf8 } from 'apache-arrow'
+import {
+  type Data,
+  type DataType,
+  Binary,
+  Bool,
+  DateDay,
+  Dictionary,
+  Field,
+  Float32,
+  Float64,
+  Int8,
+  Int16,
+  Int64,
+  LargeUtf8,
+  List,
+  Schema,
+  TimeUnit,
+  Timestamp,
+  Uint32,
+  Uint64,
+  Utf8,
+} from 'apache-arrow'
 import { summarizeSchemaMessage } from '../../src/lib/format/schema-summary.js'
 import { bytesSource, scanStream } from '../../src/lib/format/index.js'
 import { decodeSchema, fieldList } from '../../src/lib/format/batch-codec.js'
@@ -9,7 +30,15 @@ import { streamBytes } from '../helpers/arrow.js'
 import { RecordBatch, Struct, Table, makeData, vectorFromArray } from 'apache-arrow'
 
 async function schemaMessageOf(schema: Schema): Promise<Uint8Array> {
-  const empty = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 0, nullCount: 0, children: schema.fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 } as never)) }))
+  const empty = new RecordBatch(
+    schema,
+    makeData({
+      type: new Struct(schema.fields),
+      length: 0,
+      nullCount: 0,
+      children: schema.fields.map((f) => makeData({ type: f.type as DataType, length: 0, nullCount: 0 } as never) as Data),
+    }),
+  )
   const bytes = streamBytes([empty])
   const scan = await scanStream(bytesSource(bytes))
   return bytes.subarray(0, scan.messages[0]!.end)

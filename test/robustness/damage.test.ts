@@ -64,11 +64,7 @@ test('truncation sweep: recover keeps exactly the complete batches before every 
     const table = report.tables[0]!
     // The whole file keeps its end-of-stream marker too; a cut inside that marker loses no batch.
     const expected =
-      cut === bytes.byteLength
-        ? { ...completeBefore(scan, cut), validEnd: cut }
-        : cut >= bytes.byteLength - 8
-          ? completeBefore(scan, bytes.byteLength)
-          : completeBefore(scan, cut)
+      cut === bytes.byteLength ? { ...completeBefore(scan, cut), validEnd: cut } : cut >= bytes.byteLength - 8 ? completeBefore(scan, bytes.byteLength) : completeBefore(scan, cut)
     assert.equal(table.status === 'failed', false, `cut ${cut}: ${table.error?.message}`)
     assert.equal(table.rows, expected.rows, `cut ${cut}: rows`)
     const dropped = table.salvaged.reduce((sum, note) => sum + note.droppedBytes, 0)

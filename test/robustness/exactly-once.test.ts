@@ -19,9 +19,17 @@ async function assertExactlyOnce(root: string, out: string, expected: Record<str
   const ids = await outputIds(out, Object.keys(expected))
   for (const [table, want] of Object.entries(expected)) assert.deepEqual(ids[table], want, `${table}: every row exactly once`)
   const everything = await filesUnder(out)
-  assert.deepEqual(everything.filter((file) => file.endsWith('.tmp')), [], 'no temporary file left in the output')
+  assert.deepEqual(
+    everything.filter((file) => file.endsWith('.tmp')),
+    [],
+    'no temporary file left in the output',
+  )
   const spill = (await filesUnder(root)).filter((file) => !file.includes('/quarantine/'))
-  assert.deepEqual(spill.filter((file) => /\.ipc$|bufctl-commit\.json|\.tmp$/.test(file)), [], 'no pending file, journal or temporary file left')
+  assert.deepEqual(
+    spill.filter((file) => /\.ipc$|bufctl-commit\.json|\.tmp$/.test(file)),
+    [],
+    'no pending file, journal or temporary file left',
+  )
 }
 
 async function crashedExpectation(): Promise<Record<string, number[]>> {
@@ -110,7 +118,9 @@ test('disk full (file size limit): non-zero exit, spill directory unchanged, no 
   const { root, out } = await copyFixture(t, 'clean')
   const before = await snapshot(root)
   // SIGXFSZ ignored, so the write fails with EFBIG instead of killing the process.
-  const limited = spawn('bash', ['-c', `trap '' XFSZ; ulimit -f 4; exec "${process.execPath}" "${BIN}" flush --path "${root}" --out "${out}" --table otel_logs`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const limited = spawn('bash', ['-c', `trap '' XFSZ; ulimit -f 4; exec "${process.execPath}" "${BIN}" flush --path "${root}" --out "${out}" --table otel_logs`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stderr = ''
   limited.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const [code] = (await once(limited, 'exit')) as [number]
@@ -128,7 +138,11 @@ test('disk full (file size limit): non-zero exit, spill directory unchanged, no 
 test('write ordering seen by strace: no pending file is unlinked before its outputs and their directories are fsynced', async (t) => {
   const { root, out, work } = await copyFixture(t, 'crashed')
   const trace = join(work, 'strace.txt')
-  const child = spawn('strace', ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2,unlink,unlinkat', '-o', trace, process.execPath, BIN, 'recover', '--path', root, '--out', out], { stdio: 'ignore' })
+  const child = spawn(
+    'strace',
+    ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2,unlink,unlinkat', '-o', trace, process.execPath, BIN, 'recover', '--path', root, '--out', out],
+    { stdio: 'ignore' },
+  )
   const [code] = (await once(child, 'exit')) as [number]
   assert.equal(code, 0)
   const lines = (await readFile(trace, 'utf8')).split('\n')

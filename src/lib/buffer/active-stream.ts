@@ -52,11 +52,6 @@ export class ActiveStream {
     return this.#rows
   }
 
-  /** Bytes of the stream once sealed (its end-of-stream marker included). */
-  get sealedBytes(): number {
-    return this.#size + END_OF_STREAM.byteLength
-  }
-
   /**
    * Appends one batch's messages. On a failed write the partial message is cut off and the error
    * thrown; the stream keeps its complete batches (the caller then seals or discards it).

@@ -5,22 +5,22 @@
  * runs recovery (orphan-recovery). The roles are separate modules: the active stream
  * (active-stream), the sealed files and their commit (pending-files), recovery (orphan-recovery).
  */
-import { copyFile, mkdir, open, rename, stat } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RecordBatch } from 'apache-arrow'
 import { SchemaMismatchError, StoreClosedError, StoreWriteError } from '../errors.js'
-import { fsyncDirectory, removeIfExists, writeFully } from '../fs-util.js'
+import { removeIfExists } from '../fs-util.js'
 import { encodeBatch, fieldList, sameSchema } from '../format/batch-codec.js'
-import { END_OF_STREAM } from '../format/ipc-framing.js'
 import { ACTIVE_FILE, INGEST_TEMPORARY } from '../format/table-directory.js'
 import type { TableInspection } from '../format/table-scan.js'
 import { ActiveStream } from './active-stream.js'
 import { DirectoryLock } from './directory-lock.js'
-import { readDrainedBatches, type FileDrain } from './file-drain.js'
+import { readDrainedBatches } from './pending-reader.js'
 import { recoverDirectory } from './orphan-recovery.js'
-import { PendingFiles, type PendingFile } from './pending-files.js'
-import type { Drain, RecordStore, StoreMetrics } from './record-store.js'
+import { PendingFiles } from './pending-files.js'
+import type { Drain, FileDrain, PendingFile, RecordStore, StoreMetrics } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
+import { copyStreamFile } from './stream-file-copy.js'
 
 export type { FileDrain, PendingFile }
 
@@ -126,9 +126,8 @@ export class DiskStore implements RecordStore {
       await this.#sealActive()
       const temporary = join(this.location, INGEST_TEMPORARY)
       try {
-        await copyFile(source, temporary)
-        if (!info.endOfStream || this.#fsync) await finishCopy(temporary, !info.endOfStream, this.#fsync)
-        await this.#renameIn(temporary, info.rows, 0)
+        await copyStreamFile(source, temporary, { addEndOfStream: !info.endOfStream, fsync: this.#fsync })
+        await this.#pending.renameIn(temporary, info.rows, this.#fsync)
       } catch (error) {
         await removeIfExists(temporary).catch(() => undefined)
         throw new StoreWriteError(temporary, error)
@@ -139,9 +138,9 @@ export class DiskStore implements RecordStore {
   drain(): Promise<Drain> {
     return this.#queue.run(async () => {
       this.#assertOpen()
-      const { files, commit } = await this.#drainFiles()
-      const batches = await readDrainedBatches(files, this.#damage)
-      return { batches, rows: batches.reduce((sum, batch) => sum + batch.numRows, 0), commit }
+      const drain = await this.#drainFiles()
+      const batches = await readDrainedBatches(drain.files, this.#damage)
+      return { batches, rows: batches.reduce((sum, batch) => sum + batch.numRows, 0), commit: () => drain.commit() }
     })
   }
 
@@ -205,27 +204,6 @@ export class DiskStore implements RecordStore {
     this.#active = undefined
     if (active.rows === 0) return active.discard()
     await active.finish(this.#fsync)
-    await this.#renameIn(active.path, active.rows, active.sealedBytes)
-  }
-
-  /** Renames a complete stream file in as the next pending file and records it. */
-  async #renameIn(from: string, rows: number, knownBytes: number): Promise<void> {
-    const { name, sequence } = this.#pending.nextName()
-    const path = join(this.location, name)
-    await rename(from, path)
-    if (this.#fsync) await fsyncDirectory(this.location)
-    const { size, mtimeMs } = await stat(path)
-    this.#pending.add({ name, path, sequence, bytes: knownBytes || size, rows, mtimeMs, damagedBytes: 0 })
-  }
-}
-
-/** Completes a copied stream file: adds the end-of-stream marker it lacks, and syncs it. */
-async function finishCopy(path: string, addEndOfStream: boolean, fsync: boolean): Promise<void> {
-  const handle = await open(path, 'r+')
-  try {
-    if (addEndOfStream) await writeFully(handle, END_OF_STREAM, (await handle.stat()).size)
-    if (fsync) await handle.sync()
-  } finally {
-    await handle.close()
+    await this.#pending.renameIn(active.path, active.rows, this.#fsync)
   }
 }

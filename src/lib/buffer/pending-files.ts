@@ -3,21 +3,13 @@
  * store knows of each without reading its bodies, the next sequence number, and the commit that
  * deletes exactly the files a drain covered.
  */
+import { rename, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fsyncDirectory, removeIfExists } from '../fs-util.js'
 import { pendingFileName } from '../format/table-directory.js'
-import type { StoreMetrics } from './record-store.js'
+import type { PendingFile, StoreMetrics } from './record-store.js'
 
-/** What the store knows of one pending file without reading its bodies. */
-export interface PendingFile {
-  readonly name: string
-  readonly path: string
-  readonly sequence: number
-  readonly bytes: number
-  readonly rows: number
-  readonly mtimeMs: number
-  /** Bytes after the complete-message prefix (0 for a clean file). */
-  readonly damagedBytes: number
-}
+export type { PendingFile }
 
 export class PendingFiles {
   readonly #directory: string
@@ -35,14 +27,15 @@ export class PendingFiles {
     return this.#files
   }
 
-  /** Takes the next sequence number: its name comes after every existing pending file. */
-  nextName(): { name: string; sequence: number } {
+  /** Renames a complete stream file in as the next pending file (after every existing one) and records it. */
+  async renameIn(from: string, rows: number, fsync: boolean): Promise<void> {
     const sequence = this.#nextSequence++
-    return { name: pendingFileName(sequence), sequence }
-  }
-
-  add(file: PendingFile): void {
-    this.#files.push(file)
+    const name = pendingFileName(sequence)
+    const path = join(this.#directory, name)
+    await rename(from, path)
+    if (fsync) await fsyncDirectory(this.#directory)
+    const { size, mtimeMs } = await stat(path)
+    this.#files.push({ name, path, sequence, bytes: size, rows, mtimeMs, damagedBytes: 0 })
   }
 
   rows(): number {

@@ -1,5 +1,4 @@
 import type { RecordBatch } from 'apache-arrow'
-import type { FileDrain } from './file-drain.js'
 
 /** What one drain hands to a flush: the batches, their row count, and how to discard them. */
 export interface Drain {
@@ -37,4 +36,27 @@ export interface RecordStore {
   isEmpty(): boolean
   metrics(): StoreMetrics
   close(): Promise<void>
+}
+
+/** What a disk store knows of one pending file without reading its bodies. */
+export interface PendingFile {
+  readonly name: string
+  readonly path: string
+  readonly sequence: number
+  readonly bytes: number
+  readonly rows: number
+  readonly mtimeMs: number
+  /** Bytes after the complete-message prefix (0 for a clean file). */
+  readonly damagedBytes: number
+}
+
+/** A drain that hands out files rather than batches (disk stores). */
+export interface FileDrain {
+  readonly files: readonly PendingFile[]
+  /** Complete rows of the files, from their metadata. */
+  readonly rows: number
+  /** Deletes exactly these files. */
+  commit(): Promise<void>
+  /** The caller has removed (or moved) these files itself: the store stops listing them. */
+  forget(): void
 }

@@ -4,7 +4,7 @@
  * rows × a bytes-per-row figure calibrated from the Parquet bytes each successful flush reports.
  */
 import type { RecordBatch } from 'apache-arrow'
-import type { FileDrain } from './file-drain.js'
+import type { FileDrain } from './record-store.js'
 import { MemoryStore } from './memory-store.js'
 import type { RecordStore } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'

@@ -3,7 +3,7 @@
  * a stream's dictionary ids, decoding a schema message, and spelling a schema for messages.
  * Framing (ipc-framing) decides which bytes are complete; this module only converts.
  */
-import { DataType, RecordBatch, RecordBatchReader, Struct, Table, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow'
+import { DataType, RecordBatch, RecordBatchReader, Struct, Table, makeData, tableToIPC, type Data, type Field, type Schema } from 'apache-arrow'
 import { bytesSource } from './byte-source.js'
 import { scanStream } from './ipc-framing.js'
 
@@ -50,27 +50,28 @@ export async function encodeBatch(batch: RecordBatch, schema?: Schema): Promise<
  * write dictionary batches no reader can match to their columns.
  */
 export function conformTo(batch: RecordBatch, schema: Schema): RecordBatch {
-  const children = batch.data.children.map((child, index) => retype(child, schema.fields[index]!.type))
+  const children = batch.data.children.map((child: Data, index) => retype(child, (schema.fields[index] as Field<DataType>).type))
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }))
 }
 
 function retype(data: Data, type: DataType): Data {
   if (data.type === type || !DataType.isDictionary(type)) return data
-  return makeData({
+  const props = {
     type,
     offset: data.offset,
     length: data.length,
     nullCount: data.nullCount,
     nullBitmap: data.nullBitmap,
-    data: data.values,
+    data: data.values as unknown,
     dictionary: data.dictionary,
-  } as Parameters<typeof makeData>[0])
+  }
+  return makeData(props as Parameters<typeof makeData>[0])
 }
 
 /** The schema of a stream file's first message, from just those bytes. */
 export function decodeSchema(schemaMessage: Uint8Array): Schema | undefined {
   try {
-    return RecordBatchReader.from(schemaMessage).open().schema ?? undefined
+    return (RecordBatchReader.from(schemaMessage).open().schema as Schema | null) ?? undefined
   } catch {
     return undefined
   }

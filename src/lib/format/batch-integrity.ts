@@ -25,7 +25,7 @@ function checkData(data: Data, name: string): void {
     throw new Error(`column ${name}: ${what}`)
   }
   if (data.length < 0 || data.offset < 0) fail('negative length or offset')
-  if (data.nullCount > 0 && (data.nullBitmap?.length ?? 0) * 8 < end) fail('validity bitmap shorter than the column')
+  if (data.nullCount > 0 && ((data.nullBitmap as Uint8Array | undefined) ?? new Uint8Array(0)).length * 8 < end) fail('validity bitmap shorter than the column')
   if (data.nullCount > 0 && data.typeId !== Type.Null) {
     let nulls = 0
     for (let i = data.offset; i < end; i++) if (!isSet(data.nullBitmap, i)) nulls++
@@ -68,7 +68,7 @@ function checkData(data: Data, name: string): void {
         const key = Number((values as ArrayLike<number | bigint>)[i]!)
         if ((key < 0 || key >= size) && (data.nullCount === 0 || isSet(data.nullBitmap, i))) fail(`dictionary index ${key} outside a dictionary of ${size}`)
       }
-      for (const chunk of dictionary?.data ?? []) checkData(chunk, `${name} (dictionary)`)
+      for (const chunk of (dictionary?.data ?? []) as Data[]) checkData(chunk, `${name} (dictionary)`)
       return
     }
     default:

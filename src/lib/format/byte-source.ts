@@ -40,4 +40,3 @@ export function fileSource(handle: FileHandle, size: number): ByteSource {
     },
   }
 }
-

@@ -174,4 +174,3 @@ async function readFrame(source: ByteSource, offset: number, first: boolean): Pr
     },
   }
 }
-

@@ -28,7 +28,7 @@ export interface ParsedHeader {
 export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
   try {
     const message = Message.getRootAsMessage(new ByteBuffer(metadata))
-    const version = message.version()
+    const version: number = message.version()
     if (version < 0 || version > MAX_METADATA_VERSION) return `unknown metadata version ${version}`
     const bodyLength = safeNumber(message.bodyLength())
     if (bodyLength === undefined) return 'body length out of range'

@@ -79,7 +79,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     flushIntervalMs: options.out ? (options.flushIntervalMs ?? 0) : 0,
     ...flushTarget(options, storage, (output) => outputs.push(output)),
   })
-  let bufferedRows = 0
+  let bufferedRows: number
   try {
     manager.start()
     for (const input of checked) {
@@ -117,7 +117,8 @@ function validate(options: IngestOptions, storage: StorageType): void {
   if (!options.table) throw new InvalidOptionsError('table', 'name the table to ingest into')
   if (options.inputs.length === 0) throw new InvalidOptionsError('file', 'name at least one Arrow IPC file, or - for standard input')
   if (storage === 'disk' && !options.root) throw new InvalidOptionsError('--path', 'disk storage needs the spill root (--path or BUFCTL_PATH)')
-  if (storage === 'memory' && !options.out) throw new InvalidOptionsError('--out', 'memory storage keeps nothing after the command: give --out for the Parquet output, or --path to spill to disk')
+  if (storage === 'memory' && !options.out)
+    throw new InvalidOptionsError('--out', 'memory storage keeps nothing after the command: give --out for the Parquet output, or --path to spill to disk')
   if (!options.out && (options.flush || options.maxSizeBytes || options.flushIntervalMs)) {
     throw new InvalidOptionsError('--out', '--flush, --max-size and --flush-interval write Parquet: name the output directory with --out')
   }

@@ -55,7 +55,16 @@ export async function checkInput(path: string): Promise<CheckedInput> {
     // Counted, not kept: the file itself is what gets appended.
     const salvage = await salvageBatches(fileRangeReader(handle, { reuse: true }), scan, { keep: false })
     if (salvage.damage) throw new CorruptStreamError(path, salvage.damage.offset, `${salvage.damage.reason}; the input was not ingested`)
-    return { path, format: 'stream', bytes: size, batches: scan.recordBatches, rows: salvage.rows, schema: salvage.schema, recordBatches: [], inPlace: { endOfStream: scan.endOfStream } }
+    return {
+      path,
+      format: 'stream',
+      bytes: size,
+      batches: scan.recordBatches,
+      rows: salvage.rows,
+      schema: salvage.schema,
+      recordBatches: [],
+      inPlace: { endOfStream: scan.endOfStream },
+    }
   } finally {
     await handle.close()
   }

@@ -30,7 +30,12 @@ async function currentStreamSchema(directory: string): Promise<{ schema: Schema;
   } catch {
     return undefined // a new table
   }
-  const candidates = [...(names.includes(ACTIVE_FILE) ? [ACTIVE_FILE] : []), ...sortedPendingFiles(names).map((p) => p.name).reverse()]
+  const candidates = [
+    ...(names.includes(ACTIVE_FILE) ? [ACTIVE_FILE] : []),
+    ...sortedPendingFiles(names)
+      .map((p) => p.name)
+      .reverse(),
+  ]
   for (const name of candidates) {
     const file = await inspectStreamFile(directory, name)
     const bytes = file.rows > 0 ? await readSchemaMessage(file) : undefined

@@ -6,7 +6,9 @@ import { InvalidOptionsError } from '../errors.js'
 import { writeFileAtomically } from '../fs-util.js'
 import type { StatusReport, TableStatus } from './status.js'
 
-const METRICS: readonly [keyof TableStatus, string, string][] = [
+type NumericKey = { [K in keyof TableStatus]-?: TableStatus[K] extends number | boolean ? K : never }[keyof TableStatus]
+
+const METRICS: readonly [NumericKey, string, string][] = [
   ['rows', 'bufctl_buffer_rows', 'Complete rows buffered (active plus pending).'],
   ['activeRows', 'bufctl_buffer_active_rows', 'Complete rows in the active stream.'],
   ['activeBytes', 'bufctl_buffer_active_bytes', 'Size of the active stream file in bytes.'],
@@ -41,4 +43,3 @@ export async function writeStatusFile(path: string, text: string): Promise<void>
 function escapeLabel(value: string): string {
   return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')
 }
-

@@ -5,7 +5,7 @@
  * exits or crashes ends the iteration with an error — never a hang.
  */
 import type { Worker } from 'node:worker_threads'
-import type { FromWorker, ToWorker } from './encoder-pool.js'
+import type { FromWorker, ToWorker } from './worker-protocol.js'
 
 type Waiter = { resolve: (message: FromWorker) => void; reject: (error: Error) => void }
 

@@ -10,11 +10,7 @@ import type { Compression } from '../output-options.js'
 import type { EncodeJob } from './encode-job.js'
 import { encodeParquet } from './encoder.js'
 import { ChunkChannel } from './chunk-channel.js'
-
-/** Main thread → worker. */
-export type ToWorker = { readonly type: 'encode'; readonly job: EncodeJob; readonly compression: Compression } | { readonly type: 'next' }
-/** Worker → main thread: one chunk (the worker waits for `next`), the end, or a failure. */
-export type FromWorker = { readonly type: 'chunk'; readonly bytes: Uint8Array } | { readonly type: 'done' } | { readonly type: 'error'; readonly message: string; readonly code?: string }
+import type { ToWorker } from './worker-protocol.js'
 
 export interface EncodeOptions {
   readonly compression: Compression
@@ -56,7 +52,7 @@ export async function encodeJobs<T>(jobs: readonly EncodeJob[], options: EncodeO
   } finally {
     await Promise.all(pool.map((worker) => worker.terminate()))
   }
-  if (failure !== undefined) throw failure
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(`encoding failed: ${JSON.stringify(failure)}`)
   return results
 }
 

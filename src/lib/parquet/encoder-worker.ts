@@ -1,7 +1,7 @@
 /** Worker thread body: encodes the jobs the pool sends, one at a time, streaming each file's bytes back. */
 import { parentPort } from 'node:worker_threads'
 import { once } from 'node:events'
-import type { FromWorker, ToWorker } from './encoder-pool.js'
+import type { FromWorker, ToWorker } from './worker-protocol.js'
 import { encodeParquet } from './encoder.js'
 
 const port = parentPort!
@@ -25,7 +25,7 @@ async function encode(message: Extract<ToWorker, { type: 'encode' }>): Promise<v
     port.postMessage({ type: 'done' } satisfies FromWorker)
   } catch (error) {
     const { message: text, code } = error as NodeJS.ErrnoException
-    port.postMessage({ type: 'error', message: text ?? String(error), code } satisfies FromWorker)
+    port.postMessage({ type: 'error', message: error instanceof Error ? text : String(error), code } satisfies FromWorker)
   }
 }
 

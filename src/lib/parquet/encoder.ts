@@ -31,7 +31,10 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
         async pull(controller) {
           try {
             const piece = job.pieces[next++]
-            if (!piece) return controller.close()
+            if (!piece) {
+              controller.close()
+              return
+            }
             controller.enqueue(toWasmBatch(wasm, piece, await reader.read(piece)))
             handedOver += piece.length
           } catch (error) {

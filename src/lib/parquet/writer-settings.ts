@@ -14,7 +14,7 @@ const ROW_GROUP_ROWS = 1024 * 1024
 
 /** Writer properties for one file; transformParquetStream takes ownership of them. */
 export function writerProperties(wasm: ParquetWasm, compression: Compression) {
-  const codec: Record<Compression, number> = {
+  const codec: Record<Compression, import('parquet-wasm').Compression> = {
     zstd: wasm.Compression.ZSTD,
     snappy: wasm.Compression.SNAPPY,
     gzip: wasm.Compression.GZIP,
@@ -23,12 +23,14 @@ export function writerProperties(wasm: ParquetWasm, compression: Compression) {
     none: wasm.Compression.UNCOMPRESSED,
   }
   if (!(compression in codec)) throw new InvalidOptionsError('--compression', `expected one of ${COMPRESSIONS.join(', ')}, got ${compression}`)
-  return new wasm.WriterPropertiesBuilder()
-    .setCompression(codec[compression])
-    .setDictionaryEnabled(true)
-    .setStatisticsEnabled(wasm.EnabledStatistics.Page)
-    .setCreatedBy('bufctl')
-    // wasm buffers a whole row group before writing it; --target-file-size bounds it further.
-    .setMaxRowGroupSize(ROW_GROUP_ROWS)
-    .build()
+  return (
+    new wasm.WriterPropertiesBuilder()
+      .setCompression(codec[compression])
+      .setDictionaryEnabled(true)
+      .setStatisticsEnabled(wasm.EnabledStatistics.Page)
+      .setCreatedBy('bufctl')
+      // wasm buffers a whole row group before writing it; --target-file-size bounds it further.
+      .setMaxRowGroupSize(ROW_GROUP_ROWS)
+      .build()
+  )
 }

@@ -57,7 +57,8 @@ export async function readJournal(directory: string): Promise<JournalRecord | un
     if (![1, 2].includes(record.version) || !Array.isArray(record.files) || !Array.isArray(record.outputs) || !Array.isArray(record.quarantine)) {
       throw new Error('unexpected content')
     }
-    return record.version === 1 ? { ...record, version: 2, out: sep, outputs: record.outputs.map((output) => output.slice(1)) } : record
+    if (record.version === 2) return record
+    return { ...record, version: 2, out: sep, outputs: record.outputs.map((output: string) => output.slice(1)) }
   } catch (error) {
     throw new JournalError(path, error instanceof Error ? error.message : String(error))
   }

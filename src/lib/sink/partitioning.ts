@@ -45,11 +45,11 @@ export function partitionRuns(batch: RecordBatch, column: string | undefined, gr
     throw new InvalidOptionsError('--partition-by', `table ${table} has no column ${column} (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`)
   }
   const vector = batch.getChildAt(index)!
-  const toMillis = millisecondReader(vector.type, column, table)
+  const toMillis = millisecondReader(vector.type as DataType, column, table)
   const runs: { partition: string; start: number; end: number }[] = []
   let offset = 0
   let previous: number | undefined = undefined
-  for (const data of vector.data) {
+  for (const data of vector.data as Data[]) {
     for (let i = 0; i < data.length; i++) {
       const row = offset + i
       const millis = isValid(data, i) ? toMillis(data, i) : undefined
@@ -91,7 +91,7 @@ function pad(value: number): string {
 
 function isValid(data: Data, index: number): boolean {
   const bitmap = data.nullBitmap
-  if (!bitmap || bitmap.byteLength === 0 || data.nullCount === 0) return true
+  if (bitmap.byteLength === 0 || data.nullCount === 0) return true
   const bit = data.offset + index
   return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0
 }
@@ -100,7 +100,10 @@ type MillisReader = (data: Data, index: number) => number
 
 /** Reads a row's value as milliseconds since the epoch, from the raw storage of the column. */
 function millisecondReader(type: DataType, column: string, table: string): MillisReader {
-  const big = (divisor: bigint): MillisReader => (data, i) => Number((data.values as BigInt64Array)[data.offset + i]! / divisor)
+  const big =
+    (divisor: bigint): MillisReader =>
+    (data, i) =>
+      Number((data.values as BigInt64Array)[data.offset + i]! / divisor)
   switch (type.typeId) {
     case Type.Timestamp: {
       const unit = (type as unknown as { unit: TimeUnit }).unit
@@ -116,5 +119,8 @@ function millisecondReader(type: DataType, column: string, table: string): Milli
       if ((type as unknown as { unit: number }).unit === 0) return (data, i) => (data.values as Int32Array)[data.offset + i]! * 86_400_000
       return big(1n)
   }
-  throw new InvalidOptionsError('--partition-by', `column ${column} of table ${table} is ${type}, not a timestamp; choose another with --partition-by, or use --granularity none`)
+  throw new InvalidOptionsError(
+    '--partition-by',
+    `column ${column} of table ${table} is ${Type[type.typeId]}, not a timestamp; choose another with --partition-by, or use --granularity none`,
+  )
 }

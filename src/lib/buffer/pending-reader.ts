@@ -1,6 +1,6 @@
 /**
- * What a disk store's drain hands out: the pending files it covers, and — for the seed's drain,
- * which returns batches — those files read back, salvaging or refusing a damaged tail.
+ * The seed's drain of a disk store returns batches: the drained pending files read back, salvaging
+ * or refusing a damaged tail.
  */
 import { open } from 'node:fs/promises'
 import type { RecordBatch } from 'apache-arrow'
@@ -8,18 +8,7 @@ import { CorruptStreamError } from '../errors.js'
 import { fileSource } from '../format/byte-source.js'
 import { scanStream } from '../format/ipc-framing.js'
 import { fileRangeReader, salvageBatches } from '../format/stream-batches.js'
-import type { PendingFile } from './pending-files.js'
-
-/** A drain that hands out files rather than batches. */
-export interface FileDrain {
-  readonly files: readonly PendingFile[]
-  /** Complete rows of the files, from their metadata. */
-  readonly rows: number
-  /** Deletes exactly these files. */
-  commit(): Promise<void>
-  /** The caller has removed (or moved) these files itself: the store stops listing them. */
-  forget(): void
-}
+import type { PendingFile } from './record-store.js'
 
 /**
  * Every complete batch of the files, in order. `salvage` keeps the batches before a damaged tail
