@@ -35,4 +35,6 @@ for (const entry of await readdir(out, { recursive: true })) {
   summary.push({ table: entry.split('/')[0], partition: entry.split('/').slice(2, -1).join('/'), rows: rows.length })
 }
 console.table(summary.sort((a, b) => `${a.table}${a.partition}`.localeCompare(`${b.table}${b.partition}`)))
-console.log(`\nWith DuckDB: duckdb -c "SELECT * FROM read_parquet('${out}/otel_logs/data/**/*.parquet', hive_partitioning = true) LIMIT 5"`)
+console.log(
+  `\nWith DuckDB: duckdb -c "SELECT attr_service_name, hour, count(*) FROM read_parquet('${out}/otel_logs/data/**/*.parquet', hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER}) GROUP BY ALL ORDER BY ALL"`,
+)

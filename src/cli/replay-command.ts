@@ -84,6 +84,9 @@ export abstract class ReplayCommand extends BufctlCommand {
       for (const note of table.salvaged)
         this.log(`  ${color.yellow('salvaged')} ${note.file}: kept ${formatCount(note.rows)} rows, dropped ${note.droppedBytes} bytes (${note.reason})`)
       for (const note of table.quarantined) this.log(`  ${color.yellow('quarantined')} ${note.file}${note.movedTo ? ` → ${note.movedTo}` : ''}: ${note.reason}`)
+      for (const [column, count] of Object.entries(table.repairedUtf8)) {
+        this.log(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s) kept, written with U+FFFD in place of each invalid sequence`)
+      }
     }
     if (!quiet) {
       const summary = `${report.dryRun ? 'Dry run: ' : ''}${formatCount(report.rows)} rows, ${report.outputs} Parquet file(s), ${report.tables.length} table(s)`

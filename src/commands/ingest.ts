@@ -41,6 +41,11 @@ which is how a buffer for the exporter or a test fixture is built.`
     'max-size': Flags.string({ summary: 'Flush to --out when a buffer reaches this estimated size (e.g. 128MiB).' }),
     'flush-interval': Flags.string({ summary: 'Flush to --out on this period while ingesting (e.g. 30s).' }),
     flush: Flags.boolean({ summary: 'Flush everything to --out at the end.', default: false }),
+    schema: Flags.string({
+      summary: "What an input must look like: exporter (for the exporter's seven otel_* tables, its exact columns) or any.",
+      options: ['exporter', 'any'],
+      default: 'exporter',
+    }),
     fsync: Flags.boolean({ summary: 'fsync spilled data so it survives power loss (the exporter does not).', default: false }),
     ...parquetFlags,
     quiet: quietFlag,
@@ -61,6 +66,7 @@ which is how a buffer for the exporter or a test fixture is built.`
         flushIntervalMs: flags['flush-interval'] === undefined ? undefined : parseDuration(flags['flush-interval'], '--flush-interval'),
         flush: flags.flush,
         fsync: flags.fsync,
+        schema: flags.schema as 'exporter' | 'any',
         ...parquetOptions(flags),
         progress,
       }),
@@ -70,6 +76,9 @@ which is how a buffer for the exporter or a test fixture is built.`
       for (const input of report.inputs)
         this.log(`${color.green('+')} ${input.path}: ${formatCount(input.rows)} rows in ${input.batches} batch(es), IPC ${input.format}, ${formatBytes(input.bytes)}`)
       const where = report.directory ? `spilled to ${report.directory}` : 'buffered in memory'
+      for (const [column, count] of Object.entries(report.repairedUtf8)) {
+        this.log(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s) written with U+FFFD in place of each invalid sequence`)
+      }
       this.log(
         `${color.bold(report.table)}: ${formatCount(report.rows)} rows ${where}; ${formatCount(report.flushedRows)} flushed to ${report.outputs.length} Parquet file(s), ${formatCount(report.bufferedRows)} left buffered`,
       )

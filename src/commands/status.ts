@@ -52,7 +52,7 @@ with --output the file is replaced atomically.`
         maxRows: flags['max-rows'],
       },
     })
-    if (report.exceeded.length > 0) this.setExitCode(EXIT_PARTIAL)
+    if (report.exceeded.length > 0 || report.blocked.length > 0) this.setExitCode(EXIT_PARTIAL)
     if (this.jsonEnabled()) return report
 
     const text = flags.format === 'prometheus' ? renderPrometheus(report) : flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report)
@@ -60,6 +60,11 @@ with --output the file is replaced atomically.`
     else if (!flags.quiet || flags.format !== 'table') process.stdout.write(text)
     for (const breach of report.exceeded) {
       this.logToStderr(`${palette().yellow('Threshold exceeded:')} table ${breach.table}: ${breach.threshold} ${breach.value} > ${breach.limit}`)
+    }
+    for (const table of report.tables) {
+      for (const file of table.blockingFiles) {
+        this.logToStderr(`${palette().red('Blocks the exporter:')} ${table.table}/${file.file}: ${file.reason}; run bufctl recover to quarantine it`)
+      }
     }
     return report
   }
@@ -77,15 +82,38 @@ function renderTable(report: StatusReport): string {
     t.pendingFiles ? formatAge(t.oldestPendingAgeSeconds) : '-',
     formatBytes(t.estimatedSizeBytes),
     t.inUse ? color.yellow(`in use${t.holderPid ? ` (pid ${t.holderPid})` : ''}`) : color.green('free'),
-    t.tornBytes > 0 ? color.red(`${formatBytes(t.tornBytes)} torn`) : color.green('clean'),
+    damageCell(t),
   ])
   const lines = [textTable(['TABLE', 'ROWS', 'ACTIVE', 'PENDING', 'PENDING SIZE', 'OLDEST', 'EST. SIZE', 'LOCK', 'DAMAGE'], rows), '']
-  for (const t of report.tables) {
-    lines.push(`${color.bold(t.table)} ${color.dim(t.schema ?? '(no schema yet)')}`)
-    for (const d of t.damage)
-      lines.push(`  ${color.red('damage')} ${d.file} at byte ${d.offset}: ${d.reason} (${formatBytes(d.droppedBytes)} past the last complete batch; run bufctl recover)`)
-    if (t.quarantinedFiles) lines.push(`  ${color.yellow(`${t.quarantinedFiles} file(s) in quarantine/`)}`)
-    if (t.interruptedCommit) lines.push(`  ${color.yellow('an interrupted flush/recover commit; the next run finishes it')}`)
-  }
+  for (const t of report.tables) lines.push(...tableDetails(t))
   return `${lines.join('\n')}\n`
+}
+
+function damageCell(t: StatusReport['tables'][number]): string {
+  const color = palette()
+  if (t.blockingFiles.length > 0) return color.red('blocks exporter')
+  if (t.tornBytes > 0) return color.red(`${formatBytes(t.tornBytes)} torn`)
+  if (t.beingWritten) return color.dim('being written')
+  return color.green('clean')
+}
+
+/** What a table's row of the table cannot say: its schema, and every problem with the file it is in. */
+function tableDetails(t: StatusReport['tables'][number]): string[] {
+  const color = palette()
+  const shape = t.exporterShape
+  const schema = shape?.matches ? `the exporter's schema; promoted: ${shape.promoted.join(', ') || '(none)'}` : (t.schema ?? '(no schema yet)')
+  const lines = [`${color.bold(t.table)} ${color.dim(schema)}`]
+  for (const f of t.blockingFiles) lines.push(`  ${color.red('blocks the exporter')} ${f.file}: ${f.reason} (the exporter cannot open this table; run bufctl recover)`)
+  const blocking = new Set(t.blockingFiles.map((f) => f.file))
+  for (const d of t.damage.filter((d) => !blocking.has(d.file))) {
+    lines.push(`  ${color.red('damage')} ${d.file} at byte ${d.offset}: ${d.reason} (${formatBytes(d.droppedBytes)} past the last complete batch; run bufctl recover)`)
+  }
+  if (t.beingWritten) lines.push(`  ${color.dim('active.ipc is being written by the lock holder (its last message is not complete yet)')}`)
+  if (shape && !shape.matches) lines.push(`  ${color.yellow("not the exporter's shape")}: ${shape.difference}`)
+  for (const [column, count] of Object.entries(t.invalidUtf8)) {
+    lines.push(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s), kept; flush and recover write them with U+FFFD`)
+  }
+  if (t.quarantinedFiles) lines.push(`  ${color.yellow(`${t.quarantinedFiles} file(s) in quarantine/`)}`)
+  if (t.interruptedCommit) lines.push(`  ${color.yellow('an interrupted flush/recover commit; the next run finishes it')}`)
+  return lines
 }

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'LOCK_HELD'
   | 'LOCK_FAILED'
   | 'SCHEMA_MISMATCH'
+  | 'NOT_EXPORTER_SHAPE'
   | 'CORRUPT_STREAM'
   | 'NOT_ARROW'
   | 'INPUT_NOT_FOUND'
@@ -76,6 +77,27 @@ export class SchemaMismatchError extends BufctlError {
       `schema mismatch for ${path}: the table's active stream has ${expected}, this data has ${actual}`,
       path,
       'flush the table first (its active stream is sealed, and a new one takes the new schema), or convert the input to the existing schema',
+    )
+  }
+}
+
+/**
+ * Input for one of the exporter's tables whose columns are not the exporter's: it joins batches by
+ * column position and reads timestamps as microseconds, so such data breaks its flushes.
+ */
+export class ExporterShapeError extends BufctlError {
+  readonly code = 'NOT_EXPORTER_SHAPE'
+  constructor(
+    path: string,
+    readonly table: string,
+    readonly column: number,
+    readonly expected: string,
+    readonly found: string,
+  ) {
+    super(
+      `${path} does not have the exporter's ${table} shape: at column ${column + 1} the exporter writes ${expected}, this data has ${found}`,
+      path,
+      `convert the input to the exporter's columns (see bufctl's README), or pass --schema any to ingest it anyway (the exporter could then not flush this table)`,
     )
   }
 }

@@ -1,6 +1,7 @@
 /** Small file-system helpers shared by the stores and the writers. */
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { matchOwner } from './ownership.js'
 
 /** Writes all of `bytes` at `position`, looping over short writes. */
 export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
@@ -49,6 +50,7 @@ export async function writeStreamAtomically(path: string, chunks: AsyncIterable<
   const handle = await open(temporary, 'w')
   let size = 0
   try {
+    await matchOwner(temporary)
     for await (const chunk of chunks) {
       await writeFully(handle, chunk, size)
       size += chunk.byteLength

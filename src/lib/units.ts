@@ -1,4 +1,4 @@
-/** Sizes and durations as operators write them: `128MiB`, `1GB`, `90s`, `5m`, `1h`. */
+/** Sizes and durations as operators write them: `128MiB`, `1GB`, `90s`, `5m`, `1h`, Go's `1m30s`. */
 import { InvalidOptionsError } from './errors.js'
 
 const SIZE_UNITS: Record<string, number> = {
@@ -22,7 +22,8 @@ const SIZE_UNITS: Record<string, number> = {
   tib: 2 ** 40,
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, '': 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+/** Go's duration units (the exporter's configuration syntax), and `d` for days. */
+const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /** Parses a byte size; `option` names the flag in the error. */
 export function parseSize(text: string, option: string): number {
@@ -32,10 +33,16 @@ export function parseSize(text: string, option: string): number {
   return Math.round(Number(match[1]) * factor)
 }
 
-/** Parses a duration into milliseconds; a bare number is seconds. */
+/**
+ * Parses a duration into milliseconds: `90s`, `5m`, `1h`, `2d`, Go's `1m30s` or `1h15m0.5s`, and a
+ * bare number as seconds.
+ */
 export function parseDuration(text: string, option: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|)\s*$/i.exec(text)
-  const factor = match ? DURATION_UNITS_MS[match[2]!.toLowerCase()] : undefined
-  if (!match || factor === undefined) throw new InvalidOptionsError(option, `expected a duration such as 90s, 5m or 1h, got ${JSON.stringify(text)}`)
-  return Math.round(Number(match[1]) * factor)
+  const trimmed = text.trim()
+  const fail = () => new InvalidOptionsError(option, `expected a duration such as 90s, 5m, 1h or 1m30s, got ${JSON.stringify(text)}`)
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
+  if (!/^(?:\d+(?:\.\d+)?\s*(?:ns|us|µs|μs|ms|s|m|h|d)\s*)+$/i.test(trimmed)) throw fail()
+  let total = 0
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)\s*(ns|us|µs|μs|ms|s|m|h|d)/gi)) total += Number(amount) * DURATION_UNITS_MS[unit!.toLowerCase()]!
+  return Math.round(total)
 }

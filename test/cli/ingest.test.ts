@@ -6,9 +6,10 @@ import { runCli } from '../helpers/cli.js'
 import { copyFixture, filesUnder, FIXTURES, readParquetRows, snapshot } from '../helpers/spill.js'
 import { holdLockElsewhere, tempDir } from '../helpers/fs.js'
 import { DiskStore } from '../../src/lib/buffer/disk-store.js'
-import type { IngestReport } from '../../src/lib/ingest/ingest.js'
-import { logBody } from '../fixtures/otel-data.js'
-import type { StatusReport } from '../../src/lib/inspect/status.js'
+import type { IngestReport } from '../../src/lib/ingest/index.js'
+import { exporterBatch, logBody } from '../fixtures/exporter-data.js'
+import { Data, Field, Int64, RecordBatch, Schema, Struct, Table, TimeUnit, Timestamp, Utf8, makeData, tableToIPC } from 'apache-arrow'
+import type { StatusReport } from '../../src/lib/inspect/index.js'
 
 const input = (name: string) => join(FIXTURES, 'inputs', name)
 
@@ -37,7 +38,9 @@ test('ingest takes the IPC stream format, the IPC file format and stdin in one c
   const drain = await store.drain()
   assert.equal(drain.rows, 130)
   // Byte-appended (stream file) and re-encoded (file format, stdin) batches read back alike.
-  const rows = drain.batches.flatMap((batch) => batch.toArray().map((row) => `${row.body}|${row.severity_text}|${row.service_name}`))
+  const rows = drain.batches.flatMap((batch) =>
+    batch.toArray().map((row: Record<string, unknown>) => `${String(row.body)}|${String(row.severity_text)}|${String(row.attr_service_name)}`),
+  )
   const expected = [
     ...Array.from({ length: 50 }, (_, i) => 10_000 + i),
     ...Array.from({ length: 30 }, (_, i) => 20_000 + i),
@@ -113,7 +116,7 @@ async function badInputs(dir: string): Promise<[string, string, RegExp][]> {
     ['a torn IPC stream', tornStream, /damaged at byte \d+/],
     ['a directory', directory, /is a directory/],
     ['a missing path', join(dir, 'missing.arrow'), /no such file/],
-    ['another schema', input('traces-stream.arrows'), /schema mismatch/],
+    ["another table's data", input('traces-stream.arrows'), /does not have the exporter's otel_logs shape/],
   ]
 }
 
@@ -152,4 +155,92 @@ test('every command has --help with examples', async () => {
     assert.ok((examples.match(/\$ bufctl /g) ?? []).length >= 2, `${command} has at least two examples`)
     assert.match(result.stdout, /--json/, command)
   }
+})
+
+/** A copy of `batch` with its columns changed by `edit` (fields and their data, in order). */
+function withColumns(batch: RecordBatch, edit: (columns: { field: Field; data: Data }[]) => { field: Field; data: Data }[]): RecordBatch {
+  const columns = edit(batch.schema.fields.map((field, index) => ({ field, data: batch.data.children[index] as Data })))
+  const schema = new Schema(columns.map((column) => column.field))
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children: columns.map((column) => column.data) }))
+}
+
+test('ingest guards the exporter: exporter-shaped logs pass (any promoted set); reordered, missing, extra, wrong-type and ns-timestamp columns exit 2 and append nothing; --schema any accepts them', async (t) => {
+  const work = await tempDir(t)
+  const good = exporterBatch('otel_logs', 0, 10, { promoted: ['service.name', 'k8s.pod.name'] })
+  const writeInput = async (name: string, batch: RecordBatch) => {
+    const path = join(work, `${name}.arrows`)
+    await writeFile(path, tableToIPC(new Table([batch]), 'stream'))
+    return path
+  }
+  const passing = await runCli(['ingest', 'otel_logs', await writeInput('good', good), '--path', join(work, 'good'), '--json'])
+  assert.equal(passing.code, 0, passing.stderr)
+  assert.equal((JSON.parse(passing.stdout) as IngestReport).rows, 10)
+
+  const index = (name: string) => good.schema.fields.findIndex((field) => field.name === name)
+  const micros = good.data.children[index('time_unix_nano')] as Data
+  const nanosecond = new Timestamp(TimeUnit.NANOSECOND, 'UTC')
+  const cases: [string, RecordBatch, RegExp][] = [
+    [
+      'reordered',
+      withColumns(good, (columns) => [columns[1]!, columns[0]!, ...columns.slice(2)]),
+      /at column 1 the exporter writes resource_schema_url:Utf8, this data has resource_dropped_attributes_count:Int32 not null/,
+    ],
+    [
+      'missing a column',
+      withColumns(good, (columns) => columns.filter((column) => column.field.name !== 'severity_text')),
+      /at column 12 the exporter writes severity_text:Utf8, this data has body:Utf8/,
+    ],
+    [
+      'an extra column',
+      withColumns(good, (columns) => [...columns.slice(0, -3), { field: new Field('note', new Utf8(), true), data: columns.at(-1)!.data }, ...columns.slice(-3)]),
+      /at column 17 the exporter writes an attr_\* column \(nullable Utf8\) or resource_attributes:Utf8, this data has note:Utf8/,
+    ],
+    [
+      'a wrong type',
+      withColumns(good, (columns) =>
+        columns.map((column) =>
+          column.field.name === 'severity_number'
+            ? { field: new Field('severity_number', new Int64(), false), data: makeData({ type: new Int64(), length: 10, nullCount: 0, data: new BigInt64Array(10) }) }
+            : column,
+        ),
+      ),
+      /the exporter writes severity_number:Int32 not null, this data has severity_number:Int64 not null/,
+    ],
+    [
+      'nanosecond timestamps',
+      withColumns(good, (columns) =>
+        columns.map((column) =>
+          column.field.name === 'time_unix_nano'
+            ? {
+                field: new Field('time_unix_nano', nanosecond, false),
+                data: makeData({ type: nanosecond, length: 10, nullCount: 0, data: BigInt64Array.from(micros.values as BigInt64Array, (v) => v * 1000n) }),
+              }
+            : column,
+        ),
+      ),
+      /the exporter writes time_unix_nano:Timestamp<MICROSECOND, UTC> not null, this data has time_unix_nano:Timestamp<NANOSECOND, UTC> not null/,
+    ],
+  ]
+  for (const [label, batch, message] of cases) {
+    const path = await writeInput(label.replaceAll(' ', '-'), batch)
+    const root = join(work, `root-${label.replaceAll(' ', '-')}`)
+    const refused = await runCli(['ingest', 'otel_logs', path, '--path', root])
+    assert.equal(refused.code, 2, `${label}: ${refused.stderr}`)
+    assert.match(refused.stderr, /does not have the exporter's otel_logs shape/, label)
+    assert.match(refused.stderr, message, label)
+    assert.match(refused.stderr, /--schema any/, `${label}: the hint names the way out`)
+    assert.deepEqual(await filesUnder(root, '.ipc'), [], `${label}: nothing appended`)
+    const json = await runCli(['ingest', 'otel_logs', path, '--path', root, '--json'])
+    assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'NOT_EXPORTER_SHAPE')
+    const anyShape = await runCli(['ingest', 'otel_logs', path, '--path', root, '--schema', 'any', '--json'])
+    assert.equal(anyShape.code, 0, `${label} with --schema any: ${anyShape.stderr}`)
+    assert.equal((JSON.parse(anyShape.stdout) as IngestReport).rows, 10)
+  }
+
+  // Tables that are not the exporter's keep the check against their current stream.
+  const custom = join(work, 'custom')
+  assert.equal((await runCli(['ingest', 'app_logs', input('app-logs-stream.arrows'), '--path', custom])).code, 0)
+  const other = await runCli(['ingest', 'app_logs', input('logs-stream.arrows'), '--path', custom])
+  assert.equal(other.code, 2)
+  assert.match(other.stderr, /schema mismatch/)
 })

@@ -3,12 +3,15 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { writeFile } from 'node:fs/promises'
 import { runCli } from '../helpers/cli.js'
-import { copyFixture, expandIds, expectedOf, exists, filesUnder, parquetColumns, readParquetRows, snapshot } from '../helpers/spill.js'
+import { copyFixture, expandIds, expectedOf, exists, filesUnder, parquetColumns, readParquetRows, rowId, snapshot } from '../helpers/spill.js'
 import { holdLockElsewhere } from '../helpers/fs.js'
-import { gaugeSeries, logBody, spanId, timeOf } from '../fixtures/otel-data.js'
+import { gaugeSeries, logBody, timeOf } from '../fixtures/general-data.js'
+import { EXPORTER_TABLES, exporterRowId, invalidBody, valueOf } from '../fixtures/exporter-data.js'
+import { exporterColumns } from '../../src/lib/format/exporter-schemas.js'
+import type { StatusReport } from '../../src/lib/inspect/index.js'
 import type { ReplayReport } from '../../src/lib/replay/index.js'
 
-test('recover then flush: an independent reader (hyparquet) reads every complete row once, with its types and values, in hour partitions', async (t) => {
+test('recover then flush: an independent reader (hyparquet) reads every row the exporter would keep, once, with exporter types and values, on all seven tables', async (t) => {
   const { root, out } = await copyFixture(t, 'crashed')
   const expected = await expectedOf('crashed')
   const recovered = await runCli(['recover', '--path', root, '--out', out])
@@ -20,75 +23,99 @@ test('recover then flush: an independent reader (hyparquet) reads every complete
   const partitions = (await filesUnder(out, '.parquet')).map((file) => /hour=(\d\d)/.exec(file)?.[1])
   assert.ok(partitions.includes('05') && partitions.includes('06'), `hour partitions: ${partitions.join(',')}`)
 
-  /** Nanoseconds since the epoch of a timestamp read back (hyparquet gives Dates; the data is whole milliseconds). */
-  const nanos = (value: unknown) => (value === null ? null : String(BigInt((value as Date).getTime()) * 1_000_000n))
-
+  for (const table of EXPORTER_TABLES) {
+    const promoted = table === 'otel_metrics_sum' ? ['service.name', 'host.name', 'k8s.namespace.name'] : undefined
+    const invalidUtf8 = table === 'otel_logs' ? new Set([250, 251]) : undefined
+    const rows = await readParquetRows(join(out, table))
+    assert.deepEqual(
+      rows.map(exporterRowId).sort((a, b) => a - b),
+      expandIds(expected.ids[table]!),
+      `${table}: every complete row exactly once`,
+    )
+    const specs = exporterColumns(table, promoted)
+    for (const row of rows) {
+      const id = exporterRowId(row)
+      assert.deepEqual(
+        Object.keys(row),
+        specs.map((spec) => spec.name),
+        `${table}: the exporter's columns in its order`,
+      )
+      for (const spec of specs) {
+        const value = valueOf(table, spec, id, { promoted, invalidUtf8 })
+        const want = value instanceof Uint8Array ? invalidBody(id).repaired : value
+        const got = spec.type === 'timestamp' && row[spec.name] !== null ? BigInt((row[spec.name] as Date).getTime()) * 1000n : row[spec.name]
+        assert.deepEqual(got, want, `${table} row ${id} column ${spec.name}`)
+      }
+    }
+    const [file] = await filesUnder(join(out, table), '.parquet')
+    const columns = await parquetColumns(file!)
+    for (const spec of specs) {
+      const column = columns[spec.name]!
+      assert.equal(column.type, PARQUET_TYPES[spec.type], `${table}.${spec.name}`)
+      if (spec.type === 'timestamp') assert.deepEqual(JSON.parse(column.logicalType!), { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' })
+      if (spec.type === 'string') assert.deepEqual(JSON.parse(column.logicalType!), { type: 'STRING' })
+      assert.equal(column.codec, 'ZSTD')
+      assert.equal(column.hasStatistics, true)
+    }
+  }
   const logs = await readParquetRows(join(out, 'otel_logs'))
-  const logId = (row: Record<string, unknown>) => Number(/^log (\d+):/.exec(row.body as string)![1])
   assert.deepEqual(
-    logs.map(logId).sort((a, b) => a - b),
-    expandIds(expected.ids.otel_logs!),
-    'every complete log row exactly once',
+    logs
+      .filter((row) => (row.body as string).includes('\uFFFD'))
+      .map(exporterRowId)
+      .sort(),
+    [250, 251],
+    'the rows with invalid UTF-8 are kept, with U+FFFD in place of each invalid sequence',
   )
-  for (const row of logs) {
-    const id = logId(row)
-    assert.equal(row.body, logBody(id))
-    assert.equal(nanos(row.time_unix_nano), String(timeOf(id)))
-    assert.equal(nanos(row.observed_time_unix_nano), String(timeOf(id) + 1_000_000n))
-    assert.equal(row.severity_number, [9, 13, 17, 5][id % 4])
-    assert.equal(row.severity_text, ['INFO', 'WARN', 'ERROR', 'DEBUG'][id % 4])
-    assert.equal(row.trace_id, id % 7 === 0 ? null : id.toString(16).padStart(32, '0'))
-    assert.equal(row.service_name, ['checkout', 'cart', 'frontend', 'payment'][id % 4])
-  }
-
-  const spans = await readParquetRows(join(out, 'otel_traces'))
-  const spanNumber = (row: Record<string, unknown>) => parseInt(row.span_id as string, 16)
-  assert.deepEqual(
-    spans.map(spanNumber).sort((a, b) => a - b),
-    expandIds(expected.ids.otel_traces!),
-  )
-  for (const row of spans) {
-    const id = spanNumber(row)
-    assert.equal(row.span_id, spanId(id))
-    assert.equal(row.duration_nano, 250_000_000n)
-    assert.equal(row.kind, (id % 3) + 1)
-    assert.equal(row.parent_span_id, id % 8 === 0 ? null : spanId(id - 1))
-    assert.equal(nanos(row.start_time_unix_nano), String(timeOf(id)))
-  }
-
-  const gauge = await readParquetRows(join(out, 'otel_metrics_gauge'))
-  const series = (row: Record<string, unknown>) => Number((JSON.parse(row.attributes as string) as { series: string }).series)
-  assert.deepEqual(
-    gauge.map(series).sort((a, b) => a - b),
-    expandIds(expected.ids.otel_metrics_gauge!),
-  )
-  for (const row of gauge) {
-    const id = series(row)
-    assert.equal(row.attributes, gaugeSeries(id))
-    assert.equal(row.value, id * 0.5)
-    assert.equal(nanos(row.start_time_unix_nano), id % 5 === 0 ? null : String(timeOf(id) - 60_000_000_000n))
-  }
 })
 
-test('Parquet output keeps the types: nanosecond UTC timestamps, int32, int64, strings from Utf8, LargeUtf8 and dictionaries; zstd', async (t) => {
-  const { root, out } = await copyFixture(t, 'clean')
-  assert.equal((await runCli(['flush', '--path', root, '--out', out])).code, 0)
-  const [file] = await filesUnder(join(out, 'otel_logs'), '.parquet')
+/** The Parquet physical type of each exporter column type. */
+const PARQUET_TYPES = { string: 'BYTE_ARRAY', int32: 'INT32', int64: 'INT64', float64: 'DOUBLE', bool: 'BOOLEAN', timestamp: 'INT64' } as const
+
+test('recover reports invalid UTF-8 per table and column, and status --deep counts it', async (t) => {
+  const { root, out } = await copyFixture(t, 'crashed')
+  const expected = await expectedOf('crashed')
+  const deep = await runCli(['status', '--path', root, '--deep', '--json'])
+  const status = JSON.parse(deep.stdout) as StatusReport
+  for (const table of status.tables) assert.deepEqual(table.invalidUtf8, expected.invalidUtf8[table.table], table.table)
+  const result = await runCli(['recover', '--path', root, '--out', out, '--json'])
+  assert.equal(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as ReplayReport
+  for (const table of report.tables) assert.deepEqual(table.repairedUtf8, expected.invalidUtf8[table.table], table.table)
+  const again = await copyFixture(t, 'crashed')
+  const human = await runCli(['recover', '--path', again.root, '--out', again.out])
+  assert.match(human.stdout, /invalid UTF-8 body: 2 value\(s\) kept, written with U\+FFFD/)
+})
+
+test('Parquet output of other producers keeps their types: nanosecond UTC timestamps, int32, strings from Utf8, LargeUtf8 and dictionaries', async (t) => {
+  const { root, out } = await copyFixture(t, 'general')
+  const expected = await expectedOf('general')
+  const result = await runCli(['recover', '--path', root, '--out', out])
+  assert.equal(result.code, 0, result.stderr)
+  const [file] = await filesUnder(join(out, 'app_logs'), '.parquet')
   const columns = await parquetColumns(file!)
   assert.equal(columns.time_unix_nano!.type, 'INT64')
   assert.deepEqual(JSON.parse(columns.time_unix_nano!.logicalType!), { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'NANOS' })
   assert.equal(columns.severity_number!.type, 'INT32')
-  assert.equal(columns.severity_number!.logicalType, undefined)
   for (const name of ['body', 'severity_text', 'service_name', 'resource_attributes', 'trace_id']) {
     assert.equal(columns[name]!.type, 'BYTE_ARRAY', name)
     assert.deepEqual(JSON.parse(columns[name]!.logicalType!), { type: 'STRING' }, name)
   }
-  for (const column of Object.values(columns)) {
-    assert.equal(column.codec, 'ZSTD')
-    assert.equal(column.hasStatistics, true)
+  const nanos = (value: unknown) => (value === null ? null : String(BigInt((value as Date).getTime()) * 1_000_000n))
+  const logs = await readParquetRows(join(out, 'app_logs'))
+  assert.deepEqual(
+    logs.map((row) => rowId('app_logs', row)).sort((a, b) => a - b),
+    expandIds(expected.ids.app_logs!),
+  )
+  for (const row of logs) {
+    const id = rowId('app_logs', row)
+    assert.equal(row.body, logBody(id))
+    assert.equal(nanos(row.time_unix_nano), String(timeOf(id)))
+    assert.equal(row.service_name, ['checkout', 'cart', 'frontend', 'payment'][id % 4])
   }
-  const [traces] = await filesUnder(join(out, 'otel_traces'), '.parquet')
-  assert.equal((await parquetColumns(traces!)).duration_nano!.type, 'INT64')
+  const gauge = await readParquetRows(join(out, 'app_gauge'))
+  for (const row of gauge) assert.equal(row.attributes, gaugeSeries(rowId('app_gauge', row)))
+  assert.equal(gauge.length, expected.rows.app_gauge)
 })
 
 test('--compression, --granularity day and --partition-by change codec and layout', async (t) => {
@@ -132,7 +159,7 @@ test('flush leaves a damaged table untouched and reports it; the other tables pr
   const result = await runCli(['flush', '--path', root, '--out', out, '--json'])
   assert.equal(result.code, 1)
   const report = JSON.parse(result.stdout) as ReplayReport
-  assert.deepEqual([...report.failed].sort(), ['otel_logs', 'otel_metrics_gauge'])
+  assert.deepEqual([...report.failed].sort(), ['otel_logs', 'otel_metrics_gauge', 'otel_metrics_histogram'])
   const traces = report.tables.find((table) => table.table === 'otel_traces')!
   assert.equal(traces.status, 'done')
   assert.equal(traces.rows, 450)
@@ -165,7 +192,10 @@ test('recover reports dropped bytes exactly and keeps the torn original in quara
   const result = await runCli(['recover', '--path', root, '--out', out, '--json'])
   assert.equal(result.code, 0, result.stderr)
   const report = JSON.parse(result.stdout) as ReplayReport
-  assert.equal(report.rows, 550 + 450 + 135)
+  assert.equal(
+    report.rows,
+    Object.values(expected.rows).reduce((a, b) => a + b, 0),
+  )
   for (const table of ['otel_logs', 'otel_metrics_gauge']) {
     const entry = report.tables.find((t) => t.table === table)!
     assert.equal(entry.salvaged.length, 1)
@@ -249,7 +279,7 @@ test('--target-file-size splits a partition into parts, encoded in worker thread
   const logs = report.tables.find((table) => table.table === 'otel_logs')!
   const parts = logs.outputs.map((output) => /-0-(\d+)\.parquet$/.exec(output.path)![1])
   assert.ok(parts.includes('1'), `a second part exists: ${parts.join(',')}`)
-  const ids = (await readParquetRows(join(out, 'otel_logs'))).map((row) => Number(/^log (\d+):/.exec(row.body as string)![1])).sort((a, b) => a - b)
+  const ids = (await readParquetRows(join(out, 'otel_logs'))).map(exporterRowId).sort((a, b) => a - b)
   assert.deepEqual(ids, expandIds(expected.ids.otel_logs!))
   assert.equal(
     logs.outputs.reduce((sum, output) => sum + output.rows, 0),

@@ -7,21 +7,28 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import { compressors } from 'hyparquet-compressors'
 import { PROJECT_ROOT } from './cli.js'
 import { tempDir } from './fs.js'
+import { exporterRowId } from '../fixtures/exporter-data.js'
 
 export const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures')
+
+export type FixtureName = 'crashed' | 'clean' | 'general'
 
 export interface Expected {
   rows: Record<string, number>
   ids: Record<string, [number, number][]>
   tornBytes: Record<string, number>
+  /** Files per table that stop the exporter from opening it. */
+  blocking: Record<string, string[]>
+  /** Invalid UTF-8 values per table and column. */
+  invalidUtf8: Record<string, Record<string, number>>
 }
 
-export async function expectedOf(name: 'crashed' | 'clean'): Promise<Expected> {
+export async function expectedOf(name: FixtureName): Promise<Expected> {
   return JSON.parse(await readFile(join(FIXTURES, `${name}.expected.json`), 'utf8')) as Expected
 }
 
 /** A private copy of a fixture spill root, plus an empty output directory. */
-export async function copyFixture(t: TestContext, name: 'crashed' | 'clean'): Promise<{ root: string; out: string; work: string }> {
+export async function copyFixture(t: TestContext, name: FixtureName): Promise<{ root: string; out: string; work: string }> {
   const work = await tempDir(t)
   const root = join(work, 'spill')
   await cp(join(FIXTURES, name), root, { recursive: true })
@@ -111,8 +118,9 @@ export function expandIds(ranges: [number, number][]): number[] {
 
 /** The row id of an output row of the fixture tables (each table has a unique key per row). */
 export function rowId(table: string, row: Record<string, unknown>): number {
-  if (table === 'otel_logs') return Number(/^log (\d+):/.exec(row.body as string)![1])
-  if (table === 'otel_traces') return parseInt(row.span_id as string, 16)
+  if (typeof row.attributes_remaining === 'string') return exporterRowId(row)
+  if (table === 'app_logs') return Number(/^log (\d+):/.exec(row.body as string)![1])
+  if (table === 'app_traces') return parseInt(row.span_id as string, 16)
   return Number((JSON.parse(row.attributes as string) as { series: string }).series)
 }
 

@@ -199,12 +199,12 @@ test('sequence numbers only grow across drains, even after every pending file wa
 test('files the exporter ignores are left alone by drain and commit', async (t) => {
   const dir = await tableDir(t)
   await writeFile(join(dir, 'notes.txt'), 'keep me')
-  await writeFile(join(dir, 'pending-1.ipc'), 'not a pending file name')
+  await writeFile(join(dir, 'pending-1.ipc.bak'), 'not a pending file name')
   const store = await openStore(t, dir)
   await store.append(idBatch(0, 1))
   const drain = await store.drain()
   await drain.commit()
-  assert.deepEqual(await listDir(dir), ['.lock', 'notes.txt', 'pending-1.ipc'])
+  assert.deepEqual(await listDir(dir), ['.lock', 'notes.txt', 'pending-1.ipc.bak'])
 })
 
 test('metrics report pending files, their bytes and the age of the oldest', async (t) => {

@@ -6,7 +6,7 @@ import { Table, tableToIPC } from 'apache-arrow'
 import { replay, type ReplayReport } from '../../src/lib/replay/index.js'
 import { status } from '../../src/lib/inspect/status.js'
 import { bytesSource, scanStream, type StreamScan } from '../../src/lib/format/index.js'
-import { otelBatch } from '../fixtures/otel-data.js'
+import { generalBatch } from '../fixtures/general-data.js'
 import { tempDir } from '../helpers/fs.js'
 import { readParquetRows } from '../helpers/spill.js'
 import { rounds, seededRandom } from '../helpers/random.js'
@@ -18,7 +18,7 @@ const BATCH_ROWS = [10, 12, 8]
 const WRITTEN = BATCH_ROWS.reduce((a, b) => a + b, 0)
 function sampleStream(): Uint8Array {
   let first = 0
-  return tableToIPC(new Table(BATCH_ROWS.map((rows) => otelBatch('otel_logs', (first += rows) - rows, rows))), 'stream')
+  return tableToIPC(new Table(BATCH_ROWS.map((rows) => generalBatch('app_logs', (first += rows) - rows, rows))), 'stream')
 }
 
 /** Fails the test if `work` does not settle in time: damage must never hang. */

@@ -9,10 +9,10 @@ import { BIN, runCli } from '../helpers/cli.js'
 import { instantWithin, measureRun, runAndSignal } from '../helpers/kill.js'
 import { copyFixture, expandIds, expectedOf, filesUnder, outputIds, snapshot } from '../helpers/spill.js'
 import { rounds, seededRandom } from '../helpers/random.js'
-import { otelBatch } from '../fixtures/otel-data.js'
+import { EXPORTER_TABLES, exporterBatch } from '../fixtures/exporter-data.js'
 import type { ReplayReport } from '../../src/lib/replay/index.js'
 
-const TABLES = ['otel_logs', 'otel_metrics_gauge', 'otel_traces']
+const TABLES = EXPORTER_TABLES
 
 /** Outputs hold each expected row exactly once; no temporary file, pending file or journal is left. */
 async function assertExactlyOnce(root: string, out: string, expected: Record<string, number[]>): Promise<void> {
@@ -56,7 +56,7 @@ for (const point of ['outputs-written', 'journal-durable']) {
     const killed = await runCli(['flush', '--path', root, '--out', out], { env: { BUFCTL_CRASH_AT: point } })
     assert.equal(killed.code, -1)
     const more = join(work, 'more.arrows')
-    await writeFile(more, tableToIPC(new Table([otelBatch('otel_logs', 5000, 40)]), 'stream'))
+    await writeFile(more, tableToIPC(new Table([exporterBatch('otel_logs', 5000, 40)]), 'stream'))
     const ingested = await runCli(['ingest', 'otel_logs', more, '--path', root])
     assert.equal(ingested.code, 0, ingested.stderr)
     const flushed = await runCli(['flush', '--path', root, '--out', out])

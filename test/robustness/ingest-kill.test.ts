@@ -10,7 +10,7 @@ import { instantWithin, measureRun, runAndSignal } from '../helpers/kill.js'
 import { outputIds } from '../helpers/spill.js'
 import { rounds, seededRandom } from '../helpers/random.js'
 import { tempDir } from '../helpers/fs.js'
-import { otelBatch } from '../fixtures/otel-data.js'
+import { exporterBatch } from '../fixtures/exporter-data.js'
 import { DiskStore } from '../../src/lib/buffer/disk-store.js'
 
 const BATCHES = 8
@@ -27,7 +27,7 @@ test('kill -9 during ingest: files whose ingest exited 0 are present exactly onc
   for (let round = 0; round < total; round++) {
     const first = round * BATCHES * ROWS
     const file = join(work, `round-${round}.arrows`)
-    await writeFile(file, tableToIPC(new Table(Array.from({ length: BATCHES }, (_, b) => otelBatch('otel_logs', first + b * ROWS, ROWS))), 'stream'))
+    await writeFile(file, tableToIPC(new Table(Array.from({ length: BATCHES }, (_, b) => exporterBatch('otel_logs', first + b * ROWS, ROWS))), 'stream'))
     const args = ['ingest', 'otel_logs', file, '--path', root, '--quiet']
     if (round === 0) {
       // The first ingest runs uninterrupted: its duration on this machine places the kill instants.
@@ -62,7 +62,7 @@ test('kill -9 during ingest: files whose ingest exited 0 are present exactly onc
 test('ingest --fsync fsyncs the spilled stream (seen by strace)', async (t) => {
   const work = await tempDir(t)
   const input = join(work, 'in.arrows')
-  await writeFile(input, tableToIPC(new Table([otelBatch('otel_logs', 0, 10)]), 'stream'))
+  await writeFile(input, tableToIPC(new Table([exporterBatch('otel_logs', 0, 10)]), 'stream'))
   const trace = join(work, 'trace.txt')
   for (const fsync of [false, true]) {
     const args = ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, BIN, 'ingest', 'otel_logs', input, '--path', join(work, `spill-${fsync}`)]

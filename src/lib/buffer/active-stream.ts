@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { Schema } from 'apache-arrow'
 import { StoreWriteError } from '../errors.js'
 import { removeIfExists, writeFully } from '../fs-util.js'
+import { matchOwner } from '../ownership.js'
 import { END_OF_STREAM } from '../format/ipc-framing.js'
 import { ACTIVE_FILE } from '../format/table-directory.js'
 
@@ -38,6 +39,7 @@ export class ActiveStream {
       throw new StoreWriteError(path, error)
     }
     try {
+      await matchOwner(path)
       await writeFully(handle, schemaMessage, 0)
     } catch (error) {
       // The file holds no complete batch: discarding it loses nothing.

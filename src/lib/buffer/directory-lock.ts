@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { LockFailedError, LockHeldError } from '../errors.js'
 import { LOCK_FILE } from '../format/table-directory.js'
+import { LOCK_FILE_MODE, matchOwnerOfDescriptor } from '../ownership.js'
 import { findFlockHolder, holderOf } from './lock-holder.js'
 
 const require = createRequire(import.meta.url)
@@ -34,8 +35,7 @@ export class DirectoryLock {
     const lockFile = join(directory, LOCK_FILE)
     let fd: number
     try {
-      // O_RDWR|O_CREAT without O_TRUNC, as the exporter opens it: the file's content is never touched.
-      fd = openSync(lockFile, constants.O_RDWR | constants.O_CREAT, 0o644)
+      fd = openLockFile(lockFile, directory)
     } catch (error) {
       throw new LockFailedError(lockFile, error)
     }
@@ -66,6 +66,28 @@ export class DirectoryLock {
       closeSync(fd)
     }
   }
+}
+
+/**
+ * Opens `.lock` as the exporter does — read-only, created 0600 if missing, its content never
+ * touched — and never through a symbolic link (a planted link would make root create or lock a
+ * file elsewhere). A lock file bufctl creates as root belongs to the directory's owner.
+ */
+function openLockFile(lockFile: string, directory: string): number {
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW
+  try {
+    const fd = openSync(lockFile, flags | constants.O_CREAT | constants.O_EXCL, LOCK_FILE_MODE)
+    try {
+      matchOwnerOfDescriptor(fd, directory)
+    } catch (error) {
+      closeSync(fd)
+      throw error
+    }
+    return fd
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  return openSync(lockFile, flags)
 }
 
 /**

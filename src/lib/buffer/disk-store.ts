@@ -5,11 +5,11 @@
  * runs recovery (orphan-recovery). The roles are separate modules: the active stream
  * (active-stream), the sealed files and their commit (pending-files), recovery (orphan-recovery).
  */
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RecordBatch } from 'apache-arrow'
 import { SchemaMismatchError, StoreClosedError, StoreWriteError } from '../errors.js'
 import { removeIfExists } from '../fs-util.js'
+import { makeDirectory } from '../ownership.js'
 import { encodeBatch, fieldList, sameSchema } from '../format/batch-codec.js'
 import { ACTIVE_FILE, INGEST_TEMPORARY } from '../format/table-directory.js'
 import type { TableInspection } from '../format/table-scan.js'
@@ -68,7 +68,7 @@ export class DiskStore implements RecordStore {
    * another process owns the directory.
    */
   static async open(directory: string, options: DiskStoreOptions = {}): Promise<DiskStore> {
-    await mkdir(directory, { recursive: true })
+    await makeDirectory(directory)
     const lock = DirectoryLock.acquire(directory)
     try {
       await options.onLocked?.(directory)

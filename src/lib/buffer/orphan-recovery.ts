@@ -1,7 +1,8 @@
 /**
  * What opening a table directory does first, as the exporter does: an orphaned `active.ipc` with
  * complete batches becomes the next pending file (after every existing one); one without any
- * complete batch holds no data and is removed so it cannot block the table. A copy that an
+ * complete batch cannot become one (it would block the exporter's next open): an empty or
+ * schema-only file is removed, a damaged one is moved to quarantine/, never deleted. A copy that an
  * ingest killed mid-way left behind was never renamed in, so it is not data either.
  */
 import { rename, unlink } from 'node:fs/promises'
@@ -10,6 +11,7 @@ import { fsyncDirectory, removeIfExists } from '../fs-util.js'
 import { INGEST_TEMPORARY, pendingFileName, pendingSequence } from '../format/table-directory.js'
 import { inspectTable, type StreamFileInspection, type TableInspection } from '../format/table-scan.js'
 import type { PendingFile } from './pending-files.js'
+import { moveToQuarantine } from './quarantine.js'
 
 /**
  * Promotes an orphaned active file and describes every pending file, in sequence order, from one
@@ -27,8 +29,11 @@ export async function recoverDirectory(directory: string, fsync: boolean, known?
       await rename(active.path, join(directory, name))
       // A rename changes neither bytes nor modification time: the inspection still holds.
       pending.push(describePending(active, name, sequence))
+    } else if (active.damage) {
+      // Torn or damaged before its first complete batch: no row to read, but bytes someone may want.
+      await moveToQuarantine(directory, active.name)
     } else {
-      // 0-byte, schema-only or torn inside its first batch: no complete batch, nothing to keep.
+      // 0 bytes, or a schema and nothing else: it holds no data at all.
       await unlink(active.path)
     }
     if (fsync) await fsyncDirectory(directory)

@@ -5,10 +5,12 @@
  */
 import { copyFile, open } from 'node:fs/promises'
 import { writeFully } from '../fs-util.js'
+import { matchOwner } from '../ownership.js'
 import { END_OF_STREAM } from '../format/ipc-framing.js'
 
 export async function copyStreamFile(source: string, target: string, options: { readonly addEndOfStream: boolean; readonly fsync: boolean }): Promise<void> {
   await copyFile(source, target)
+  await matchOwner(target)
   if (!options.addEndOfStream && !options.fsync) return
   const handle = await open(target, 'r+')
   try {

@@ -13,6 +13,7 @@ import { Int } from 'apache-arrow/fb/int'
 import { FloatingPoint } from 'apache-arrow/fb/floating-point'
 import { Timestamp } from 'apache-arrow/fb/timestamp'
 import { Date as DateType } from 'apache-arrow/fb/date'
+import type { FoundColumn } from './exporter-schemas.js'
 
 const TIME_UNITS = ['SECOND', 'MILLISECOND', 'MICROSECOND', 'NANOSECOND']
 const FLOAT_BITS = [16, 32, 64]
@@ -28,20 +29,26 @@ const SIMPLE: Partial<Record<Type, string>> = {
 
 /** The schema message's fields as `[name:type, ...]`, or undefined when a type is not covered here. */
 export function summarizeSchemaMessage(schemaMessage: Uint8Array): string | undefined {
+  const columns = schemaColumns(schemaMessage)
+  return columns && `[${columns.map((c) => `${c.name}:${c.type}${c.nullable ? '' : ' not null'}`).join(', ')}]`
+}
+
+/** The schema message's columns (name, type as fieldList spells it, nullability), or undefined when a type is not covered here. */
+export function schemaColumns(schemaMessage: Uint8Array): FoundColumn[] | undefined {
   try {
     const view = new DataView(schemaMessage.buffer, schemaMessage.byteOffset, schemaMessage.byteLength)
     const prefix = view.getUint32(0, true) === 0xffffffff ? 8 : 4
     const message = Message.getRootAsMessage(new ByteBuffer(schemaMessage.subarray(prefix)))
     if (message.headerType() !== MessageHeader.Schema) return undefined
     const schema = message.header(new SchemaHeader()) as SchemaHeader
-    const fields: string[] = []
+    const columns: FoundColumn[] = []
     for (let i = 0; i < schema.fieldsLength(); i++) {
       const field = schema.fields(i)!
       const type = typeName(field)
       if (type === undefined) return undefined
-      fields.push(`${field.name()}:${type}${field.nullable() ? '' : ' not null'}`)
+      columns.push({ name: field.name() ?? '', type, nullable: field.nullable() })
     }
-    return `[${fields.join(', ')}]`
+    return columns
   } catch {
     return undefined
   }

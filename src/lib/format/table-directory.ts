@@ -15,7 +15,8 @@ export const QUARANTINE_DIR = 'quarantine'
 /** Where ingest copies a whole input before renaming it in as the next pending file. */
 export const INGEST_TEMPORARY = '.bufctl-ingest.tmp'
 
-const PENDING_PATTERN = /^pending-(\d{6,})\.ipc$/
+/** Any run of digits, as the exporter reads them (it writes six, wider past 999999). */
+const PENDING_PATTERN = /^pending-(\d+)\.ipc$/
 
 /**
  * The exporter's rule for a table's directory name: every character outside [A-Za-z0-9_-]
@@ -38,12 +39,12 @@ export function pendingSequence(name: string): number | undefined {
   return match ? Number(match[1]) : undefined
 }
 
-/** Pending file names of a directory listing, in numeric sequence order. */
+/** Pending file names of a directory listing, in numeric sequence order (by name where two numbers are equal). */
 export function sortedPendingFiles(names: Iterable<string>): { name: string; sequence: number }[] {
   const pending: { name: string; sequence: number }[] = []
   for (const name of names) {
     const sequence = pendingSequence(name)
     if (sequence !== undefined) pending.push({ name, sequence })
   }
-  return pending.sort((a, b) => a.sequence - b.sequence)
+  return pending.sort((a, b) => a.sequence - b.sequence || (a.name < b.name ? -1 : 1))
 }

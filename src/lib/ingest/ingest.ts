@@ -15,8 +15,9 @@ import { LocalSink } from '../sink/local-sink.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { checkInput, readInput, type CheckedInput, type IngestedInput } from './input-reader.js'
-import { batchFlush, fileFlush, finishInterruptedCommit } from './parquet-flush.js'
-import { checkSchemas } from './schema-check.js'
+import { sumCounts } from '../replay/drain-plan.js'
+import { batchFlush, fileFlush, finishInterruptedCommit, type ParquetFlushOptions } from './parquet-flush.js'
+import { checkSchemas, type SchemaRule } from './schema-check.js'
 
 export type { IngestedInput }
 
@@ -43,6 +44,12 @@ export interface IngestOptions {
   readonly compression?: Compression
   readonly granularity?: Granularity
   readonly partitionBy?: string
+  /**
+   * `exporter`: an input for one of the exporter's seven tables must have the exporter's shape;
+   * `any`: only agreement with the table's current stream is checked (for other producers).
+   * @default 'exporter'
+   */
+  readonly schema?: SchemaRule
   readonly progress?: ProgressListener
 }
 
@@ -57,6 +64,8 @@ export interface IngestReport {
   readonly outputs: readonly WrittenOutput[]
   /** Rows left in the buffer (spilled, not flushed) at the end. */
   readonly bufferedRows: number
+  /** String values with invalid UTF-8 that the flushes wrote with U+FFFD, per column (the spilled data keeps its bytes). */
+  readonly repairedUtf8: Readonly<Record<string, number>>
 }
 
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
@@ -70,14 +79,15 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     options.progress?.({ phase: 'files', table: options.table, done: index + 1, total: options.inputs.length })
   }
   const directory = storage === 'disk' ? join(options.root!, tableDirectoryName(options.table)) : undefined
-  await checkSchemas(checked, directory)
+  await checkSchemas(options.table, checked, directory, options.schema ?? 'exporter')
 
   const outputs: WrittenOutput[] = []
+  const repaired: Record<string, number>[] = []
   const manager = new Manager({
     storage: { type: storage, path: options.root, fsync: options.fsync, onLocked: finishInterruptedCommit },
     maxSizeBytes: options.out ? (options.maxSizeBytes ?? 0) : 0,
     flushIntervalMs: options.out ? (options.flushIntervalMs ?? 0) : 0,
-    ...flushTarget(options, storage, (output) => outputs.push(output)),
+    ...flushTarget(options, storage, { onWritten: (output) => outputs.push(output), onRepaired: (counts) => repaired.push({ ...counts }) }),
   })
   let bufferedRows: number
   try {
@@ -103,13 +113,14 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     flushedRows: outputs.reduce((sum, output) => sum + output.rows, 0),
     outputs,
     bufferedRows,
+    repairedUtf8: sumCounts(repaired),
   }
 }
 
 /** The Manager's flush: Parquet under `out`, or (without it, nothing is ever flushed) a refusal. */
-function flushTarget(options: IngestOptions, storage: StorageType, onWritten: (output: WrittenOutput) => void) {
+function flushTarget(options: IngestOptions, storage: StorageType, listeners: Pick<ParquetFlushOptions, 'onWritten' | 'onRepaired'>) {
   if (!options.out) return { flush: () => Promise.reject(new InvalidOptionsError('--out', 'nothing to flush to')) }
-  const target = { sink: new LocalSink(options.out), compression: options.compression, granularity: options.granularity, partitionBy: options.partitionBy, onWritten }
+  const target = { sink: new LocalSink(options.out), compression: options.compression, granularity: options.granularity, partitionBy: options.partitionBy, ...listeners }
   return storage === 'disk' ? { flushFiles: fileFlush(target) } : { flush: batchFlush(target) }
 }
 

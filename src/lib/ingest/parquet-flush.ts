@@ -23,6 +23,8 @@ export interface ParquetFlushOptions {
   readonly partitionBy?: string
   /** Told of every output once it is durable. */
   readonly onWritten: (output: WrittenOutput) => void
+  /** Told of the invalid UTF-8 values each flush repaired, per column. */
+  readonly onRepaired: (counts: Readonly<Record<string, number>>) => void
 }
 
 /** A disk buffer's flush: its files, committed exactly once. */
@@ -30,6 +32,7 @@ export function fileFlush(options: ParquetFlushOptions): FileFlushFunc {
   return async (table, drain, directory) => {
     const result = await commitDrain(directory, drain, { ...options, table, damage: 'salvage' })
     for (const output of result.outputs) options.onWritten(output)
+    options.onRepaired(result.repairedUtf8)
     return result.outputs.reduce((sum, output) => sum + output.bytes, 0)
   }
 }
@@ -45,6 +48,7 @@ export function batchFlush(options: ParquetFlushOptions): FlushFunc {
     const sources = await Promise.all(batches.map(async (batch, index) => ({ name: `batch ${index}`, stream: await streamOf(batch) })))
     const plan = await planDrain(sources, { table, name: `bufctl-${randomBytes(8).toString('hex')}`, targetFileBytes: Infinity, damage: 'strict', ...options })
     const outputs = await writeOutputs(plan.outputs, options.sink, { compression: options.compression ?? 'zstd', onWritten: options.onWritten })
+    options.onRepaired(plan.repairedUtf8)
     return outputs.reduce((sum, output) => sum + output.bytes, 0)
   }
 }

@@ -1,17 +1,33 @@
 /** ingest's schema rule: every input must match the others and the table's current stream. */
 import { readdir } from 'node:fs/promises'
 import type { Schema } from 'apache-arrow'
-import { SchemaMismatchError } from '../errors.js'
+import { ExporterShapeError, SchemaMismatchError } from '../errors.js'
+import { exporterShapeDifference, isExporterTable } from '../format/exporter-schemas.js'
 import { decodeSchema, fieldList, sameSchema } from '../format/batch-codec.js'
 import { ACTIVE_FILE, sortedPendingFiles } from '../format/table-directory.js'
 import { inspectStreamFile, readSchemaMessage } from '../format/table-scan.js'
 import type { CheckedInput } from './input-reader.js'
 
-/** Throws SchemaMismatchError at the first input whose schema differs from what precedes it. */
-export async function checkSchemas(inputs: readonly CheckedInput[], directory: string | undefined): Promise<void> {
+/** What ingest demands of an input's schema: `exporter` the exporter's shape for its seven tables; `any` only agreement with the table's stream. */
+export type SchemaRule = 'exporter' | 'any'
+
+/**
+ * Throws at the first input that would break the table: for the exporter's tables (unless the rule
+ * is `any`), a shape other than the exporter's (ExporterShapeError); for every table, a schema
+ * other than the table's current stream's or the inputs' before it (SchemaMismatchError).
+ */
+export async function checkSchemas(table: string, inputs: readonly CheckedInput[], directory: string | undefined, rule: SchemaRule): Promise<void> {
   let expected = directory ? await currentStreamSchema(directory) : undefined
   for (const input of inputs) {
-    if (!input.schema || input.rows === 0) continue
+    if (!input.schema) continue
+    if (rule === 'exporter' && isExporterTable(table)) {
+      const difference = exporterShapeDifference(
+        table,
+        input.schema.fields.map((f) => ({ name: f.name, type: String(f.type), nullable: f.nullable })),
+      )
+      if (difference) throw new ExporterShapeError(input.path, table, difference.index, difference.expected, difference.found)
+    }
+    if (input.rows === 0) continue
     if (expected && !sameSchema(expected.schema, input.schema)) {
       throw new SchemaMismatchError(input.path, `${fieldList(expected.schema)} (${expected.source})`, fieldList(input.schema))
     }

@@ -3,5 +3,15 @@
  * thresholds for cron, and the Prometheus textfile.
  * Imports: the ground, format/, buffer/.
  */
-export { status, type FileDamage, type StatusOptions, type StatusReport, type StatusThresholds, type TableStatus, type ThresholdBreach } from './status.js'
+export {
+  status,
+  type BlockingFile,
+  type ExporterShape,
+  type FileDamage,
+  type StatusOptions,
+  type StatusReport,
+  type StatusThresholds,
+  type TableStatus,
+  type ThresholdBreach,
+} from './status.js'
 export { renderPrometheus, writeStatusFile } from './prometheus.js'

@@ -6,30 +6,28 @@ import { InvalidOptionsError } from '../errors.js'
 import { writeFileAtomically } from '../fs-util.js'
 import type { StatusReport, TableStatus } from './status.js'
 
-type NumericKey = { [K in keyof TableStatus]-?: TableStatus[K] extends number | boolean ? K : never }[keyof TableStatus]
-
-const METRICS: readonly [NumericKey, string, string][] = [
-  ['rows', 'bufctl_buffer_rows', 'Complete rows buffered (active plus pending).'],
-  ['activeRows', 'bufctl_buffer_active_rows', 'Complete rows in the active stream.'],
-  ['activeBytes', 'bufctl_buffer_active_bytes', 'Size of the active stream file in bytes.'],
-  ['pendingFiles', 'bufctl_buffer_pending_files', 'Sealed pending files awaiting flush.'],
-  ['pendingBytes', 'bufctl_buffer_pending_bytes', 'Total size of pending files in bytes.'],
-  ['oldestPendingAgeSeconds', 'bufctl_buffer_oldest_pending_age_seconds', 'Age of the oldest pending file in seconds.'],
-  ['estimatedSizeBytes', 'bufctl_buffer_estimated_size_bytes', 'Estimated buffer size in bytes (rows times bytes per row).'],
-  ['inUse', 'bufctl_buffer_in_use', 'Whether another process holds the table lock (1) or not (0).'],
-  ['tornBytes', 'bufctl_buffer_torn_bytes', 'Bytes past the last complete message (torn or damaged tails).'],
-  ['quarantinedFiles', 'bufctl_buffer_quarantined_files', 'Files moved to quarantine by recover.'],
+/** Each gauge: its name, its help text, and its value for a table. */
+const METRICS: readonly [string, string, (table: TableStatus) => number][] = [
+  ['bufctl_buffer_rows', 'Complete rows buffered (active plus pending).', (t) => t.rows],
+  ['bufctl_buffer_active_rows', 'Complete rows in the active stream.', (t) => t.activeRows],
+  ['bufctl_buffer_active_bytes', 'Size of the active stream file in bytes.', (t) => t.activeBytes],
+  ['bufctl_buffer_pending_files', 'Sealed pending files awaiting flush.', (t) => t.pendingFiles],
+  ['bufctl_buffer_pending_bytes', 'Total size of pending files in bytes.', (t) => t.pendingBytes],
+  ['bufctl_buffer_oldest_pending_age_seconds', 'Age of the oldest pending file in seconds.', (t) => t.oldestPendingAgeSeconds],
+  ['bufctl_buffer_estimated_size_bytes', 'Estimated buffer size in bytes (rows times bytes per row).', (t) => t.estimatedSizeBytes],
+  ['bufctl_buffer_in_use', 'Whether another process holds the table lock (1) or not (0).', (t) => Number(t.inUse)],
+  ['bufctl_buffer_torn_bytes', 'Bytes past the last complete message (torn or damaged tails).', (t) => t.tornBytes],
+  ['bufctl_buffer_blocking_files', 'Files that stop the exporter from opening the table (empty, cut inside their schema, unreadable).', (t) => t.blockingFiles.length],
+  ['bufctl_buffer_quarantined_files', 'Files moved to quarantine by recover.', (t) => t.quarantinedFiles],
+  ['bufctl_buffer_interrupted_commit', 'Whether a flush or recover commit was interrupted (1) and awaits bufctl recover.', (t) => Number(t.interruptedCommit)],
 ]
 
 /** Prometheus text exposition (for node_exporter's textfile collector). */
 export function renderPrometheus(report: StatusReport): string {
   const lines: string[] = []
-  for (const [key, name, help] of METRICS) {
+  for (const [name, help, value] of METRICS) {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`)
-    for (const table of report.tables) {
-      const value = table[key]
-      lines.push(`${name}{table="${escapeLabel(table.table)}"} ${typeof value === 'boolean' ? Number(value) : value}`)
-    }
+    for (const table of report.tables) lines.push(`${name}{table="${escapeLabel(table.table)}"} ${value(table)}`)
   }
   return `${lines.join('\n')}\n`
 }

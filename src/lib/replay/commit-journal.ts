@@ -13,7 +13,7 @@ import { fsyncDirectory, removeIfExists, writeFileAtomically } from '../fs-util.
 import { JOURNAL_FILE } from '../format/table-directory.js'
 import { LocalSink } from '../sink/local-sink.js'
 import type { OutputSink } from '../sink/output-sink.js'
-import { moveToQuarantine } from './quarantine.js'
+import { moveToQuarantine } from '../buffer/quarantine.js'
 
 export interface JournalRecord {
   readonly version: 2

@@ -39,6 +39,8 @@ export interface DrainCommitResult {
   readonly outputs: readonly WrittenOutput[]
   /** Files read only up to damage: their complete batches were written, the originals quarantined. */
   readonly damaged: readonly FileOutcome[]
+  /** String values with invalid UTF-8 per column, written with U+FFFD in place of each invalid sequence. */
+  readonly repairedUtf8: Readonly<Record<string, number>>
 }
 
 /** Writes the drain's rows as Parquet and commits it, exactly once. */
@@ -58,7 +60,7 @@ export async function commitDrain(directory: string, drain: FileDrain, options: 
   if (plan.rows === 0) {
     // Only schema-only or emptied files: nothing to write, nothing lost by removing them.
     if (!options.keep) await finishCommit(directory, drain, files, quarantine)
-    return { rows: 0, outputs: [], damaged }
+    return { rows: 0, outputs: [], damaged, repairedUtf8: plan.repairedUtf8 }
   }
   const base = { version: 2 as const, drainId, files, quarantine, out: options.sink.root, outputs: plan.outputs.map((output) => output.path) }
   await writeJournal(directory, { ...base, state: 'writing' })
@@ -87,7 +89,7 @@ export async function commitDrain(directory: string, drain: FileDrain, options: 
     crashPoint('journal-durable')
     await finishCommit(directory, drain, files, quarantine)
   }
-  return { rows: plan.rows, outputs, damaged }
+  return { rows: plan.rows, outputs, damaged, repairedUtf8: plan.repairedUtf8 }
 }
 
 /** Removes (or quarantines) the drained files, then the journal; the store forgets the files. */

@@ -5,11 +5,13 @@
  * so memory does not grow with the backlog; the encoder rebuilds each batch from the same bytes.
  */
 import { open, type FileHandle } from 'node:fs/promises'
+import { Table, tableToIPC, type RecordBatch } from 'apache-arrow'
 import { CorruptStreamError } from '../errors.js'
 import { fieldList } from '../format/batch-codec.js'
 import { bytesSource, fileSource } from '../format/byte-source.js'
 import { scanStream } from '../format/ipc-framing.js'
 import { BatchDecodeError, bytesRangeReader, checkedBatches, fileRangeReader, type RangeReader } from '../format/stream-batches.js'
+import { invalidUtf8, repairUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
 import { OutputLayout, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from '../sink/partitioning.js'
@@ -23,6 +25,8 @@ export type PlannedOutput = LaidOutFile<BatchPiece>
 export interface FileOutcome {
   readonly name: string
   readonly rows: number
+  /** String values with invalid UTF-8, per column: kept, written with U+FFFD in place of each invalid sequence. */
+  readonly repairedUtf8: Readonly<Record<string, number>>
   /** Where reading stopped short, if it did: the batches before it are kept. */
   readonly damage?: { readonly offset: number; readonly reason: string }
   readonly droppedBytes: number
@@ -32,6 +36,8 @@ export interface DrainPlan {
   readonly outputs: readonly PlannedOutput[]
   readonly files: readonly FileOutcome[]
   readonly rows: number
+  /** Invalid UTF-8 values repaired, per column, over all files. */
+  readonly repairedUtf8: Readonly<Record<string, number>>
 }
 
 export interface PlanOptions extends OutputLayoutOptions {
@@ -48,7 +54,7 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
   const layout = new OutputLayout<BatchPiece>(options)
   const outcomes: FileOutcome[] = []
   for (const source of sources) outcomes.push(await planSource(source, layout, options))
-  return { outputs: layout.files(), files: outcomes, rows: outcomes.reduce((sum, file) => sum + file.rows, 0) }
+  return { outputs: layout.files(), files: outcomes, rows: outcomes.reduce((sum, file) => sum + file.rows, 0), repairedUtf8: sumCounts(outcomes.map((file) => file.repairedUtf8)) }
 }
 
 async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions): Promise<FileOutcome> {
@@ -73,19 +79,28 @@ async function planStream(
   const scan = await scanStream(bytes)
   let rows = 0
   let validEnd = scan.messages[0]?.end ?? 0
+  const repairedUtf8: Record<string, number> = {}
   const label = typeof where === 'string' ? where : name
   const fail = (offset: number, reason: string): FileOutcome => {
     if (options.damage === 'strict') throw new CorruptStreamError(label, offset, reason)
-    return { name, rows, damage: { offset, reason }, droppedBytes: scan.size - validEnd }
+    return { name, rows, repairedUtf8, damage: { offset, reason }, droppedBytes: scan.size - validEnd }
   }
   const column = options.partitionBy ?? defaultPartitionColumn(options.table)
   try {
-    for await (const { frame, batch, schema, dictionaries } of checkedBatches(read, scan)) {
+    for await (const checked of checkedBatches(read, scan)) {
+      const { frame, batch } = checked
       const signature = fieldList(batch.schema)
       const batchBytes = frame.end - frame.offset
+      // A batch with invalid UTF-8 is written from a repaired copy; every other batch from where it lies.
+      const invalid = invalidUtf8(batch)
+      for (const [column, count] of invalid) repairedUtf8[column] = (repairedUtf8[column] ?? 0) + count
+      const stored =
+        invalid.size > 0
+          ? await repairedStream(batch)
+          : { source: where, schema: checked.schema, dictionaries: checked.dictionaries, batch: { start: frame.offset, end: frame.end } }
       for (const run of partitionRuns(batch, column, options.granularity ?? 'hour', options.table)) {
         const length = run.end - run.start
-        const piece: BatchPiece = { source: where, schema, dictionaries, batch: { start: frame.offset, end: frame.end }, batchRows: frame.rows, offset: run.start, length }
+        const piece: BatchPiece = { ...stored, batchRows: frame.rows, offset: run.start, length }
         // A slice costs its share of the batch body.
         layout.add(signature, run.partition, piece, length, Math.ceil((batchBytes * length) / Math.max(1, frame.rows)))
       }
@@ -100,5 +115,25 @@ async function planStream(
     validEnd = scan.validEnd
     return fail(scan.damage.offset, scan.damage.reason)
   }
-  return { name, rows, droppedBytes: 0 }
+  return { name, rows, repairedUtf8, droppedBytes: 0 }
+}
+
+/** One batch with its invalid UTF-8 replaced, as a small IPC stream in memory, and where its messages lie. */
+async function repairedStream(batch: RecordBatch): Promise<Pick<BatchPiece, 'source' | 'schema' | 'dictionaries' | 'batch'>> {
+  const bytes = tableToIPC(new Table([repairUtf8(batch)]), 'stream')
+  const [schema, ...rest] = (await scanStream(bytesSource(bytes))).messages
+  const last = rest.at(-1)!
+  return {
+    source: bytes,
+    schema: { start: schema!.offset, end: schema!.end },
+    dictionaries: rest.slice(0, -1).map((frame) => ({ start: frame.offset, end: frame.end })),
+    batch: { start: last.offset, end: last.end },
+  }
+}
+
+/** Per-column counts added up. */
+export function sumCounts(counts: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const total: Record<string, number> = {}
+  for (const count of counts) for (const [column, n] of Object.entries(count)) total[column] = (total[column] ?? 0) + n
+  return total
 }

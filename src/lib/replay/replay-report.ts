@@ -39,6 +39,8 @@ export interface TableReplayReport {
   readonly parquetBytes: number
   readonly salvaged: readonly SalvageNote[]
   readonly quarantined: readonly QuarantineNote[]
+  /** String values with invalid UTF-8, per column: kept, and written with U+FFFD in place of each invalid sequence. */
+  readonly repairedUtf8: Readonly<Record<string, number>>
   /** What was done with a commit a crash had interrupted. */
   readonly journal?: JournalResolution
   readonly holderPid?: number
@@ -66,7 +68,7 @@ export type TableReplayDraft = { -readonly [K in keyof TableReplayReport]: Table
 }
 
 export function emptyTableReport(table: string, directory: string): TableReplayDraft {
-  return { table, directory, status: 'empty', rows: 0, files: [], outputs: [], parquetBytes: 0, salvaged: [], quarantined: [] }
+  return { table, directory, status: 'empty', rows: 0, files: [], outputs: [], parquetBytes: 0, salvaged: [], quarantined: [], repairedUtf8: {} }
 }
 
 /** An error as a report carries it: bufctl's own with its hint, anything else with a generic one. */

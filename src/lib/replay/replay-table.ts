@@ -13,7 +13,7 @@ import type { Granularity } from '../sink/partitioning.js'
 import { resolveInterruptedCommit } from './commit-journal.js'
 import { commitDrain } from './drain-commit.js'
 import { classify, describeUnreadable, refuseDamage } from './file-verdict.js'
-import { moveToQuarantine } from './quarantine.js'
+import { moveToQuarantine } from '../buffer/quarantine.js'
 import type { ReplayMode, TableReplayDraft } from './replay-report.js'
 
 export interface TableDrainOptions {
@@ -58,6 +58,7 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
     const result = await commitDrain(directory, drain, { ...options, table: report.table, damage: options.mode === 'flush' ? 'strict' : 'salvage' })
     for (const file of result.damaged) report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
     report.rows = result.rows
+    report.repairedUtf8 = result.repairedUtf8
     report.outputs.push(...result.outputs)
     report.parquetBytes = result.outputs.reduce((sum, output) => sum + output.bytes, 0)
     report.status = result.rows > 0 ? 'done' : 'empty'

@@ -6,6 +6,7 @@
  */
 import { DataType, Type, TimeUnit, type RecordBatch, type Data } from 'apache-arrow'
 import { InvalidOptionsError } from '../errors.js'
+import { exporterPartitionColumn } from '../format/exporter-schemas.js'
 
 import type { Granularity } from '../output-options.js'
 
@@ -14,11 +15,9 @@ export { GRANULARITIES, type Granularity } from '../output-options.js'
 /** Hive's name for a partition whose value is null. */
 export const NULL_PARTITION = '__HIVE_DEFAULT_PARTITION__'
 
-/** The timestamp column the exporter partitions a table by. */
-export function defaultPartitionColumn(table: string): string | undefined {
-  if (table === 'otel_traces') return 'start_time_unix_nano'
-  if (table.startsWith('otel_')) return 'time_unix_nano'
-  return undefined
+/** The column a table is partitioned by unless --partition-by names another: the exporter's rule, for any table. */
+export function defaultPartitionColumn(table: string): string {
+  return exporterPartitionColumn(table)
 }
 
 /** A run of rows [start, end) of one batch that fall in one partition. */
@@ -35,14 +34,14 @@ const MS_PER_HOUR = 3_600_000
  * Splits a batch into partition runs. Throws InvalidOptionsError when the column is missing or is
  * not a timestamp, date or 64-bit integer (read as nanoseconds since the epoch).
  */
-export function partitionRuns(batch: RecordBatch, column: string | undefined, granularity: Granularity, table: string): PartitionRun[] {
+export function partitionRuns(batch: RecordBatch, column: string, granularity: Granularity, table: string): PartitionRun[] {
   if (granularity === 'none' || batch.numRows === 0) return [{ partition: '', start: 0, end: batch.numRows }]
-  if (!column) {
-    throw new InvalidOptionsError('--partition-by', `table ${table} has no default timestamp column; name one with --partition-by, or use --granularity none`)
-  }
   const index = batch.schema.fields.findIndex((field) => field.name === column)
   if (index < 0) {
-    throw new InvalidOptionsError('--partition-by', `table ${table} has no column ${column} (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`)
+    throw new InvalidOptionsError(
+      '--partition-by',
+      `table ${table} has no column ${column} to partition by (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}); name a timestamp column with --partition-by, or use --granularity none`,
+    )
   }
   const vector = batch.getChildAt(index)!
   const toMillis = millisecondReader(vector.type as DataType, column, table)
@@ -72,7 +71,7 @@ export function partitionRuns(batch: RecordBatch, column: string | undefined, gr
 export function partitionPath(millis: number, granularity: Granularity): string {
   if (granularity === 'none') return ''
   const date = new Date(millis)
-  const parts = [`year=${date.getUTCFullYear()}`, `month=${pad(date.getUTCMonth() + 1)}`]
+  const parts = [`year=${year(date.getUTCFullYear())}`, `month=${pad(date.getUTCMonth() + 1)}`]
   if (granularity !== 'month') parts.push(`day=${pad(date.getUTCDate())}`)
   if (granularity === 'hour') parts.push(`hour=${pad(date.getUTCHours())}`)
   return parts.join('/')
@@ -89,6 +88,11 @@ function pad(value: number): string {
   return String(value).padStart(2, '0')
 }
 
+/** Four digits, as the exporter's `%04d` writes it (`0970`, and `-001` before year 0). */
+function year(value: number): string {
+  return value < 0 ? `-${String(-value).padStart(3, '0')}` : String(value).padStart(4, '0')
+}
+
 function isValid(data: Data, index: number): boolean {
   const bitmap = data.nullBitmap
   if (bitmap.byteLength === 0 || data.nullCount === 0) return true
@@ -100,10 +104,14 @@ type MillisReader = (data: Data, index: number) => number
 
 /** Reads a row's value as milliseconds since the epoch, from the raw storage of the column. */
 function millisecondReader(type: DataType, column: string, table: string): MillisReader {
+  // Floor division: a time before 1970 belongs to the hour that starts before it, not after.
   const big =
     (divisor: bigint): MillisReader =>
-    (data, i) =>
-      Number((data.values as BigInt64Array)[data.offset + i]! / divisor)
+    (data, i) => {
+      const value = (data.values as BigInt64Array)[data.offset + i]!
+      const quotient = value / divisor
+      return Number(value % divisor < 0n ? quotient - 1n : quotient)
+    }
   switch (type.typeId) {
     case Type.Timestamp: {
       const unit = (type as unknown as { unit: TimeUnit }).unit

@@ -3,9 +3,10 @@
  * complete batch, and damaged originals whose complete batches it salvaged. Nothing is deleted;
  * the exporter ignores sub-directories.
  */
-import { access, mkdir, rename } from 'node:fs/promises'
+import { access, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fsyncDirectory } from '../fs-util.js'
+import { makeDirectory } from '../ownership.js'
 import { QUARANTINE_DIR } from '../format/table-directory.js'
 
 /**
@@ -16,7 +17,7 @@ export async function moveToQuarantine(directory: string, name: string): Promise
   const source = join(directory, name)
   if (!(await exists(source))) return undefined
   const quarantine = join(directory, QUARANTINE_DIR)
-  await mkdir(quarantine, { recursive: true })
+  await makeDirectory(quarantine)
   let target = join(quarantine, name)
   for (let n = 1; await exists(target); n++) target = join(quarantine, `${name}.${n}`)
   await rename(source, target)
