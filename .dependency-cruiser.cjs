@@ -33,7 +33,7 @@ module.exports = {
     layer('parquet', 'format'),
     layer('sink', 'format'),
     layer('replay', 'format', 'buffer', 'parquet', 'sink'),
-    layer('inspect', 'format', 'buffer'),
+    layer('inspect', 'format', 'buffer', 'sink', 'replay'),
     layer('ingest', 'format', 'buffer', 'parquet', 'sink', 'replay'),
     {
       name: 'commands-use-indexes',

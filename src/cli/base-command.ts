@@ -1,11 +1,10 @@
 /**
  * What every bufctl command shares: the --json flag (the returned result is the JSON document),
- * --quiet, and turning library errors into a message that names the file, a hint, and the exit
- * code of exit-codes.ts.
+ * and the one shape of failure (exit-codes): `Error:` and `Hint:` on stderr, or under --json one
+ * small document on stdout — for bufctl's errors, oclif's parse errors and the unexpected alike.
  */
 import { Command } from '@oclif/core'
-import { BufctlError } from '../lib/errors.js'
-import { exitCodeFor } from './exit-codes.js'
+import { errorDocument } from './exit-codes.js'
 import { palette } from './style.js'
 
 export abstract class BufctlCommand extends Command {
@@ -17,14 +16,15 @@ export abstract class BufctlCommand extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (!(error instanceof BufctlError)) return super.catch(error)
-    const code = exitCodeFor(error)
+    const document = errorDocument(error, this.id ?? '')
     if (this.jsonEnabled()) {
-      this.logJson({ error: { code: error.code, message: error.message, hint: error.hint, path: error.path, exitCode: code } })
+      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
     } else {
       const color = palette()
-      this.logToStderr(`${color.red('Error:')} ${error.message}\n${color.dim('Hint:')} ${error.hint}`)
+      const { message, hint } = document.error
+      process.stderr.write(`${color.red('Error:')} ${message}\n${color.dim('Hint:')} ${hint}\n`)
     }
-    return this.exit(code)
+    process.exitCode = document.exitCode
+    return undefined
   }
 }

@@ -1,13 +1,24 @@
-/** The one place where failures become exit codes (DESIGN §3). */
-import { BufctlError, type ErrorCode } from '../lib/errors.js'
+/**
+ * The one place where failures become exit codes (DESIGN §3), and every failure becomes one shape
+ * of message: what happened, and what to do.
+ *
+ *   0  success                      2  usage, configuration, bad input, permission
+ *   1  a threshold exceeded, a file that blocks the exporter, an interrupted commit, or some
+ *      tables failed while the others were done
+ *  70  an internal error of bufctl (EX_SOFTWARE)      75  a directory is in use (EX_TEMPFAIL)
+ * 130  stopped by SIGINT                             143  stopped by SIGTERM
+ */
+import { Errors } from '@oclif/core'
+import { BufctlError, InterruptedError, type ErrorCode } from '../lib/errors.js'
+import { explainSystemError } from '../lib/usage-errors.js'
 
 export const EXIT_OK = 0
-/** A threshold was exceeded, or some tables failed while the others were done. */
 export const EXIT_PARTIAL = 1
-/** Usage, configuration or bad input. */
 export const EXIT_USAGE = 2
-/** EX_TEMPFAIL: a directory is in use; cron should retry rather than page. */
+export const EXIT_INTERNAL = 70
 export const EXIT_IN_USE = 75
+export const EXIT_SIGINT = 130
+export const EXIT_SIGTERM = 143
 
 const BY_CODE: Record<ErrorCode, number> = {
   LOCK_HELD: EXIT_IN_USE,
@@ -17,21 +28,81 @@ const BY_CODE: Record<ErrorCode, number> = {
   CORRUPT_STREAM: EXIT_USAGE,
   NOT_ARROW: EXIT_USAGE,
   INPUT_NOT_FOUND: EXIT_USAGE,
+  ROOT_NOT_FOUND: EXIT_USAGE,
+  NOT_A_SPILL_ROOT: EXIT_USAGE,
+  TABLE_NOT_FOUND: EXIT_USAGE,
+  PERMISSION: EXIT_USAGE,
+  INTERRUPTED: EXIT_SIGINT,
   INVALID_OPTIONS: EXIT_USAGE,
   STORE_CLOSED: EXIT_PARTIAL,
   STORE_WRITE: EXIT_PARTIAL,
   FLUSH_FAILED: EXIT_PARTIAL,
   BATCH_REJECTED: EXIT_PARTIAL,
   JOURNAL: EXIT_PARTIAL,
+  OUTPUT_ROOT: EXIT_USAGE,
+  ROLLBACK: EXIT_PARTIAL,
+  OUTPUT_VERIFICATION: EXIT_PARTIAL,
+}
+
+/** A failure as bufctl shows it: on stderr as `Error:` and `Hint:` lines, under --json as this document. */
+export interface ErrorDocument {
+  readonly error: { readonly code: string; readonly message: string; readonly hint: string; readonly path: string }
+  readonly exitCode: number
+}
+
+export function exitCodeForSignal(signal: string): number {
+  return signal === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT
 }
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof BufctlError) {
+  const explained = explainSystemError(error) ?? error
+  if (explained instanceof InterruptedError) return exitCodeForSignal(explained.signal)
+  if (explained instanceof BufctlError) {
     // A flush that failed because a directory was locked is still "in use".
-    if (error.cause instanceof BufctlError) return exitCodeFor(error.cause)
-    return BY_CODE[error.code]
+    if (explained.cause instanceof BufctlError) return exitCodeFor(explained.cause)
+    return BY_CODE[explained.code]
   }
-  return EXIT_PARTIAL
+  if (isUsageError(error)) return EXIT_USAGE
+  return EXIT_INTERNAL
+}
+
+/** Any failure, in the one shape: bufctl's own errors, oclif's parse errors, and the unexpected. */
+export function errorDocument(error: unknown, command: string): ErrorDocument {
+  const exitCode = exitCodeFor(error)
+  const explained = explainSystemError(error) ?? error
+  if (explained instanceof BufctlError) return { error: { code: explained.code, message: explained.message, hint: explained.hint, path: explained.path }, exitCode }
+  const message = firstLine(error instanceof Error ? error.message : String(error))
+  if (isUsageError(error)) return { error: { code: 'USAGE', message, hint: `see: bufctl ${command} --help`.trim(), path: '' }, exitCode }
+  return {
+    error: { code: 'INTERNAL', message, hint: 'this is a bug in bufctl; please report it with the command you ran (the spill root was left as the journal says)', path: '' },
+    exitCode,
+  }
+}
+
+/** The document of a failure a report already describes (code, message, hint, path). */
+export function errorDocumentOf(note: { readonly code: string; readonly message: string; readonly hint: string; readonly path: string }): ErrorDocument {
+  const code = note.code in BY_CODE ? BY_CODE[note.code as ErrorCode] : EXIT_PARTIAL
+  return { error: { code: note.code, message: note.message, hint: note.hint, path: note.path }, exitCode: code }
+}
+
+/** oclif's own errors about the command line: unknown flags, missing arguments, bad values. */
+function isUsageError(error: unknown): boolean {
+  if (!(error instanceof Errors.CLIError)) return false
+  const exit = error.oclif.exit
+  return exit === 2 || exit === undefined || exit === 1
+}
+
+/** oclif's messages carry a "See more help" tail and ANSI colour; the first line says it. */
+function firstLine(text: string): string {
+  return (
+    (
+      text
+        // eslint-disable-next-line no-control-regex
+        .replace(/\u001b\[[0-9;]*m/g, '')
+        .split('\n')
+        .find((line) => line.trim().length > 0) ?? text
+    ).trim()
+  )
 }
 
 /** Exit code of a run over several tables: failures outrank in-use, which outranks success. */

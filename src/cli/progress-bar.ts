@@ -1,6 +1,7 @@
 /**
  * A cli-progress bar on stderr for the library's progress events: drawn only on a TTY, never with
- * --json or --quiet. stop() must be called on every path (the commands do so in finally).
+ * --json or --quiet. stop() must be called on every path (the commands do so in finally, and on
+ * the first Ctrl-C): it restores the cursor; events after it are ignored.
  */
 import cliProgress from 'cli-progress'
 import type { ProgressListener } from '../lib/progress.js'
@@ -16,28 +17,20 @@ export function progressBar(enabled: boolean, label: string): ProgressBar {
     { stream: process.stderr, format: `${label} [{bar}] {value}/{total} {table}`, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   )
-  let started = false
+  let state: 'idle' | 'drawing' | 'stopped' = 'idle'
   return {
     listener: (event) => {
-      if (!started) {
+      if (state === 'stopped') return
+      if (state === 'idle') {
         bar.start(event.total, event.done, { table: event.table })
-        started = true
+        state = 'drawing'
       }
       bar.setTotal(event.total)
       bar.update(event.done, { table: event.table })
     },
     stop: () => {
-      if (started) bar.stop()
+      if (state === 'drawing') bar.stop()
+      state = 'stopped'
     },
-  }
-}
-
-/** Runs `task` with a progress listener, stopping the bar on every path. */
-export async function withProgressBar<T>(enabled: boolean, label: string, task: (listener: ProgressListener | undefined) => Promise<T>): Promise<T> {
-  const bar = progressBar(enabled, label)
-  try {
-    return await task(bar.listener)
-  } finally {
-    bar.stop()
   }
 }

@@ -1,13 +1,13 @@
 /** What flush and recover share: flags, the one library call, and rendering of the report. */
 import { Flags } from '@oclif/core'
 import { BufctlCommand } from './base-command.js'
-import { exitCodeForTables } from './exit-codes.js'
+import { exitCodeForSignal, exitCodeForTables } from './exit-codes.js'
 import { outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, tableFlag } from './flags.js'
-import { withProgressBar } from './progress-bar.js'
-import { formatBytes, formatCount, palette } from './style.js'
-import { InvalidOptionsError } from '../lib/errors.js'
+import { runLongWork } from './long-work.js'
+import { formatBytes, formatCount, palette, printable } from './style.js'
+import { InvalidOptionsError } from '../lib/usage-errors.js'
 import { parseSize } from '../lib/units.js'
-import type { ReplayMode, ReplayReport } from '../lib/replay/index.js'
+import type { ReplayMode, ReplayReport, TableReplayReport } from '../lib/replay/index.js'
 
 export const replayFlags = {
   path: rootFlag,
@@ -19,30 +19,30 @@ export const replayFlags = {
     default: '256MiB',
   }),
   jobs: Flags.integer({ char: 'j', summary: "Threads encoding Parquet (default: one per core); each holds up to one output file's row group in memory.", min: 1 }),
-  'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done; take no lock, write and delete nothing.', default: false }),
+  'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done, and the files that would be written; take no lock, write and delete nothing.', default: false }),
   quiet: quietFlag,
 }
 
+export interface ReplayFlags {
+  path?: string
+  out?: string
+  table?: string[]
+  compression: string
+  granularity: string
+  'partition-by'?: string
+  'target-file-size': string
+  jobs?: number
+  'dry-run': boolean
+  keep?: boolean
+  quiet: boolean
+}
+
 export abstract class ReplayCommand extends BufctlCommand {
-  protected async runReplay(
-    mode: ReplayMode,
-    flags: {
-      path?: string
-      out?: string
-      table?: string[]
-      compression: string
-      granularity: string
-      'partition-by'?: string
-      'target-file-size': string
-      jobs?: number
-      'dry-run': boolean
-      keep?: boolean
-      quiet: boolean
-    },
-  ): Promise<ReplayReport> {
+  protected async runReplay(mode: ReplayMode, flags: ReplayFlags): Promise<ReplayReport> {
     if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
+    const targetFileBytes = parseSize(flags['target-file-size'], '--target-file-size')
     const { replay } = await import('../lib/replay/index.js')
-    const report = await withProgressBar(!this.jsonEnabled() && !flags.quiet, mode, (progress) =>
+    const { result: report, stoppedBy } = await runLongWork(!this.jsonEnabled() && !flags.quiet, mode, ({ progress, signal }) =>
       replay({
         mode,
         root: flags.path!,
@@ -51,47 +51,72 @@ export abstract class ReplayCommand extends BufctlCommand {
         dryRun: flags['dry-run'],
         keep: flags.keep,
         ...parquetOptions(flags),
-        targetFileBytes: parseSize(flags['target-file-size'], '--target-file-size'),
+        targetFileBytes,
         concurrency: flags.jobs,
         progress,
+        signal,
       }),
     )
-    this.setExitCode(exitCodeForTables(report.failed.length, report.inUse.length))
+    this.setExitCode(stoppedBy ? exitCodeForSignal(stoppedBy) : exitCodeForTables(report.failed.length, report.inUse.length))
     if (!this.jsonEnabled()) this.render(report, flags.quiet)
     return report
   }
 
   private render(report: ReplayReport, quiet: boolean): void {
     const color = palette()
-    const verb = report.dryRun ? 'would write' : 'wrote'
+    for (const entry of report.ignored) this.logToStderr(`${color.yellow('ignored')} ${printable(entry.name)} in ${report.root}: ${entry.reason}`)
     for (const table of report.tables) {
-      if (table.status === 'in-use') {
-        this.logToStderr(`${color.yellow('in use')} ${table.directory}: ${table.error?.message ?? 'locked by another process'}\n  ${color.dim(table.error?.hint ?? '')}`)
+      if (table.status === 'in-use' || table.status === 'failed' || table.status === 'interrupted') {
+        const label = table.status === 'in-use' ? color.yellow('in use') : table.status === 'failed' ? color.red('failed') : color.yellow('interrupted')
+        this.logToStderr(`${label} ${printable(table.table)}: ${table.error?.message ?? ''}\n  ${color.dim(`Hint: ${table.error?.hint ?? ''}`)}`)
         continue
       }
-      if (table.status === 'failed') {
-        this.logToStderr(`${color.red('failed')} ${table.table}: ${table.error?.message}\n  ${color.dim(`Hint: ${table.error?.hint}`)}`)
-        continue
-      }
-      if (quiet) continue
-      const head =
-        table.status === 'empty'
-          ? color.dim(`${table.table}: nothing to write`)
-          : `${color.bold(table.table)}: ${verb} ${formatCount(table.rows)} rows from ${table.files.length} file(s)`
-      this.log(head + (table.outputs.length ? ` into ${table.outputs.length} Parquet file(s), ${formatBytes(table.parquetBytes)}` : ''))
-      if (table.journal) this.log(`  finished an interrupted commit first (${table.journal})`)
-      for (const output of table.outputs) this.log(`  ${color.green('+')} ${output.path} ${color.dim(`${formatCount(output.rows)} rows`)}`)
-      for (const note of table.salvaged)
-        this.log(`  ${color.yellow('salvaged')} ${note.file}: kept ${formatCount(note.rows)} rows, dropped ${note.droppedBytes} bytes (${note.reason})`)
-      for (const note of table.quarantined) this.log(`  ${color.yellow('quarantined')} ${note.file}${note.movedTo ? ` → ${note.movedTo}` : ''}: ${note.reason}`)
-      for (const [column, count] of Object.entries(table.repairedUtf8)) {
-        this.log(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s) kept, written with U+FFFD in place of each invalid sequence`)
-      }
+      if (quiet || table.status === 'not-started') continue
+      for (const line of tableLines(table, report.dryRun)) this.log(line)
+    }
+    if (report.interrupted) {
+      const done = report.tables.filter((table) => table.status === 'done' || table.status === 'empty').map((table) => table.table)
+      const notDone = report.tables.filter((table) => table.status === 'interrupted' || table.status === 'not-started').map((table) => table.table)
+      this.logToStderr(
+        `${color.yellow(`Stopped by ${report.interrupted}.`)} Done: ${done.join(', ') || 'none'}. Not done (left as they were): ${notDone.join(', ') || 'none'}. Run the same command again to finish.`,
+      )
     }
     if (!quiet) {
       const summary = `${report.dryRun ? 'Dry run: ' : ''}${formatCount(report.rows)} rows, ${report.outputs} Parquet file(s), ${report.tables.length} table(s)`
       const problems = [report.failed.length ? `${report.failed.length} failed` : '', report.inUse.length ? `${report.inUse.length} in use` : ''].filter(Boolean).join(', ')
       this.log(problems ? `${summary}; ${color.red(problems)}` : color.green(summary))
     }
+  }
+}
+
+/** What a table's run did (or would do), line by line. */
+function tableLines(table: TableReplayReport, dryRun: boolean): string[] {
+  const color = palette()
+  const verb = dryRun ? 'would write' : 'wrote'
+  const name = printable(table.table)
+  const head = table.status === 'empty' ? color.dim(`${name}: nothing to write`) : `${color.bold(name)}: ${verb} ${formatCount(table.rows)} rows from ${table.files.length} file(s)`
+  const lines = [head + (table.outputs.length ? ` into ${table.outputs.length} Parquet file(s)${dryRun ? '' : `, ${formatBytes(table.parquetBytes)}`}` : '')]
+  for (const commit of table.earlierCommits) lines.push(`  ${color.yellow('earlier commit')} ${describeEarlierCommit(commit, dryRun)}`)
+  for (const output of table.outputs) lines.push(`  ${color.green(dryRun ? '~' : '+')} ${output.path} ${color.dim(`${formatCount(output.rows)} rows`)}`)
+  for (const note of table.salvaged) {
+    lines.push(`  ${color.yellow('salvaged')} ${note.file}: ${dryRun ? 'would keep' : 'kept'} ${formatCount(note.rows)} rows, dropped ${note.droppedBytes} bytes (${note.reason})`)
+  }
+  for (const note of table.quarantined)
+    lines.push(`  ${color.yellow(dryRun ? 'would quarantine' : 'quarantined')} ${note.file}${note.movedTo ? ` → ${note.movedTo}` : ''}: ${note.reason}`)
+  for (const [column, count] of Object.entries(table.repairedUtf8)) {
+    lines.push(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s) kept, written with U+FFFD in place of each invalid sequence`)
+  }
+  return lines
+}
+
+/** One line on what this run did (or would do) with a commit an earlier run left. */
+export function describeEarlierCommit(commit: TableReplayReport['earlierCommits'][number], dryRun = false): string {
+  switch (commit.resolution) {
+    case 'rolled-forward':
+      return `into ${commit.out} ${dryRun ? 'would be finished' : 'finished'}: its ${commit.files} file(s) were written there already, and ${dryRun ? 'would be' : 'are'} removed`
+    case 'rolled-back':
+      return `into ${commit.out} ${dryRun ? 'would be undone' : 'undone'}${commit.reason ? ` (${commit.reason})` : ''}: its ${commit.files} file(s) are written by this run`
+    case 'kept':
+      return `kept by --keep (written to ${commit.out}): its ${commit.files} file(s) stay, and are not written again`
   }
 }

@@ -4,14 +4,9 @@ import type { ReplayReport } from '../lib/replay/index.js'
 export default class Flush extends ReplayCommand {
   static override summary = 'Drain table buffers into Parquet: seal the active stream, write, then delete the pending files.'
 
-  static override description = `For each table (or each --table): take its lock, seal active.ipc, write every pending file as
-Parquet under --out (<out>/<table>/data/year=YYYY/month=MM/day=DD/hour=HH/<name>.parquet), and only
-when every output is durable delete the pending files. A crash at any point is finished or undone by
-the next run, so each row lands exactly once.
+  static override description = `For each table (or each --table): take its lock, seal active.ipc, write every pending file as Parquet under --out (<out>/<table>/data/year=YYYY/month=MM/day=DD/hour=HH/<name>.parquet), and only when every output is durable delete the pending files. A crash at any point is finished or undone by the next run, so each row lands exactly once.
 
-A table whose files are damaged (a torn tail, bytes that are not Arrow) is left untouched and
-reported, and the others proceed; use "bufctl recover" for it. A table locked by another process is
-skipped. Exit codes: 0 all done, 1 some table failed, 75 some table in use (retry later).`
+A table whose files are damaged (a torn tail, bytes that are not Arrow) is left untouched and reported, and the others proceed; use "bufctl recover" for it. A table locked by another process is skipped. Ctrl-C (or SIGTERM) stops at the next safe point: the commit in flight is finished or undone, and the same command run again finishes the rest (exit 130, or 143). A run after a crash first finishes the commit that was interrupted, against the output root it was writing to, whatever --out says now. Exit codes: 0 all done, 1 some table failed, 2 bad usage or --out, 75 some table in use (retry later).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill --out /data/parquet',

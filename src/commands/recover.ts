@@ -5,14 +5,9 @@ import type { ReplayReport } from '../lib/replay/index.js'
 export default class Recover extends ReplayCommand {
   static override summary = 'Replay the buffers of a crashed process into Parquet, salvaging damaged files.'
 
-  static override description = `Like flush, but made for the directory a crashed exporter left: an orphaned active.ipc becomes
-the next pending file; a torn file gives up its complete batches (the bytes dropped are reported)
-and the original is kept in <table>/quarantine/; a file with no complete batch at all (empty,
-schema only, unreadable) is moved to quarantine/ too. Nothing is ever deleted that was not written
-to Parquet first, and each row lands exactly once even if recover itself is killed and re-run.
+  static override description = `Like flush, but made for the directory a crashed exporter left: an orphaned active.ipc becomes the next pending file; a torn file gives up its complete batches (the bytes dropped are reported) and the original is kept in <table>/quarantine/; a file with no complete batch at all (empty, schema only, unreadable) is moved to quarantine/ too. Nothing is ever deleted that was not written to Parquet first, and each row lands exactly once even if recover itself is killed and re-run.
 
---dry-run reports what would be recovered without taking a lock or changing anything.
---keep writes the Parquet but leaves the pending files in place.`
+--dry-run reports what would be recovered, and every file it would write, without taking a lock or changing anything. --keep writes the Parquet but leaves the pending files in place; a later flush or recover removes them without writing their rows again (the exporter, which knows nothing of this, would).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill --out /data/parquet',

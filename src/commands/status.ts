@@ -2,21 +2,17 @@ import { Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
 import { EXIT_PARTIAL } from '../cli/exit-codes.js'
 import { quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
-import { formatAge, formatBytes, formatCount, palette, textTable } from '../cli/style.js'
-import { InvalidOptionsError } from '../lib/errors.js'
+import { formatAge, formatBytes, formatCount, palette, printable, textTable } from '../cli/style.js'
+import { InvalidOptionsError } from '../lib/usage-errors.js'
 import type { StatusReport } from '../lib/inspect/index.js'
 import { parseDuration, parseSize } from '../lib/units.js'
 
 export default class Status extends BufctlCommand {
   static override summary = 'Show what each table buffer of a spill directory holds, without locking it.'
 
-  static override description = `Reads message metadata only (record-batch bodies are skipped unless --deep), takes no lock and
-changes no byte, so it is safe while the exporter runs. "in use" means another process holds the
-table's flock; on Linux the holder's PID comes from /proc/locks.
+  static override description = `Reads message metadata only (record-batch bodies are skipped unless --deep), takes no lock and changes no byte, so it is safe while the exporter runs. "in use" means another process holds the table's flock; on Linux the holder's PID comes from /proc/locks.
 
-With thresholds, exits 1 when any table exceeds one and names it: suited to cron and alerting.
---format prometheus writes the text exposition format for node_exporter's textfile collector;
-with --output the file is replaced atomically.`
+Exits 1, naming the table, when a file would stop the exporter from opening it (an empty pending file, one cut inside its schema), when a flush or recover commit was interrupted (run bufctl recover before starting the exporter), or when a threshold (--max-age, --max-pending-bytes, --max-rows) is exceeded: suited to cron and alerting. --format prometheus writes the text exposition format for node_exporter's textfile collector; with --output the file is replaced atomically.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill',
@@ -52,20 +48,13 @@ with --output the file is replaced atomically.`
         maxRows: flags['max-rows'],
       },
     })
-    if (report.exceeded.length > 0 || report.blocked.length > 0) this.setExitCode(EXIT_PARTIAL)
+    if (report.exceeded.length > 0 || report.blocked.length > 0 || report.interrupted.length > 0) this.setExitCode(EXIT_PARTIAL)
     if (this.jsonEnabled()) return report
 
     const text = flags.format === 'prometheus' ? renderPrometheus(report) : flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report)
     if (flags.output) await writeStatusFile(flags.output, text)
     else if (!flags.quiet || flags.format !== 'table') process.stdout.write(text)
-    for (const breach of report.exceeded) {
-      this.logToStderr(`${palette().yellow('Threshold exceeded:')} table ${breach.table}: ${breach.threshold} ${breach.value} > ${breach.limit}`)
-    }
-    for (const table of report.tables) {
-      for (const file of table.blockingFiles) {
-        this.logToStderr(`${palette().red('Blocks the exporter:')} ${table.table}/${file.file}: ${file.reason}; run bufctl recover to quarantine it`)
-      }
-    }
+    for (const line of alerts(report)) this.logToStderr(line)
     return report
   }
 }
@@ -74,7 +63,7 @@ function renderTable(report: StatusReport): string {
   const color = palette()
   if (report.tables.length === 0) return `${color.dim(`No table directories in ${report.root}.`)}\n`
   const rows = report.tables.map((t) => [
-    color.bold(t.table),
+    color.bold(printable(t.table)),
     formatCount(t.rows),
     formatCount(t.activeRows),
     String(t.pendingFiles),
@@ -102,7 +91,7 @@ function tableDetails(t: StatusReport['tables'][number]): string[] {
   const color = palette()
   const shape = t.exporterShape
   const schema = shape?.matches ? `the exporter's schema; promoted: ${shape.promoted.join(', ') || '(none)'}` : (t.schema ?? '(no schema yet)')
-  const lines = [`${color.bold(t.table)} ${color.dim(schema)}`]
+  const lines = [`${color.bold(printable(t.table))} ${color.dim(schema)}`]
   for (const f of t.blockingFiles) lines.push(`  ${color.red('blocks the exporter')} ${f.file}: ${f.reason} (the exporter cannot open this table; run bufctl recover)`)
   const blocking = new Set(t.blockingFiles.map((f) => f.file))
   for (const d of t.damage.filter((d) => !blocking.has(d.file))) {
@@ -113,7 +102,33 @@ function tableDetails(t: StatusReport['tables'][number]): string[] {
   for (const [column, count] of Object.entries(t.invalidUtf8)) {
     lines.push(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s), kept; flush and recover write them with U+FFFD`)
   }
-  if (t.quarantinedFiles) lines.push(`  ${color.yellow(`${t.quarantinedFiles} file(s) in quarantine/`)}`)
-  if (t.interruptedCommit) lines.push(`  ${color.yellow('an interrupted flush/recover commit; the next run finishes it')}`)
+  for (const entry of t.oddEntries) lines.push(`  ${color.yellow('skipped')} ${printable(entry.name)}: ${entry.reason}`)
+  if (t.quarantinedFiles) lines.push(`  ${color.yellow(`${t.quarantinedFiles} file(s) in quarantine/`)} (bufctl quarantine list)`)
+  if (t.interruptedCommit) {
+    lines.push(`  ${color.red('interrupted commit')}: ${t.heldFiles} file(s) held, hidden from the exporter; run bufctl recover before starting the exporter`)
+  }
+  if (t.commitInProgress) lines.push(`  ${color.dim(`a commit in progress (pid ${t.holderPid ?? '?'})`)}`)
+  if (t.keptFiles) {
+    lines.push(
+      `  ${color.yellow(`${t.keptFiles} pending file(s) already written by recover --keep`)}: bufctl flush or recover removes them without writing again; the exporter would write them again`,
+    )
+  }
+  return lines
+}
+
+/** What calls for action, one line each, for stderr (cron mails it). */
+function alerts(report: StatusReport): string[] {
+  const color = palette()
+  const lines = report.exceeded.map((breach) => `${color.yellow('Threshold exceeded:')} table ${printable(breach.table)}: ${breach.threshold} ${breach.value} > ${breach.limit}`)
+  for (const table of report.tables) {
+    const name = printable(table.table)
+    for (const file of table.blockingFiles) lines.push(`${color.red('Blocks the exporter:')} ${name}/${file.file}: ${file.reason}; run bufctl recover to quarantine it`)
+    if (table.interruptedCommit) {
+      lines.push(
+        `${color.red('Interrupted commit:')} ${name}: ${table.heldFiles} file(s) held by a flush or recover that did not finish; run bufctl recover before starting the exporter`,
+      )
+    }
+  }
+  for (const entry of report.ignored) lines.push(`${color.yellow('Ignored:')} ${printable(entry.name)} in ${report.root}: ${entry.reason}`)
   return lines
 }

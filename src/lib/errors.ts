@@ -12,12 +12,20 @@ export type ErrorCode =
   | 'CORRUPT_STREAM'
   | 'NOT_ARROW'
   | 'INPUT_NOT_FOUND'
+  | 'ROOT_NOT_FOUND'
+  | 'NOT_A_SPILL_ROOT'
+  | 'TABLE_NOT_FOUND'
+  | 'PERMISSION'
+  | 'INTERRUPTED'
   | 'INVALID_OPTIONS'
   | 'STORE_CLOSED'
   | 'STORE_WRITE'
   | 'FLUSH_FAILED'
   | 'BATCH_REJECTED'
   | 'JOURNAL'
+  | 'OUTPUT_ROOT'
+  | 'ROLLBACK'
+  | 'OUTPUT_VERIFICATION'
 
 export abstract class BufctlError extends Error {
   abstract readonly code: ErrorCode
@@ -65,43 +73,6 @@ export class LockFailedError extends BufctlError {
   }
 }
 
-/** A batch or file whose schema differs from the active stream it would be appended to. */
-export class SchemaMismatchError extends BufctlError {
-  readonly code = 'SCHEMA_MISMATCH'
-  constructor(
-    path: string,
-    readonly expected: string,
-    readonly actual: string,
-  ) {
-    super(
-      `schema mismatch for ${path}: the table's active stream has ${expected}, this data has ${actual}`,
-      path,
-      'flush the table first (its active stream is sealed, and a new one takes the new schema), or convert the input to the existing schema',
-    )
-  }
-}
-
-/**
- * Input for one of the exporter's tables whose columns are not the exporter's: it joins batches by
- * column position and reads timestamps as microseconds, so such data breaks its flushes.
- */
-export class ExporterShapeError extends BufctlError {
-  readonly code = 'NOT_EXPORTER_SHAPE'
-  constructor(
-    path: string,
-    readonly table: string,
-    readonly column: number,
-    readonly expected: string,
-    readonly found: string,
-  ) {
-    super(
-      `${path} does not have the exporter's ${table} shape: at column ${column + 1} the exporter writes ${expected}, this data has ${found}`,
-      path,
-      `convert the input to the exporter's columns (see bufctl's README), or pass --schema any to ingest it anyway (the exporter could then not flush this table)`,
-    )
-  }
-}
-
 /** An Arrow IPC stream that cannot be read (cleanly, or at all). */
 export class CorruptStreamError extends BufctlError {
   readonly code = 'CORRUPT_STREAM'
@@ -114,36 +85,11 @@ export class CorruptStreamError extends BufctlError {
   }
 }
 
-/** Input that is not Arrow IPC (stream or file format) at all, or is empty. */
-export class NotArrowError extends BufctlError {
-  readonly code = 'NOT_ARROW'
-  constructor(
-    path: string,
-    readonly reason: string,
-  ) {
-    super(`${path} is not an Arrow IPC stream or file: ${reason}`, path, 'pass an Arrow IPC stream (.arrows/.ipc) or Arrow IPC file (.arrow)')
-  }
-}
-
-/** An input path that does not exist or is not a regular file. */
-export class InputNotFoundError extends BufctlError {
-  readonly code = 'INPUT_NOT_FOUND'
-  constructor(
-    path: string,
-    readonly reason: string,
-  ) {
-    super(`cannot read ${path}: ${reason}`, path, 'check the path; pass `-` to read standard input')
-  }
-}
-
-/** Options rejected at construction: the name of the option stands in for the path. */
-export class InvalidOptionsError extends BufctlError {
-  readonly code = 'INVALID_OPTIONS'
-  constructor(
-    readonly option: string,
-    detail: string,
-  ) {
-    super(`invalid option ${option}: ${detail}`, option, `correct ${option}`)
+/** The run was stopped by SIGINT or SIGTERM at a safe point. */
+export class InterruptedError extends BufctlError {
+  readonly code = 'INTERRUPTED'
+  constructor(readonly signal: string) {
+    super(`stopped by ${signal}`, '', 'run the same command again: it finishes what was left, exactly once')
   }
 }
 
@@ -192,11 +138,46 @@ export class BatchRejectedError extends BufctlError {
   }
 }
 
-/** The commit journal in a table directory cannot be read. */
+/** The commit journal in a table directory cannot be trusted (tampered with, or not bufctl's). */
 export class JournalError extends BufctlError {
   readonly code = 'JOURNAL'
-  constructor(path: string, reason: string) {
-    super(`commit journal ${path} is unreadable: ${reason}`, path, 'inspect the file; move it aside only after checking which outputs it lists exist')
+  constructor(
+    path: string,
+    readonly reason: string,
+    options: { readonly setAside?: boolean } = {},
+  ) {
+    super(
+      `commit journal ${path} cannot be trusted: ${reason}`,
+      path,
+      options.setAside
+        ? 'look at the journal that was set aside: if its outputs exist, the rows were written; the next run treats the table as never committed'
+        : "inspect the file; if it is not bufctl's, move it aside and run again",
+    )
+  }
+}
+
+/** An output read back does not hold what was written: the drain was undone, nothing committed. */
+export class OutputVerificationError extends BufctlError {
+  readonly code = 'OUTPUT_VERIFICATION'
+  constructor(output: string, reason: string) {
+    super(
+      `${output} does not hold what was written: ${reason}; the drain was undone and no pending file was removed`,
+      output,
+      'check the output directory (disk, mount, another writer), then run again',
+    )
+  }
+}
+
+/** Undoing an interrupted commit could not remove one of its outputs; the journal is kept. */
+export class RollbackError extends BufctlError {
+  readonly code = 'ROLLBACK'
+  constructor(output: string, directory: string, cause: unknown) {
+    super(
+      `cannot undo the interrupted commit of ${directory}: removing ${output} failed: ${describe(cause)}`,
+      output,
+      `make ${output} removable (or remove it yourself), then run bufctl recover again; the commit journal stays, so nothing is lost or written twice`,
+      { cause },
+    )
   }
 }
 

@@ -1,5 +1,6 @@
 /** bufctl as a library: buffers, stores and the spill-directory format. */
 export * from './errors.js'
+export * from './usage-errors.js'
 export { Manager, SignalBuffer, DEFAULT_BYTES_PER_ROW, MemoryStore, DiskStore, DirectoryLock, withDirectoryLock } from './buffer/index.js'
 export type {
   BufferMetrics,

@@ -1,5 +1,5 @@
 /** Sizes and durations as operators write them: `128MiB`, `1GB`, `90s`, `5m`, `1h`, Go's `1m30s`. */
-import { InvalidOptionsError } from './errors.js'
+import { InvalidOptionsError } from './usage-errors.js'
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1,

@@ -211,6 +211,6 @@ test('status of a missing root exits 2 naming it', async () => {
   const json = await runCli(['status', '--path', '/nonexistent/spill-root', '--json'])
   assert.equal(json.code, 2)
   const error = (JSON.parse(json.stdout) as { error: { code: string; path: string } }).error
-  assert.equal(error.code, 'INPUT_NOT_FOUND')
+  assert.equal(error.code, 'ROOT_NOT_FOUND')
   assert.equal(error.path, '/nonexistent/spill-root')
 })

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MemoryStore } from '../../src/lib/buffer/memory-store.js'
-import { StoreClosedError } from '../../src/lib/errors.js'
+import { StoreClosedError } from '../../src/lib/index.js'
 import { idBatch, idsOf } from '../helpers/arrow.js'
 
 test('memory store: append → drain → commit empties the store', async () => {

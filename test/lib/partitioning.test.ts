@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Field, RecordBatch, Schema, Struct, TimeUnit, Timestamp, makeData } from 'apache-arrow'
 import { defaultPartitionColumn, partitionPath, partitionRuns } from '../../src/lib/sink/partitioning.js'
-import { InvalidOptionsError } from '../../src/lib/errors.js'
+import { InvalidOptionsError } from '../../src/lib/index.js'
 
 function timestamps(name: string, unit: TimeUnit, values: bigint[]): RecordBatch {
   const type = new Timestamp(unit, 'UTC')

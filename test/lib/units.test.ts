@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseDuration, parseSize } from '../../src/lib/units.js'
-import { InvalidOptionsError } from '../../src/lib/errors.js'
+import { InvalidOptionsError } from '../../src/lib/index.js'
 
 test('durations: bare seconds, single units, days, and Go syntax as the exporter configures them', () => {
   const cases: [string, number][] = [

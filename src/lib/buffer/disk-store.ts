@@ -6,19 +6,21 @@
  * (active-stream), the sealed files and their commit (pending-files), recovery (orphan-recovery).
  */
 import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import type { RecordBatch } from 'apache-arrow'
-import { SchemaMismatchError, StoreClosedError, StoreWriteError } from '../errors.js'
+import { StoreClosedError, StoreWriteError } from '../errors.js'
+import { SchemaMismatchError } from '../usage-errors.js'
 import { removeIfExists } from '../fs-util.js'
 import { makeDirectory } from '../ownership.js'
 import { encodeBatch, fieldList, sameSchema } from '../format/batch-codec.js'
-import { ACTIVE_FILE, INGEST_TEMPORARY } from '../format/table-directory.js'
+import { ACTIVE_FILE, ingestTemporaryName } from '../format/table-directory.js'
 import type { TableInspection } from '../format/table-scan.js'
 import { ActiveStream } from './active-stream.js'
 import { DirectoryLock } from './directory-lock.js'
 import { readDrainedBatches } from './pending-reader.js'
 import { recoverDirectory } from './orphan-recovery.js'
 import { PendingFiles } from './pending-files.js'
-import type { Drain, FileDrain, PendingFile, RecordStore, StoreMetrics } from './record-store.js'
+import type { Drain, FileDrain, PendingFile, RecordStore, StoreMetrics, StreamFileSource } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
 import { copyStreamFile } from './stream-file-copy.js'
 
@@ -115,19 +117,19 @@ export class DiskStore implements RecordStore {
   }
 
   /**
-   * Takes a whole, already checked IPC stream file as the next pending file, copied by the kernel
-   * (copy_file_range or a reflink) under a temporary name and renamed into place: the fast path of
-   * ingest. The active stream is sealed first so that order is kept. The copy appears whole or not
-   * at all; an end-of-stream marker is added if the source has none.
+   * Takes an already checked IPC stream as the next pending file, copied (by the kernel when it is
+   * a whole file) under a temporary name and renamed into place: how ingest appends. The active
+   * stream is sealed first so that order is kept. The copy appears whole or not at all; an
+   * end-of-stream marker is added if the source has none.
    */
-  adoptStreamFile(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<void> {
+  adoptStreamFile(source: StreamFileSource): Promise<void> {
     return this.#queue.run(async () => {
       this.#assertOpen()
       await this.#sealActive()
-      const temporary = join(this.location, INGEST_TEMPORARY)
+      const temporary = join(this.location, ingestTemporaryName(randomBytes(8).toString('hex')))
       try {
-        await copyStreamFile(source, temporary, { addEndOfStream: !info.endOfStream, fsync: this.#fsync })
-        await this.#pending.renameIn(temporary, info.rows, this.#fsync)
+        await copyStreamFile(source, temporary, this.#fsync)
+        await this.#pending.renameIn(temporary, source.rows, this.#fsync)
       } catch (error) {
         await removeIfExists(temporary).catch(() => undefined)
         throw new StoreWriteError(temporary, error)

@@ -1,6 +1,7 @@
 /** The Manager's options, documented with their defaults and checked once, at construction. */
 import type { RecordBatch } from 'apache-arrow'
-import { InvalidOptionsError, type FlushFailedError } from '../errors.js'
+import { type FlushFailedError } from '../errors.js'
+import { InvalidOptionsError } from '../usage-errors.js'
 import type { FileDrain } from './record-store.js'
 
 export type StorageType = 'memory' | 'disk'

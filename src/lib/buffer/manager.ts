@@ -9,6 +9,7 @@ import { tableDirectoryName } from '../format/table-directory.js'
 import { DiskStore } from './disk-store.js'
 import { checkManagerOptions, type CheckedManagerOptions, type ManagerOptions } from './manager-options.js'
 import { MemoryStore } from './memory-store.js'
+import type { StreamFileSource } from './record-store.js'
 import { SignalBuffer, type BufferMetrics } from './signal-buffer.js'
 
 export type { FileFlushFunc, FlushFunc, ManagerOptions, StorageOptions, StorageType } from './manager-options.js'
@@ -38,16 +39,17 @@ export class Manager {
    * retry by the caller cannot duplicate it.
    */
   async add(table: string, batch: RecordBatch): Promise<void> {
-    if (this.#stopping) throw new StoreClosedError(`manager (table ${table})`)
-    const buffer = await this.buffer(table)
-    if (this.#options.maxSizeBytes > 0 && buffer.estimatedSize() >= this.#options.maxSizeBytes) {
-      try {
-        await this.#flushBuffer(buffer)
-      } catch (error) {
-        throw new BatchRejectedError(table, buffer.location, error)
-      }
-    }
+    const buffer = await this.#bufferWithRoom(table)
     await buffer.add(batch)
+  }
+
+  /**
+   * Adds a checked IPC stream from a file as one pending file (disk storage), without decoding it;
+   * the size trigger applies as for add(), before the file.
+   */
+  async addStreamFile(table: string, source: StreamFileSource): Promise<void> {
+    const buffer = await this.#bufferWithRoom(table)
+    await buffer.addStreamFile(source)
   }
 
   /** The table's buffer, created (and for disk storage, opened and recovered) on first use. */
@@ -121,6 +123,20 @@ export class Manager {
   async metrics(): Promise<Map<string, BufferMetrics>> {
     const buffers = await this.#openBuffers()
     return new Map(buffers.map((buffer) => [buffer.table, buffer.metrics()]))
+  }
+
+  /** The table's buffer, flushed first if it is at or above the size cap (rejected when that flush fails). */
+  async #bufferWithRoom(table: string): Promise<SignalBuffer> {
+    if (this.#stopping) throw new StoreClosedError(`manager (table ${table})`)
+    const buffer = await this.buffer(table)
+    if (this.#options.maxSizeBytes > 0 && buffer.estimatedSize() >= this.#options.maxSizeBytes) {
+      try {
+        await this.#flushBuffer(buffer)
+      } catch (error) {
+        throw new BatchRejectedError(table, buffer.location, error)
+      }
+    }
+    return buffer
   }
 
   async #stop(flush: boolean): Promise<void> {

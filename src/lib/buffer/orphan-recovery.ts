@@ -2,13 +2,12 @@
  * What opening a table directory does first, as the exporter does: an orphaned `active.ipc` with
  * complete batches becomes the next pending file (after every existing one); one without any
  * complete batch cannot become one (it would block the exporter's next open): an empty or
- * schema-only file is removed, a damaged one is moved to quarantine/, never deleted. A copy that an
- * ingest killed mid-way left behind was never renamed in, so it is not data either.
+ * schema-only file is removed, a damaged one is moved to quarantine/, never deleted.
  */
-import { rename, unlink } from 'node:fs/promises'
+import { readdir, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { fsyncDirectory, removeIfExists } from '../fs-util.js'
-import { INGEST_TEMPORARY, pendingFileName, pendingSequence } from '../format/table-directory.js'
+import { INGEST_TEMPORARY_PATTERN, pendingFileName, pendingSequence } from '../format/table-directory.js'
 import { inspectTable, type StreamFileInspection, type TableInspection } from '../format/table-scan.js'
 import type { PendingFile } from './pending-files.js'
 import { moveToQuarantine } from './quarantine.js'
@@ -18,7 +17,8 @@ import { moveToQuarantine } from './quarantine.js'
  * inspection of the directory (the caller's, when it has just made one).
  */
 export async function recoverDirectory(directory: string, fsync: boolean, known?: TableInspection): Promise<PendingFile[]> {
-  await removeIfExists(join(directory, INGEST_TEMPORARY))
+  // Copies an ingest killed mid-way left behind were never renamed in: not data yet.
+  for (const name of await readdir(directory)) if (INGEST_TEMPORARY_PATTERN.test(name)) await removeIfExists(join(directory, name))
   const inspection = known ?? (await inspectTable(dirname(directory), basename(directory)))
   const pending = inspection.pending.map((file) => describePending(file, file.name, pendingSequence(file.name)!))
   const active = inspection.active
@@ -31,7 +31,7 @@ export async function recoverDirectory(directory: string, fsync: boolean, known?
       pending.push(describePending(active, name, sequence))
     } else if (active.damage) {
       // Torn or damaged before its first complete batch: no row to read, but bytes someone may want.
-      await moveToQuarantine(directory, active.name)
+      await moveToQuarantine(directory, active.name, `an orphaned active.ipc with no complete batch: ${active.damage.reason}`)
     } else {
       // 0 bytes, or a schema and nothing else: it holds no data at all.
       await unlink(active.path)

@@ -1,35 +1,49 @@
 /**
- * `<table>/quarantine/`: where recover keeps input it could not write whole — files with no
- * complete batch, and damaged originals whose complete batches it salvaged. Nothing is deleted;
- * the exporter ignores sub-directories.
+ * `<table>/quarantine/`: where bufctl keeps input it could not write whole — files with no
+ * complete batch, and damaged originals whose complete batches were salvaged. Nothing is deleted;
+ * the exporter ignores sub-directories. Beside each file, `<file>.reason.json` records why and
+ * when it was moved, for `bufctl quarantine list` and for the person who looks.
  */
-import { access, rename } from 'node:fs/promises'
+import { lstat, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fsyncDirectory } from '../fs-util.js'
-import { makeDirectory } from '../ownership.js'
+import { fsyncDirectory, writeFileAtomically } from '../fs-util.js'
 import { QUARANTINE_DIR } from '../format/table-directory.js'
+import { makeDirectory } from '../ownership.js'
+
+/** The sidecar that records why a quarantined file was moved. */
+export const REASON_SUFFIX = '.reason.json'
+
+export interface QuarantineReason {
+  /** Why the file was moved. */
+  readonly reason: string
+  /** The name it had in the table directory. */
+  readonly from: string
+  readonly movedAt: string
+  readonly bytes: number
+}
 
 /**
- * Moves a file into `<table>/quarantine/`, never over an earlier one of the same name; returns
- * the new path, or undefined when the file is already gone.
+ * Moves a file into `<table>/quarantine/` under `as` (its own name by default), never over an
+ * earlier one of the same name, and records why; returns the new path, or undefined when the file
+ * is already gone.
  */
-export async function moveToQuarantine(directory: string, name: string): Promise<string | undefined> {
+export async function moveToQuarantine(directory: string, name: string, reason: string, as: string = name): Promise<string | undefined> {
   const source = join(directory, name)
-  if (!(await exists(source))) return undefined
+  const info = await lstat(source).catch(() => undefined)
+  if (!info) return undefined
   const quarantine = join(directory, QUARANTINE_DIR)
   await makeDirectory(quarantine)
-  let target = join(quarantine, name)
-  for (let n = 1; await exists(target); n++) target = join(quarantine, `${name}.${n}`)
+  // A quarantine/ that is a link would move input out of the spill root.
+  if (!(await lstat(quarantine)).isDirectory()) throw new Error(`${quarantine} is not a directory (a link?); bufctl moves nothing there`)
+  let target = join(quarantine, as)
+  for (let n = 1; await present(target); n++) target = join(quarantine, `${as}.${n}`)
+  const record: QuarantineReason = { reason, from: as, movedAt: new Date().toISOString(), bytes: info.size }
+  await writeFileAtomically(`${target}${REASON_SUFFIX}`, new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`))
   await rename(source, target)
   await fsyncDirectory(quarantine)
   return target
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
+async function present(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined || (await lstat(path).catch(() => undefined)) !== undefined
 }

@@ -22,8 +22,8 @@ export interface RecordStore {
   /** Where the store lives, for messages: the table directory, or `memory:<table>`. */
   readonly location: string
   append(batch: RecordBatch): Promise<void>
-  /** Takes a whole, checked IPC stream file as it is (disk stores only). */
-  adoptStreamFile?(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<void>
+  /** Takes a checked IPC stream, bytes [start, end) of a file, as the next pending file (disk stores only). */
+  adoptStreamFile?(source: StreamFileSource): Promise<void>
   /**
    * Returns every batch not yet committed — those of earlier uncommitted drains too, together
    * with anything appended since.
@@ -36,6 +36,17 @@ export interface RecordStore {
   isEmpty(): boolean
   metrics(): StoreMetrics
   close(): Promise<void>
+}
+
+/** A checked Arrow IPC stream lying in bytes [start, end) of a file (all of it, or the stream inside an IPC file). */
+export interface StreamFileSource {
+  readonly path: string
+  readonly start: number
+  readonly end: number
+  /** Complete rows, from the stream's metadata. */
+  readonly rows: number
+  /** The stream ends with its end-of-stream marker (one is added when it does not). */
+  readonly endOfStream: boolean
 }
 
 /** What a disk store knows of one pending file without reading its bodies. */

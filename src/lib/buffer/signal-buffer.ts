@@ -4,7 +4,7 @@
  * rows × a bytes-per-row figure calibrated from the Parquet bytes each successful flush reports.
  */
 import type { RecordBatch } from 'apache-arrow'
-import type { FileDrain } from './record-store.js'
+import type { FileDrain, StreamFileSource } from './record-store.js'
 import { MemoryStore } from './memory-store.js'
 import type { RecordStore } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
@@ -51,10 +51,10 @@ export class SignalBuffer {
     return this.#store.append(batch)
   }
 
-  /** Takes a whole, checked IPC stream file without decoding it; only a disk store can. */
-  addStreamFile(source: string, info: { readonly rows: number; readonly endOfStream: boolean }): Promise<void> {
+  /** Takes a checked IPC stream from a file without decoding it, as one pending file; only a disk store can. */
+  addStreamFile(source: StreamFileSource): Promise<void> {
     if (!this.#store.adoptStreamFile) throw new TypeError(`the buffer of ${this.table} (${this.location}) cannot take files; add batches instead`)
-    return this.#store.adoptStreamFile(source, info)
+    return this.#store.adoptStreamFile(source)
   }
 
   /**

@@ -68,6 +68,13 @@ function retype(data: Data, type: DataType): Data {
   return makeData(props as Parameters<typeof makeData>[0])
 }
 
+/** The schema message of a stream of `schema` (dictionary ids as the schema declares them). */
+export function encodeSchemaMessage(schema: Schema): Uint8Array {
+  const bytes = tableToIPC(new Table(schema), 'stream')
+  const length = new DataView(bytes.buffer, bytes.byteOffset).getInt32(4, true)
+  return bytes.slice(0, 8 + length)
+}
+
 /** The schema of a stream file's first message, from just those bytes. */
 export function decodeSchema(schemaMessage: Uint8Array): Schema | undefined {
   try {

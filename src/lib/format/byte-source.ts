@@ -40,3 +40,8 @@ export function fileSource(handle: FileHandle, size: number): ByteSource {
     },
   }
 }
+
+/** The same source ending at `end`: the stream inside an IPC file stops where its footer starts. */
+export function limitSource(source: ByteSource, end: number): ByteSource {
+  return { size: Math.min(end, source.size), read: (offset, length) => source.read(offset, Math.min(length, Math.max(0, end - offset))) }
+}

@@ -12,7 +12,8 @@ export { BatchDecodeError, checkedBatches, fileRangeReader, salvageBatches, type
 export { summarizeSchemaMessage } from './schema-summary.js'
 export {
   ACTIVE_FILE,
-  INGEST_TEMPORARY,
+  INGEST_TEMPORARY_PATTERN,
+  ingestTemporaryName,
   JOURNAL_FILE,
   LOCK_FILE,
   QUARANTINE_DIR,
@@ -21,4 +22,5 @@ export {
   sortedPendingFiles,
   tableDirectoryName,
 } from './table-directory.js'
-export { inspectStreamFile, inspectTable, listTables, streamFiles, type StreamFileInspection, type TableInspection } from './table-scan.js'
+export { inspectStreamFile, inspectTable, streamFiles, type StreamFileInspection, type TableInspection } from './table-scan.js'
+export { openSpillRoot, selectTables, type IgnoredEntry, type SpillRoot } from './spill-root.js'

@@ -79,10 +79,13 @@ export function detectFormat(head: Uint8Array): IpcFormat {
   return 'unknown'
 }
 
-/** Scans a whole source. Never throws for damaged content: damage is reported in the result. */
-export async function scanStream(source: ByteSource): Promise<StreamScan> {
+/**
+ * Scans a source from `start` (0, or where the stream inside an IPC file begins) to its end. Never
+ * throws for damaged content: damage is reported in the result.
+ */
+export async function scanStream(source: ByteSource, start = 0): Promise<StreamScan> {
   const messages: MessageFrame[] = []
-  let offset = 0
+  let offset = start
   let rows = 0
   let recordBatches = 0
   let endOfStream = false

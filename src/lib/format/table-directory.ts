@@ -10,10 +10,29 @@ export const LOCK_FILE = '.lock'
 export const ACTIVE_FILE = 'active.ipc'
 /** bufctl's commit journal: which pending files a drain covers and which outputs it writes. */
 export const JOURNAL_FILE = 'bufctl-commit.json'
+/** bufctl's record of commits made with --keep: pending files already written, and where. */
+export const KEPT_LEDGER_FILE = 'bufctl-kept.json'
+/** bufctl's record of the input files ingest appended, so that a retry does not append them twice. */
+export const INGEST_LEDGER_FILE = 'bufctl-ingested.json'
 /** Sub-directory where recover moves files it cannot read, or damaged originals it salvaged. */
 export const QUARANTINE_DIR = 'quarantine'
-/** Where ingest copies a whole input before renaming it in as the next pending file. */
-export const INGEST_TEMPORARY = '.bufctl-ingest.tmp'
+/** Where ingest copies an input before renaming it in as the next pending file: `.bufctl-ingest-<random>.tmp`. */
+export const INGEST_TEMPORARY_PATTERN = /^\.bufctl-ingest-[0-9a-f]+\.tmp$/
+
+export function ingestTemporaryName(random: string): string {
+  return `.bufctl-ingest-${random}.tmp`
+}
+/**
+ * While bufctl commits a drain, the drained pending files carry this prefix: the exporter ignores
+ * them, so an interrupted commit can never be flushed a second time by the exporter. The next
+ * bufctl run finishes the commit (the files go) or undoes it (they get pending names back).
+ */
+export const HELD_PREFIX = 'bufctl-held-'
+
+/** The name a pending file has while bufctl commits it. */
+export function heldFileName(name: string): string {
+  return `${HELD_PREFIX}${name}`
+}
 
 /** Any run of digits, as the exporter reads them (it writes six, wider past 999999). */
 const PENDING_PATTERN = /^pending-(\d+)\.ipc$/

@@ -3,9 +3,9 @@
  * holds, from message metadata only. Nothing here takes a lock or changes a byte, so it is safe
  * while the exporter runs.
  */
-import { open, readdir, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InputNotFoundError } from '../errors.js'
 import type { StreamDamage, StreamScan } from './ipc-framing.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './table-directory.js'
 
@@ -31,39 +31,62 @@ export interface TableInspection {
   readonly active?: StreamFileInspection
   /** In sequence order. */
   readonly pending: readonly StreamFileInspection[]
+  /** Entries named like stream files that are not regular files (a directory, a FIFO, a link): skipped. */
+  readonly odd: readonly OddEntry[]
 }
 
-/** The table directories of a spill root, sorted by name. */
-export async function listTables(root: string): Promise<string[]> {
-  let entries
-  try {
-    entries = await readdir(root, { withFileTypes: true })
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new InputNotFoundError(root, 'the spill root does not exist')
-    if (code === 'ENOTDIR') throw new InputNotFoundError(root, 'the spill root is not a directory')
-    throw error
-  }
-  return entries
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-    .map((entry) => entry.name)
-    .sort()
+export interface OddEntry {
+  readonly name: string
+  readonly reason: string
 }
 
 export async function inspectTable(root: string, table: string): Promise<TableInspection> {
   const directory = join(root, table)
   const names = await readdir(directory)
-  const active = names.includes(ACTIVE_FILE) ? await inspectStreamFile(directory, ACTIVE_FILE) : undefined
+  const odd: OddEntry[] = []
+  const inspect = async (name: string) => {
+    const file = await inspectStreamFile(directory, name)
+    if ('reason' in file) odd.push(file)
+    else return file
+  }
+  const active = names.includes(ACTIVE_FILE) ? await inspect(ACTIVE_FILE) : undefined
   const pending: StreamFileInspection[] = []
-  for (const { name } of sortedPendingFiles(names)) pending.push(await inspectStreamFile(directory, name))
-  return { table, directory, active, pending }
+  for (const { name } of sortedPendingFiles(names)) {
+    const file = await inspect(name)
+    if (file) pending.push(file)
+  }
+  return { table, directory, active, pending, odd }
 }
 
-export async function inspectStreamFile(directory: string, name: string): Promise<StreamFileInspection> {
+/**
+ * What a stream file holds, from its message metadata; an entry that is not a regular file is
+ * reported as odd and never read (no link is followed, no FIFO waited on).
+ */
+export async function inspectStreamFile(directory: string, name: string): Promise<StreamFileInspection | OddEntry> {
   const path = join(directory, name)
-  // Loaded on first use: status of an empty root never needs the Arrow message accessors.
-  const { scanFile } = await import('./ipc-framing.js')
-  const [scan, info] = await Promise.all([scanFile(path), stat(path)])
+  let handle
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ELOOP') return { name, reason: 'a symbolic link: bufctl never follows links in a table directory' }
+    if (code === 'ENXIO') return { name, reason: 'a socket, not a file' }
+    throw error
+  }
+  try {
+    const info = await handle.stat()
+    if (!info.isFile()) return { name, reason: `${info.isDirectory() ? 'a directory' : info.isFIFO() ? 'a FIFO' : 'not a regular file'}, not a stream file` }
+    // Loaded on first use: status of an empty root never needs the Arrow message accessors.
+    const { scanStream } = await import('./ipc-framing.js')
+    const { fileSource } = await import('./byte-source.js')
+    const scan = await scanStream(fileSource(handle, info.size))
+    return describeScan(name, path, info.mtimeMs, scan)
+  } finally {
+    await handle.close()
+  }
+}
+
+function describeScan(name: string, path: string, mtimeMs: number, scan: StreamScan): StreamFileInspection {
   const schema = scan.messages[0]
   return {
     name,
@@ -71,7 +94,7 @@ export async function inspectStreamFile(directory: string, name: string): Promis
     bytes: scan.size,
     rows: scan.rows,
     recordBatches: scan.recordBatches,
-    mtimeMs: info.mtimeMs,
+    mtimeMs,
     endOfStream: scan.endOfStream,
     droppedBytes: scan.size - scan.validEnd,
     damage: scan.damage,

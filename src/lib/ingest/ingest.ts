@@ -1,22 +1,29 @@
 /**
  * ingest: feed Arrow IPC inputs (stream or file format, detected from the bytes; `-` for stdin)
- * into a table's buffer through the Manager. Every input is read and checked whole before the
- * first batch is appended, so a bad input — not Arrow, empty, torn, or of another schema than the
- * table's current stream — is rejected with nothing appended. With `out`, the Manager's flushes
- * write Parquet the way flush and recover do.
+ * into a table's buffer through the Manager. Every input is checked whole first, in bounded memory,
+ * so a bad input — not Arrow, empty, torn, or of another shape than the table takes — is refused
+ * with nothing appended. Each input is then appended whole or not at all, as one pending file (disk
+ * storage, without decoding it) or batch by batch (memory storage); the report says which were.
+ * With `out`, the Manager's flushes write Parquet the way flush and recover do.
  */
+import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InvalidOptionsError } from '../errors.js'
+import { InterruptedError } from '../errors.js'
+import { InvalidOptionsError } from '../usage-errors.js'
 import { Manager, type StorageType } from '../buffer/manager.js'
 import { tableDirectoryName } from '../format/table-directory.js'
 import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
-import { LocalSink } from '../sink/local-sink.js'
+import { sumCounts } from '../replay/drain-plan.js'
+import { describeError, type ErrorNote } from '../replay/replay-report.js'
+import { openSink } from '../sink/open-sink.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
-import { checkInput, readInput, type CheckedInput, type IngestedInput } from './input-reader.js'
-import { sumCounts } from '../replay/drain-plan.js'
-import { batchFlush, fileFlush, finishInterruptedCommit, type ParquetFlushOptions } from './parquet-flush.js'
+import { IngestLedger } from './ingest-ledger.js'
+import { checkInput, type CheckedInput, type IngestedInput } from './input-reader.js'
+import { InputSpool } from './input-spool.js'
+import { readBatches } from './input-batches.js'
+import { batchFlush, fileFlush, finishEarlierCommits, type ParquetFlushOptions } from './parquet-flush.js'
 import { checkSchemas, type SchemaRule } from './schema-check.js'
 
 export type { IngestedInput }
@@ -37,7 +44,7 @@ export interface IngestOptions {
   readonly flushIntervalMs?: number
   /** Parquet output root for size-, time- and end-triggered flushes. Without it ingest only spills. */
   readonly out?: string
-  /** Flush everything to `out` at the end. @default false */
+  /** Flush everything to `sink` at the end. @default false */
   readonly flush?: boolean
   /** fsync the spilled data so it survives power loss. @default false */
   readonly fsync?: boolean
@@ -50,7 +57,17 @@ export interface IngestOptions {
    * @default 'exporter'
    */
   readonly schema?: SchemaRule
+  /** Append an input file even if this table's ledger says it was appended before. @default false */
+  readonly allowDuplicate?: boolean
+  /** Stops the run between inputs (and a flush at its next safe point). */
+  readonly signal?: AbortSignal
   readonly progress?: ProgressListener
+}
+
+export interface IngestInputReport extends IngestedInput {
+  /** appended: in the buffer now; skipped: appended by an earlier ingest (see note); not-appended: the run stopped first. */
+  readonly status: 'appended' | 'skipped' | 'not-appended'
+  readonly note?: string
 }
 
 export interface IngestReport {
@@ -58,7 +75,8 @@ export interface IngestReport {
   readonly storage: StorageType
   /** The table directory (disk storage). */
   readonly directory?: string
-  readonly inputs: readonly IngestedInput[]
+  readonly inputs: readonly IngestInputReport[]
+  /** Rows appended by this run. */
   readonly rows: number
   readonly flushedRows: number
   readonly outputs: readonly WrittenOutput[]
@@ -66,41 +84,64 @@ export interface IngestReport {
   readonly bufferedRows: number
   /** String values with invalid UTF-8 that the flushes wrote with U+FFFD, per column (the spilled data keeps its bytes). */
   readonly repairedUtf8: Readonly<Record<string, number>>
+  /** Why appending (or the final flush) stopped before the end; the inputs say what was done. */
+  readonly error?: ErrorNote
 }
 
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const storage = options.storage ?? (options.root ? 'disk' : 'memory')
   validate(options, storage)
-  // Appending raw bytes skips decoding; batches are needed in memory only to flush them to Parquet.
-  const inPlace = storage === 'disk' && !options.out
-  const checked: CheckedInput[] = []
-  for (const [index, path] of options.inputs.entries()) {
-    checked.push(inPlace && path !== '-' ? await checkInput(path) : await readInput(path, options.stdin))
-    options.progress?.({ phase: 'files', table: options.table, done: index + 1, total: options.inputs.length })
-  }
   const directory = storage === 'disk' ? join(options.root!, tableDirectoryName(options.table)) : undefined
-  await checkSchemas(options.table, checked, directory, options.schema ?? 'exporter')
+  if (directory && (await isSymbolicLink(directory))) throw new InvalidOptionsError('table', `${directory} is a symbolic link; bufctl does not follow links in a spill root`)
+  const spool = new InputSpool()
+  try {
+    const checked: CheckedInput[] = []
+    for (const [index, path] of options.inputs.entries()) {
+      checked.push(await checkInput(path, options.stdin, spool))
+      options.progress?.({ phase: 'files', table: options.table, done: index + 1, total: options.inputs.length })
+    }
+    await checkSchemas(options.table, checked, directory, options.schema ?? 'exporter')
+    return await append(options, storage, directory, checked)
+  } finally {
+    await spool.close()
+  }
+}
 
+async function append(options: IngestOptions, storage: StorageType, directory: string | undefined, checked: readonly CheckedInput[]): Promise<IngestReport> {
   const outputs: WrittenOutput[] = []
   const repaired: Record<string, number>[] = []
+  const listeners = { onWritten: (output: WrittenOutput) => outputs.push(output), onRepaired: (counts: Readonly<Record<string, number>>) => repaired.push({ ...counts }) }
   const manager = new Manager({
-    storage: { type: storage, path: options.root, fsync: options.fsync, onLocked: finishInterruptedCommit },
+    storage: { type: storage, path: options.root, fsync: options.fsync, onLocked: finishEarlierCommits },
     maxSizeBytes: options.out ? (options.maxSizeBytes ?? 0) : 0,
     flushIntervalMs: options.out ? (options.flushIntervalMs ?? 0) : 0,
-    ...flushTarget(options, storage, { onWritten: (output) => outputs.push(output), onRepaired: (counts) => repaired.push({ ...counts }) }),
+    ...flushTarget(options, storage, listeners),
   })
-  let bufferedRows: number
+  const inputs: IngestInputReport[] = checked.map(({ path, format, bytes, batches, rows }) => ({ path, format, bytes, batches, rows, status: 'not-appended' }))
+  let error: ErrorNote | undefined
+  let bufferedRows = 0
   try {
     manager.start()
-    for (const input of checked) {
-      if (input.inPlace) {
-        if (input.rows > 0) await (await manager.buffer(options.table)).addStreamFile(input.path, { rows: input.rows, endOfStream: input.inPlace.endOfStream })
-      } else {
-        for (const batch of input.recordBatches) await manager.add(options.table, batch)
+    const buffer = await manager.buffer(options.table)
+    const ledger = directory ? await IngestLedger.open(directory) : undefined
+    for (const [index, input] of checked.entries()) {
+      if (options.signal?.aborted) throw new InterruptedError(String(options.signal.reason))
+      const earlier = options.allowDuplicate ? undefined : ledger?.find(input.identity)
+      if (earlier) {
+        inputs[index] = { ...inputs[index]!, status: 'skipped', note: `appended to this table before, on ${earlier.at} (the same file); --allow-duplicate appends it again` }
+        continue
       }
+      if (input.rows > 0) {
+        if (storage === 'disk') await manager.addStreamFile(options.table, input.stream)
+        else for await (const batch of readBatches(input.stream)) await manager.add(options.table, batch)
+      }
+      if (input.identity) await ledger?.record({ identity: input.identity, path: input.path, rows: input.rows, at: new Date().toISOString() })
+      inputs[index] = { ...inputs[index]!, status: 'appended' }
     }
     if (options.flush || storage === 'memory') await manager.stop()
-    bufferedRows = (await manager.buffer(options.table)).rows()
+    bufferedRows = buffer.rows()
+  } catch (caught) {
+    error = describeError(caught, directory ?? options.table)
   } finally {
     await manager.close()
   }
@@ -108,28 +149,41 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     table: options.table,
     storage,
     directory,
-    inputs: checked.map(({ path, format, bytes, batches, rows }) => ({ path, format, bytes, batches, rows })),
-    rows: checked.reduce((sum, input) => sum + input.rows, 0),
+    inputs,
+    rows: inputs.reduce((sum, input) => sum + (input.status === 'appended' ? input.rows : 0), 0),
     flushedRows: outputs.reduce((sum, output) => sum + output.rows, 0),
     outputs,
     bufferedRows,
     repairedUtf8: sumCounts(repaired),
+    error,
   }
 }
 
-/** The Manager's flush: Parquet under `out`, or (without it, nothing is ever flushed) a refusal. */
+/** The Manager's flush: Parquet into the sink, or (without one, nothing is ever flushed) a refusal. */
 function flushTarget(options: IngestOptions, storage: StorageType, listeners: Pick<ParquetFlushOptions, 'onWritten' | 'onRepaired'>) {
   if (!options.out) return { flush: () => Promise.reject(new InvalidOptionsError('--out', 'nothing to flush to')) }
-  const target = { sink: new LocalSink(options.out), compression: options.compression, granularity: options.granularity, partitionBy: options.partitionBy, ...listeners }
+  const target = {
+    sink: openSink(options.out),
+    compression: options.compression,
+    granularity: options.granularity,
+    partitionBy: options.partitionBy,
+    signal: options.signal,
+    ...listeners,
+  }
   return storage === 'disk' ? { flushFiles: fileFlush(target) } : { flush: batchFlush(target) }
+}
+
+async function isSymbolicLink(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined))?.isSymbolicLink() ?? false
 }
 
 function validate(options: IngestOptions, storage: StorageType): void {
   if (!options.table) throw new InvalidOptionsError('table', 'name the table to ingest into')
   if (options.inputs.length === 0) throw new InvalidOptionsError('file', 'name at least one Arrow IPC file, or - for standard input')
   if (storage === 'disk' && !options.root) throw new InvalidOptionsError('--path', 'disk storage needs the spill root (--path or BUFCTL_PATH)')
-  if (storage === 'memory' && !options.out)
+  if (storage === 'memory' && !options.out) {
     throw new InvalidOptionsError('--out', 'memory storage keeps nothing after the command: give --out for the Parquet output, or --path to spill to disk')
+  }
   if (!options.out && (options.flush || options.maxSizeBytes || options.flushIntervalMs)) {
     throw new InvalidOptionsError('--out', '--flush, --max-size and --flush-interval write Parquet: name the output directory with --out')
   }

@@ -1,14 +1,20 @@
 /**
- * Reading ingest's inputs: an Arrow IPC stream or file (told apart by their first bytes), a path
- * or standard input. Every input is checked whole — framing, each batch against its buffers —
- * before anything of it is appended, so a bad input is refused with nothing appended.
+ * Reading ingest's inputs: an Arrow IPC stream or file (told apart by their first bytes), a path,
+ * a pipe or standard input. Every input is checked whole — framing, each batch against its
+ * buffers, one batch in memory at a time — before anything of it is appended, so a bad input is
+ * refused with nothing appended, whatever its size. What is appended is the checked stream itself:
+ * the input file, the stream inside an IPC file, or a spooled copy of what was piped in.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises'
-import type { RecordBatch, Schema } from 'apache-arrow'
-import { CorruptStreamError, InputNotFoundError, NotArrowError } from '../errors.js'
-import { bytesSource, fileSource } from '../format/byte-source.js'
-import { detectFormat, scanStream } from '../format/ipc-framing.js'
-import { bytesRangeReader, fileRangeReader, salvageBatches } from '../format/stream-batches.js'
+import type { Schema } from 'apache-arrow'
+import { CorruptStreamError } from '../errors.js'
+import { InputNotFoundError, NotArrowError, PermissionError } from '../usage-errors.js'
+import type { StreamFileSource } from '../buffer/record-store.js'
+import { decodeSchema } from '../format/batch-codec.js'
+import { fileSource, limitSource } from '../format/byte-source.js'
+import { detectFormat, scanStream, type StreamScan } from '../format/ipc-framing.js'
+import { BatchDecodeError, checkedBatches, fileRangeReader } from '../format/stream-batches.js'
+import type { InputSpool } from './input-spool.js'
 
 export interface IngestedInput {
   readonly path: string
@@ -18,97 +24,130 @@ export interface IngestedInput {
   readonly rows: number
 }
 
-/** An input read and checked whole: its batches in memory, or (a stream file) only where they are. */
+/** An input checked whole: where its stream lies, and what it holds. */
 export interface CheckedInput extends IngestedInput {
   readonly schema?: Schema
-  readonly recordBatches: RecordBatch[]
-  /** Set for a stream-format file checked in place: the file itself becomes a pending file. */
-  readonly inPlace?: { readonly endOfStream: boolean }
+  readonly stream: StreamFileSource
+  /** `dev:ino:size:mtime` of a regular input file: the same file again has the same identity. */
+  readonly identity?: string
 }
 
-/** Reads one input whole and decodes it, or throws an error naming it. */
-export async function readInput(path: string, stdin: AsyncIterable<Uint8Array> | undefined): Promise<CheckedInput> {
-  const bytes = path === '-' ? await readAll(stdin, path) : await readInputFile(path)
-  if (bytes.byteLength === 0) throw new NotArrowError(path, 'it is empty')
-  const format = detectFormat(bytes.subarray(0, 8))
-  if (format === 'unknown') throw new NotArrowError(path, 'it does not start with an Arrow IPC stream message or the ARROW1 file magic')
-  if (format === 'file') return decodeFileFormat(path, bytes)
-  const scan = await scanStream(bytesSource(bytes))
-  const salvage = await salvageBatches(bytesRangeReader(bytes), scan, { keep: true })
-  if (salvage.damage) throw new CorruptStreamError(path, salvage.damage.offset, `${salvage.damage.reason}; the input was not ingested`)
-  return { path, format, bytes: bytes.byteLength, batches: salvage.batches.length, rows: salvage.rows, schema: salvage.schema, recordBatches: salvage.batches }
+const FILE_MAGIC_BYTES = 6
+/** Footer length (int32) and the closing magic. */
+const FILE_TRAILER_BYTES = 10
+
+/** Checks one input (`-` is standard input) whole, or throws an error naming it. */
+export async function checkInput(path: string, stdin: AsyncIterable<Uint8Array> | undefined, spool: InputSpool): Promise<CheckedInput> {
+  if (path === '-') {
+    if (!stdin) throw new InputNotFoundError(path, 'standard input is not available')
+    return checkFile(path, await spool.take(stdin, path), undefined, spool)
+  }
+  let info
+  try {
+    info = await stat(path, { bigint: true })
+  } catch (error) {
+    throw inputError(path, error)
+  }
+  if (info.isDirectory()) throw new InputNotFoundError(path, 'it is a directory, not a file')
+  if (!info.isFile()) {
+    // A pipe or a device (`<(command)`, /dev/stdin): read once, into the spool.
+    const handle = await openInput(path)
+    try {
+      return await checkFile(path, await spool.take(handle.readableWebStream(), path), undefined, spool)
+    } finally {
+      await handle.close()
+    }
+  }
+  return checkFile(path, path, `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`, spool)
 }
 
-/**
- * Checks a file without keeping its batches: a stream-format file is scanned and each batch
- * decoded and checked in turn (one batch in memory at a time); other formats are read whole.
- */
-export async function checkInput(path: string): Promise<CheckedInput> {
+async function checkFile(label: string, path: string, identity: string | undefined, spool: InputSpool): Promise<CheckedInput> {
   const handle = await openInput(path)
   try {
     const { size } = await handle.stat()
+    if (size === 0) throw new NotArrowError(label, 'it is empty')
     const head = new Uint8Array(Math.min(8, size))
     await handle.read(head, 0, head.byteLength, 0)
-    if (size === 0) throw new NotArrowError(path, 'it is empty')
-    if (detectFormat(head) !== 'stream') return await readInput(path, undefined)
-    const scan = await scanStream(fileSource(handle, size))
-    // Counted, not kept: the file itself is what gets appended.
-    const salvage = await salvageBatches(fileRangeReader(handle, { reuse: true }), scan, { keep: false })
-    if (salvage.damage) throw new CorruptStreamError(path, salvage.damage.offset, `${salvage.damage.reason}; the input was not ingested`)
-    return {
-      path,
-      format: 'stream',
-      bytes: size,
-      batches: scan.recordBatches,
-      rows: salvage.rows,
-      schema: salvage.schema,
-      recordBatches: [],
-      inPlace: { endOfStream: scan.endOfStream },
-    }
+    const format = detectFormat(head)
+    if (format === 'unknown') throw new NotArrowError(label, 'it does not start with an Arrow IPC stream message or the ARROW1 file magic')
+    if (format === 'file') return { ...(await checkFileFormat(label, path, handle, size, spool)), identity }
+    const checked = await checkStream(label, handle, size, 0, size)
+    return { ...checked, path: label, format: 'stream', bytes: size, stream: { path, ...checked.range }, identity }
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * The IPC file format holds a stream between its magic and its footer. Writers in C++, Go and Python
+ * put the schema message there too; apache-arrow (JavaScript) keeps it in the footer only, and then
+ * the stream is spooled with the footer's schema in front.
+ */
+async function checkFileFormat(label: string, path: string, handle: FileHandle, size: number, spool: InputSpool): Promise<CheckedInput> {
+  const torn = () => new CorruptStreamError(label, size, 'the IPC file has no closing ARROW1 magic or footer (torn or truncated); the input was not ingested')
+  if (size < 2 * FILE_MAGIC_BYTES + FILE_TRAILER_BYTES - 2) throw torn()
+  const trailer = Buffer.alloc(FILE_TRAILER_BYTES)
+  await handle.read(trailer, 0, FILE_TRAILER_BYTES, size - FILE_TRAILER_BYTES)
+  const footerStart = size - FILE_TRAILER_BYTES - trailer.readInt32LE(0)
+  if (trailer.subarray(4).toString('latin1') !== 'ARROW1' || footerStart < 8 || footerStart > size) throw torn()
+  const body = limitSource(fileSource(handle, size), footerStart)
+  const first = (await scanStream(body, 8)).messages[0]
+  let stream: StreamFileSource
+  if (first?.kind === 'schema') {
+    const checked = await checkStream(label, handle, footerStart, 8, footerStart)
+    return { ...checked, path: label, format: 'file', bytes: size, stream: { path, ...checked.range } }
+  }
+  stream = await spool.fromFileFormat(handle, footerStart, label)
+  const spooled = await open(stream.path, 'r')
+  try {
+    const checked = await checkStream(label, spooled, stream.end, 0, stream.end)
+    stream = { path: stream.path, ...checked.range }
+    return { ...checked, path: label, format: 'file', bytes: size, stream }
+  } finally {
+    await spooled.close()
+  }
+}
+
+interface CheckedStream {
+  readonly schema?: Schema
+  readonly batches: number
+  readonly rows: number
+  readonly range: Omit<StreamFileSource, 'path'>
+}
+
+/** Scans and checks the stream in [start, end) of an open file, one batch at a time. */
+async function checkStream(label: string, handle: FileHandle, size: number, start: number, end: number): Promise<CheckedStream> {
+  const scan = await scanStream(limitSource(fileSource(handle, size), end), start)
+  if (scan.damage) throw new CorruptStreamError(label, scan.damage.offset, `${scan.damage.reason}; the input was not ingested`)
+  let rows = 0
+  try {
+    for await (const { frame } of checkedBatches(fileRangeReader(handle, { reuse: true }), scan)) rows += frame.rows
+  } catch (error) {
+    if (error instanceof BatchDecodeError) throw new CorruptStreamError(label, error.offset, `${error.message}; the input was not ingested`)
+    throw error
+  }
+  return { schema: await schemaOf(handle, scan), batches: scan.recordBatches, rows, range: { start, end: scan.validEnd, rows, endOfStream: scan.endOfStream } }
+}
+
+async function schemaOf(handle: FileHandle, scan: StreamScan): Promise<Schema | undefined> {
+  const frame = scan.messages[0]
+  if (!frame) return undefined
+  const bytes = new Uint8Array(frame.end - frame.offset)
+  await handle.read(bytes, 0, bytes.byteLength, frame.offset)
+  return decodeSchema(bytes)
 }
 
 async function openInput(path: string): Promise<FileHandle> {
   try {
-    const info = await stat(path)
-    if (info.isDirectory()) throw new InputNotFoundError(path, 'it is a directory, not a file')
     return await open(path, 'r')
   } catch (error) {
-    if (error instanceof InputNotFoundError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputNotFoundError(path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error))
+    throw inputError(path, error)
   }
 }
 
-async function decodeFileFormat(path: string, bytes: Uint8Array): Promise<CheckedInput> {
-  const { RecordBatchReader } = await import('apache-arrow')
-  const tail = new TextDecoder().decode(bytes.subarray(Math.max(0, bytes.byteLength - 6)))
-  if (tail !== 'ARROW1') throw new CorruptStreamError(path, bytes.byteLength, 'the IPC file has no closing ARROW1 magic (torn or truncated); the input was not ingested')
-  try {
-    const reader = RecordBatchReader.from(bytes).open()
-    const schema = reader.schema
-    const recordBatches = [...reader]
-    const rows = recordBatches.reduce((sum, batch) => sum + batch.numRows, 0)
-    return { path, format: 'file', bytes: bytes.byteLength, batches: recordBatches.length, rows, schema, recordBatches }
-  } catch (error) {
-    throw new CorruptStreamError(path, 0, `cannot decode the IPC file (${error instanceof Error ? error.message : String(error)}); the input was not ingested`)
-  }
-}
-
-async function readInputFile(path: string): Promise<Uint8Array> {
-  const handle = await openInput(path)
-  try {
-    return await handle.readFile()
-  } finally {
-    await handle.close()
-  }
-}
-
-async function readAll(stream: AsyncIterable<Uint8Array> | undefined, path: string): Promise<Uint8Array> {
-  if (!stream) throw new InputNotFoundError(path, 'standard input is not available')
-  const chunks: Uint8Array[] = []
-  for await (const chunk of stream) chunks.push(chunk)
-  return Buffer.concat(chunks)
+function inputError(path: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return new InputNotFoundError(path, 'no such file')
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(path, error)
+  return new InputNotFoundError(path, (error as Error).message)
 }

@@ -4,12 +4,14 @@
  * batches buffered in memory (which no crash can keep anyway) are laid out and written the same way.
  */
 import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { basename } from 'node:path'
 import type { RecordBatch } from 'apache-arrow'
 import type { FileFlushFunc, FlushFunc } from '../buffer/manager.js'
 import { encodeBatch } from '../format/batch-codec.js'
 import { END_OF_STREAM } from '../format/ipc-framing.js'
 import type { Compression } from '../output-options.js'
-import { resolveInterruptedCommit } from '../replay/commit-journal.js'
+import { resolveEarlierCommits } from '../replay/journal-resolution.js'
 import { commitDrain } from '../replay/drain-commit.js'
 import { planDrain } from '../replay/drain-plan.js'
 import { writeOutputs } from '../replay/write-outputs.js'
@@ -23,6 +25,8 @@ export interface ParquetFlushOptions {
   readonly partitionBy?: string
   /** Told of every output once it is durable. */
   readonly onWritten: (output: WrittenOutput) => void
+  /** Stops a flush at its next safe point. */
+  readonly signal?: AbortSignal
   /** Told of the invalid UTF-8 values each flush repaired, per column. */
   readonly onRepaired: (counts: Readonly<Record<string, number>>) => void
 }
@@ -37,16 +41,16 @@ export function fileFlush(options: ParquetFlushOptions): FileFlushFunc {
   }
 }
 
-/** Before a disk buffer is opened: finish a commit a crash left, as recover would. */
-export async function finishInterruptedCommit(directory: string): Promise<void> {
-  await resolveInterruptedCommit(directory)
+/** Before a disk buffer is opened: finish what earlier runs left (a commit a crash interrupted, kept commits), as recover would. */
+export async function finishEarlierCommits(directory: string): Promise<void> {
+  await resolveEarlierCommits(directory, basename(directory))
 }
 
 /** A memory buffer's flush: its batches, as one in-memory IPC stream per batch. */
 export function batchFlush(options: ParquetFlushOptions): FlushFunc {
   return async (table, batches) => {
     const sources = await Promise.all(batches.map(async (batch, index) => ({ name: `batch ${index}`, stream: await streamOf(batch) })))
-    const plan = await planDrain(sources, { table, name: `bufctl-${randomBytes(8).toString('hex')}`, targetFileBytes: Infinity, damage: 'strict', ...options })
+    const plan = await planDrain(sources, { table, identity: `${hostname()}:memory:${randomBytes(8).toString('hex')}`, targetFileBytes: Infinity, damage: 'strict', ...options })
     const outputs = await writeOutputs(plan.outputs, options.sink, { compression: options.compression ?? 'zstd', onWritten: options.onWritten })
     options.onRepaired(plan.repairedUtf8)
     return outputs.reduce((sum, output) => sum + output.bytes, 0)

@@ -1,7 +1,7 @@
 /** ingest's schema rule: every input must match the others and the table's current stream. */
 import { readdir } from 'node:fs/promises'
 import type { Schema } from 'apache-arrow'
-import { ExporterShapeError, SchemaMismatchError } from '../errors.js'
+import { ExporterShapeError, SchemaMismatchError } from '../usage-errors.js'
 import { exporterShapeDifference, isExporterTable } from '../format/exporter-schemas.js'
 import { decodeSchema, fieldList, sameSchema } from '../format/batch-codec.js'
 import { ACTIVE_FILE, sortedPendingFiles } from '../format/table-directory.js'
@@ -54,6 +54,7 @@ async function currentStreamSchema(directory: string): Promise<{ schema: Schema;
   ]
   for (const name of candidates) {
     const file = await inspectStreamFile(directory, name)
+    if ('reason' in file) continue
     const bytes = file.rows > 0 ? await readSchemaMessage(file) : undefined
     const schema = bytes && decodeSchema(bytes)
     if (schema) return { schema, source: file.path }

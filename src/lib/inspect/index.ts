@@ -1,7 +1,7 @@
 /**
  * inspect — status: what each table directory holds, read without taking a lock, as a report,
  * thresholds for cron, and the Prometheus textfile.
- * Imports: the ground, format/, buffer/.
+ * Imports: the ground, format/, buffer/, and replay/ (to read its journal and ledger, never to act).
  */
 export {
   status,

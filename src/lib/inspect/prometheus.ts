@@ -2,7 +2,7 @@
  * status in the Prometheus text exposition format, for node_exporter's textfile collector: one
  * gauge per figure, `bufctl_buffer_*` in base units with a `table` label, written atomically.
  */
-import { InvalidOptionsError } from '../errors.js'
+import { InvalidOptionsError } from '../usage-errors.js'
 import { writeFileAtomically } from '../fs-util.js'
 import type { StatusReport, TableStatus } from './status.js'
 

@@ -2,8 +2,7 @@
  * status: what each table directory of a spill root holds, from message metadata only (bodies are
  * skipped unless `deep`), without taking any lock — safe while the exporter writes.
  */
-import { tableDirectoryName } from '../format/table-directory.js'
-import { listTables } from '../format/table-scan.js'
+import { openSpillRoot, selectTables, type IgnoredEntry } from '../format/spill-root.js'
 import { tableStatus, type TableStatus } from './table-status.js'
 
 export type { BlockingFile, ExporterShape, FileDamage, TableStatus } from './table-status.js'
@@ -38,11 +37,15 @@ export interface StatusReport {
   readonly exceeded: readonly ThresholdBreach[]
   /** Tables with a file that stops the exporter from opening them. */
   readonly blocked: readonly string[]
+  /** Tables with a commit a crash interrupted (their held files are hidden from the exporter until bufctl recover runs). */
+  readonly interrupted: readonly string[]
+  /** Entries of the spill root that are not table directories. */
+  readonly ignored: readonly IgnoredEntry[]
 }
 
 export async function status(options: StatusOptions): Promise<StatusReport> {
-  const available = await listTables(options.root)
-  const tables = options.tables?.length ? options.tables.map(tableDirectoryName).filter((t) => available.includes(t)) : available
+  const spill = await openSpillRoot(options.root)
+  const tables = selectTables(spill, options.tables)
   const statuses: TableStatus[] = []
   for (const table of tables) statuses.push(await tableStatus(options.root, table, options.deep ?? false))
   return {
@@ -57,6 +60,8 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
     },
     exceeded: statuses.flatMap((s) => breaches(s, options.thresholds ?? {})),
     blocked: statuses.filter((s) => s.blockingFiles.length > 0).map((s) => s.table),
+    interrupted: statuses.filter((s) => s.interruptedCommit).map((s) => s.table),
+    ignored: spill.ignored,
   }
 }
 

@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { lockState, type LockState } from '../buffer/directory-lock.js'
 import { DEFAULT_BYTES_PER_ROW } from '../buffer/signal-buffer.js'
 import { exporterShapeDifference, isExporterTable, type ExporterTable, type FoundColumn } from '../format/exporter-schemas.js'
-import { ACTIVE_FILE, JOURNAL_FILE, QUARANTINE_DIR } from '../format/table-directory.js'
-import { inspectTable, readSchemaMessage, streamFiles, type StreamFileInspection } from '../format/table-scan.js'
+import { ACTIVE_FILE, HELD_PREFIX, JOURNAL_FILE, KEPT_LEDGER_FILE, QUARANTINE_DIR } from '../format/table-directory.js'
+import { inspectTable, readSchemaMessage, streamFiles, type OddEntry, type StreamFileInspection } from '../format/table-scan.js'
 
 export interface FileDamage {
   readonly file: string
@@ -54,9 +54,20 @@ export interface TableStatus {
   readonly beingWritten: boolean
   /** With `deep`: string values with invalid UTF-8 per column (kept, and written with U+FFFD by flush and recover). */
   readonly invalidUtf8: Readonly<Record<string, number>>
+  /** Entries named like stream files that are not regular files (a directory, a FIFO, a link): skipped. */
+  readonly oddEntries: readonly OddEntry[]
   readonly quarantinedFiles: number
-  /** A commit journal is present: a flush or recover was interrupted and will be finished by the next run. */
+  /**
+   * A commit journal is present and nobody holds the lock: a flush or recover was interrupted. Its
+   * drained files are held (hidden from the exporter) until `bufctl recover` finishes or undoes it.
+   */
   readonly interruptedCommit: boolean
+  /** A commit journal is present and another process holds the lock: a bufctl commit is running. */
+  readonly commitInProgress: boolean
+  /** Pending files held by a commit (interrupted or running), hidden from the exporter meanwhile. */
+  readonly heldFiles: number
+  /** Pending files that a `recover --keep` already wrote: the next flush or recover removes them without writing again; the exporter would write them again. */
+  readonly keptFiles: number
 }
 
 export interface ExporterShape {
@@ -112,8 +123,12 @@ export async function tableStatus(root: string, table: string, deep: boolean): P
     blockingFiles,
     beingWritten,
     invalidUtf8,
-    quarantinedFiles: names.includes(QUARANTINE_DIR) ? (await readdir(join(inspection.directory, QUARANTINE_DIR))).length : 0,
-    interruptedCommit: names.includes(JOURNAL_FILE),
+    oddEntries: inspection.odd,
+    quarantinedFiles: await countQuarantined(inspection.directory, names),
+    interruptedCommit: names.includes(JOURNAL_FILE) && !lock.inUse,
+    commitInProgress: names.includes(JOURNAL_FILE) && lock.inUse,
+    heldFiles: names.filter((name) => name.startsWith(HELD_PREFIX)).length,
+    keptFiles: names.includes(KEPT_LEDGER_FILE) ? await countKept(inspection.directory, table) : 0,
   }
 }
 
@@ -179,6 +194,20 @@ function shapeOf(table: ExporterTable, columns: readonly FoundColumn[]): Exporte
   const promoted = columns.filter((column) => column.name.startsWith('attr_')).map((column) => column.name)
   if (!difference) return { matches: true, promoted }
   return { matches: false, promoted, difference: `column ${difference.index + 1}: the exporter writes ${difference.expected}, this stream has ${difference.found}` }
+}
+
+async function countQuarantined(directory: string, names: readonly string[]): Promise<number> {
+  if (!names.includes(QUARANTINE_DIR)) return 0
+  const { REASON_SUFFIX } = await import('../buffer/quarantine.js')
+  const entries = await readdir(join(directory, QUARANTINE_DIR)).catch(() => [])
+  return entries.filter((name) => !name.endsWith(REASON_SUFFIX)).length
+}
+
+/** Files a --keep run wrote and left, per the kept ledger (which status only reads). */
+async function countKept(directory: string, table: string): Promise<number> {
+  const { readKeptLedger } = await import('../replay/kept-ledger.js')
+  const ledger = await readKeptLedger(directory, table).catch(() => undefined)
+  return ledger?.kept.reduce((sum, commit) => sum + commit.files.length, 0) ?? 0
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

@@ -16,6 +16,8 @@ export interface EncodeOptions {
   readonly compression: Compression
   /** Worker threads at most. @default the number of cores */
   readonly concurrency?: number
+  /** Stops handing out jobs and ends the workers at once (their jobs fail with the signal's reason). */
+  readonly signal?: AbortSignal
 }
 
 /** Consumes one job's Parquet bytes (writes them somewhere) and resolves once they are durable. */
@@ -32,6 +34,11 @@ export async function encodeJobs<T>(jobs: readonly EncodeJob[], options: EncodeO
   let next = 0
   let failure: unknown
   const pool = Array.from({ length: workers }, startWorker)
+  const stop = () => {
+    failure ??= options.signal?.reason
+    for (const worker of pool) void worker.terminate()
+  }
+  options.signal?.addEventListener('abort', stop, { once: true })
   try {
     await Promise.all(
       pool.map(async (worker) => {
@@ -50,6 +57,7 @@ export async function encodeJobs<T>(jobs: readonly EncodeJob[], options: EncodeO
       }),
     )
   } finally {
+    options.signal?.removeEventListener('abort', stop)
     await Promise.all(pool.map((worker) => worker.terminate()))
   }
   if (failure !== undefined) throw failure instanceof Error ? failure : new Error(`encoding failed: ${JSON.stringify(failure)}`)

@@ -3,7 +3,7 @@
  * encoding and statistics on, large row groups.
  */
 import { COMPRESSIONS, type Compression } from '../output-options.js'
-import { InvalidOptionsError } from '../errors.js'
+import { InvalidOptionsError } from '../usage-errors.js'
 
 export { COMPRESSIONS, type Compression }
 

@@ -1,67 +1,120 @@
 /**
- * The commit journal that makes flush and recover exactly-once. Before any output is written, the
- * journal records which pending files a drain covers and which outputs it will write, under which
- * output root. Once every output is durable the journal says so; only then are pending files
- * removed. A run that finds a journal left by a crash first finishes that commit (outputs durable:
- * remove the files) or undoes it (outputs not all durable: remove the outputs), so no row is
- * written twice — against the output root the journal names, whatever the new run was given.
+ * The commit journal (`<table>/bufctl-commit.json`, a name the exporter ignores) that makes a
+ * drain exactly-once. It names the drained pending files (with what identifies each), the output
+ * root (absolute) and every output with its rows, and the state the commit reached:
+ * - `held`: the drained files carry the held prefix (the exporter no longer sees them); no output yet;
+ * - `writing`: outputs may be partly written;
+ * - `durable`: every output is written, synced and verified; the files may go.
+ * The journal is input a hostile user could write, so reading it checks everything (size, shape,
+ * names) before anything acts on it. (Commits made with --keep are recorded in kept-ledger.)
  */
-import { readFile, stat } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { constants } from 'node:fs'
+import { open, rename } from 'node:fs/promises'
+import { isAbsolute, join, posix } from 'node:path'
 import { JournalError } from '../errors.js'
 import { fsyncDirectory, removeIfExists, writeFileAtomically } from '../fs-util.js'
-import { JOURNAL_FILE } from '../format/table-directory.js'
-import { LocalSink } from '../sink/local-sink.js'
-import type { OutputSink } from '../sink/output-sink.js'
-import { moveToQuarantine } from '../buffer/quarantine.js'
+import { JOURNAL_FILE, pendingSequence, tableDirectoryName } from '../format/table-directory.js'
+import { OUTPUT_NAME_PATTERN } from '../sink/output-name.js'
 
-export interface JournalRecord {
-  readonly version: 2
-  readonly drainId: string
-  /** `writing`: outputs may be partial. `durable`: every output is written and synced. */
-  readonly state: 'writing' | 'durable'
-  /** The pending files the drain covers, with what identifies this very file. */
-  readonly files: readonly JournalFile[]
-  /** Those of `files` that go to quarantine instead of being deleted (salvaged, damaged). */
-  readonly quarantine: readonly string[]
-  /** The output root (absolute). */
-  readonly out: string
-  /** Outputs, relative to `out`. */
-  readonly outputs: readonly string[]
-}
+export type JournalState = 'held' | 'writing' | 'durable'
 
 export interface JournalFile {
+  /** The pending file's name (the held name is derived from it). */
   readonly name: string
   readonly bytes: number
   readonly mtimeMs: number
+  /** Damaged: once written, its original goes to quarantine/ instead of being deleted. */
+  readonly quarantine: boolean
 }
 
-export type JournalResolution = 'rolled-forward' | 'rolled-back'
-
-/** bufctl 0.1 recorded absolute output paths and no root. */
-interface JournalRecordV1 extends Omit<JournalRecord, 'version' | 'out'> {
-  readonly version: 1
+export interface JournalOutput {
+  /** Relative to `out`. */
+  readonly path: string
+  readonly rows: number
 }
 
-export async function readJournal(directory: string): Promise<JournalRecord | undefined> {
-  const path = join(directory, JOURNAL_FILE)
+export interface JournalRecord {
+  readonly version: 3
+  readonly state: JournalState
+  readonly table: string
+  readonly files: readonly JournalFile[]
+  /** The output root, absolute (a path, or an s3:// URL). */
+  readonly out: string
+  readonly outputs: readonly JournalOutput[]
+}
+
+export type JournalResolution = 'rolled-forward' | 'rolled-back' | 'kept'
+
+/** A journal past this size is not one bufctl wrote (a drain of 100,000 files takes about 15 MB). */
+const MAX_JOURNAL_BYTES = 32 * 1024 * 1024
+const STATES: readonly string[] = ['held', 'writing', 'durable']
+
+/** The journal of `directory`, checked; undefined when there is none. Throws JournalError when it cannot be trusted. */
+export async function readJournal(directory: string, table: string): Promise<JournalRecord | undefined> {
+  const text = await readTrusted(join(directory, JOURNAL_FILE))
+  if (text === undefined) return undefined
+  const record = parse(join(directory, JOURNAL_FILE), text)
+  const problem = checkRecord(record, table)
+  if (problem) throw new JournalError(join(directory, JOURNAL_FILE), problem)
+  return record as JournalRecord
+}
+
+/** A bookkeeping file's text, read only if it is a regular file of a plausible size (never a link or a FIFO). */
+export async function readTrusted(path: string): Promise<string | undefined> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    try {
+      const info = await handle.stat()
+      if (!info.isFile()) throw new JournalError(path, 'not a regular file')
+      if (info.size > MAX_JOURNAL_BYTES) throw new JournalError(path, `${info.size} bytes, more than any journal bufctl writes`)
+      text = await handle.readFile('utf8')
+    } finally {
+      await handle.close()
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
+    if (error instanceof JournalError) throw error
+    throw new JournalError(path, (error as Error).message)
   }
+  return text
+}
+
+export function parse(path: string, text: string): unknown {
   try {
-    const record = JSON.parse(text) as JournalRecord | JournalRecordV1
-    if (![1, 2].includes(record.version) || !Array.isArray(record.files) || !Array.isArray(record.outputs) || !Array.isArray(record.quarantine)) {
-      throw new Error('unexpected content')
-    }
-    if (record.version === 2) return record
-    return { ...record, version: 2, out: sep, outputs: record.outputs.map((output: string) => output.slice(1)) }
+    return JSON.parse(text)
   } catch (error) {
-    throw new JournalError(path, error instanceof Error ? error.message : String(error))
+    throw new JournalError(path, `not JSON (${(error as Error).message})`)
   }
+}
+
+/** Says what is wrong with a parsed journal, or undefined when bufctl could have written it for `table`. */
+export function checkRecord(value: unknown, table: string, states: readonly string[] = STATES): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'not an object'
+  const record = value as Record<string, unknown>
+  if (record.version !== 3) return `unknown version ${JSON.stringify(record.version)}`
+  if (typeof record.state !== 'string' || !states.includes(record.state)) return `unknown state ${JSON.stringify(record.state)}`
+  if (typeof record.out !== 'string' || !(isAbsolute(record.out) || record.out.startsWith('s3://'))) return 'the output root is not an absolute path or s3:// URL'
+  if (!Array.isArray(record.files) || !Array.isArray(record.outputs)) return 'files or outputs missing'
+  for (const file of record.files as unknown[]) {
+    const entry = file as Partial<JournalFile> | null
+    if (typeof entry?.name !== 'string' || pendingSequence(entry.name) === undefined) return `${JSON.stringify(entry?.name)} is not a pending file name`
+    if (!Number.isSafeInteger(entry.bytes) || entry.bytes! < 0 || typeof entry.mtimeMs !== 'number' || typeof entry.quarantine !== 'boolean') {
+      return `the entry for ${entry.name} is incomplete`
+    }
+  }
+  const prefix = `${tableDirectoryName(table)}/data/`
+  for (const output of record.outputs as unknown[]) {
+    const entry = output as Partial<JournalOutput> | null
+    const path = entry?.path
+    if (typeof path !== 'string' || !path.startsWith(prefix) || posix.normalize(path) !== path || path.split('/').includes('..')) {
+      return `output ${JSON.stringify(path)} does not lie under ${prefix} of the output root`
+    }
+    if (!OUTPUT_NAME_PATTERN.test(posix.basename(path))) return `output ${path} is not named as bufctl names outputs`
+    if (!Number.isSafeInteger(entry!.rows) || entry!.rows! < 0) return `output ${path} has no row count`
+  }
+  if (record.state !== 'held' && record.outputs.length === 0) return `a ${record.state} journal without outputs`
+  return undefined
 }
 
 export async function writeJournal(directory: string, record: JournalRecord): Promise<void> {
@@ -73,48 +126,10 @@ export async function removeJournal(directory: string): Promise<void> {
   await fsyncDirectory(directory)
 }
 
-/**
- * Completes the covered files' commit: quarantined ones are moved, the others removed — each only
- * if it is still the file the drain read (same size and modification time), so a newer file that
- * reuses a name is never touched.
- */
-export async function commitFiles(directory: string, files: readonly JournalFile[], quarantine: readonly string[]): Promise<void> {
-  const moved = new Set(quarantine)
-  for (const file of files) {
-    const path = join(directory, file.name)
-    const info = await stat(path).catch(() => undefined)
-    if (!info || info.size !== file.bytes || info.mtimeMs !== file.mtimeMs) continue
-    if (moved.has(file.name)) await moveToQuarantine(directory, file.name)
-    else await removeIfExists(path)
-  }
+/** Moves an untrusted bookkeeping file aside, where no run reads it again; returns its new path. */
+export async function setAside(directory: string, name: string = JOURNAL_FILE): Promise<string> {
+  const target = join(directory, `${name.replace(/\.json$/, '')}.rejected-${new Date().toISOString().replaceAll(':', '')}.json`)
+  await rename(join(directory, name), target)
   await fsyncDirectory(directory)
-}
-
-/** The sink a journal's outputs live in. */
-export function journalSink(record: JournalRecord): OutputSink {
-  return new LocalSink(record.out)
-}
-
-/** Finishes or undoes the commit a journal describes, then removes the journal. */
-export async function resolveJournal(directory: string, record: JournalRecord): Promise<JournalResolution> {
-  const sink = journalSink(record)
-  if (record.state === 'durable' && (await allExist(sink, record.outputs))) {
-    await commitFiles(directory, record.files, record.quarantine)
-    await removeJournal(directory)
-    return 'rolled-forward'
-  }
-  for (const output of record.outputs) await sink.remove(output)
-  await removeJournal(directory)
-  return 'rolled-back'
-}
-
-/** Resolves the journal a crash left in `directory`, if there is one. */
-export async function resolveInterruptedCommit(directory: string): Promise<JournalResolution | undefined> {
-  const journal = await readJournal(directory)
-  return journal && resolveJournal(directory, journal)
-}
-
-async function allExist(sink: OutputSink, outputs: readonly string[]): Promise<boolean> {
-  for (const output of outputs) if ((await sink.size(output)) === undefined) return false
-  return true
+  return target
 }

@@ -1,19 +1,31 @@
 /**
  * The exactly-once commit of one drain of a table directory into Parquet, shared by flush,
- * recover and ingest's flushes: plan the outputs, record them and the drained files in the commit
- * journal, write every output durably, mark the journal durable, and only then remove (or
- * quarantine) the drained files. A crash at any instant leaves a journal that the next run
- * resolves before anything else (commit-journal).
+ * recover and ingest's flushes:
+ *   1. journal `held`, then the drained files take their held names (the exporter stops seeing them);
+ *   2. plan the outputs from the held files; journal `writing` with every output and its rows;
+ *   3. write every output durably, and read each footer back;
+ *   4. journal `durable`, remove (or quarantine) the held files, remove the journal.
+ * A failure undoes everything (outputs removed, files back under their names); a crash at any
+ * instant leaves a journal that the next run resolves first (journal-resolution). With `keep`,
+ * the files get their names back and the commit is recorded in the kept ledger instead.
  */
-import { createHash } from 'node:crypto'
-import type { FileDrain, PendingFile } from '../buffer/disk-store.js'
+import { hostname } from 'node:os'
+import { realpath } from 'node:fs/promises'
+import { join } from 'node:path'
+import { OutputVerificationError } from '../errors.js'
+import type { FileDrain } from '../buffer/record-store.js'
+import { heldFileName } from '../format/table-directory.js'
 import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
 import type { OutputSink, WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
-import { commitFiles, removeJournal, resolveJournal, writeJournal, type JournalFile, type JournalRecord } from './commit-journal.js'
+import { removeJournal, writeJournal, type JournalFile } from './commit-journal.js'
+import { writeKeptLedger, type KeptCommit } from './kept-ledger.js'
 import { crashPoint } from './crash-points.js'
 import { DEFAULT_TARGET_FILE_BYTES, planDrain, type FileOutcome } from './drain-plan.js'
+import { finishFiles, holdFiles, releaseFiles } from './held-files.js'
+import { undo } from './journal-resolution.js'
+import { verifyOutputs } from './output-verification.js'
 import { writeOutputs } from './write-outputs.js'
 
 export interface DrainCommitOptions {
@@ -21,8 +33,10 @@ export interface DrainCommitOptions {
   readonly sink: OutputSink
   /** `strict` refuses damaged files (flush); `salvage` keeps their complete batches and quarantines the original (recover). */
   readonly damage: 'strict' | 'salvage'
-  /** Write the outputs but leave the drained files in place. @default false */
+  /** Write the outputs but leave the drained files in place, recorded in the kept ledger. @default false */
   readonly keep?: boolean
+  /** Earlier kept commits that stay (a keeping run adds its own to them). */
+  readonly alreadyKept?: readonly KeptCommit[]
   /** @default 'zstd' */
   readonly compression?: Compression
   /** @default 'hour' */
@@ -32,6 +46,8 @@ export interface DrainCommitOptions {
   readonly targetFileBytes?: number
   readonly concurrency?: number
   readonly progress?: ProgressListener
+  /** Stops at the next safe point: before the files are held, or by undoing the commit before it is durable. */
+  readonly signal?: AbortSignal
 }
 
 export interface DrainCommitResult {
@@ -45,68 +61,90 @@ export interface DrainCommitResult {
 
 /** Writes the drain's rows as Parquet and commits it, exactly once. */
 export async function commitDrain(directory: string, drain: FileDrain, options: DrainCommitOptions): Promise<DrainCommitResult> {
-  const drainId = drainIdentity(drain.files)
-  const plan = await planDrain(drain.files, {
-    table: options.table,
-    name: `bufctl-${drainId}`,
-    targetFileBytes: options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES,
-    granularity: options.granularity,
-    partitionBy: options.partitionBy,
-    damage: options.damage,
-  })
-  const damaged = plan.files.filter((file) => file.damage)
-  const files = journalFiles(drain.files)
-  const quarantine = damaged.map((file) => file.name)
-  if (plan.rows === 0) {
-    // Only schema-only or emptied files: nothing to write, nothing lost by removing them.
-    if (!options.keep) await finishCommit(directory, drain, files, quarantine)
-    return { rows: 0, outputs: [], damaged, repairedUtf8: plan.repairedUtf8 }
+  const files: JournalFile[] = drain.files.map(({ name, bytes, mtimeMs }) => ({ name, bytes, mtimeMs, quarantine: false }))
+  if (files.length === 0) return { rows: 0, outputs: [], damaged: [], repairedUtf8: {} }
+  options.signal?.throwIfAborted()
+  const base = { version: 3, table: options.table, out: options.sink.root } as const
+  await writeJournal(directory, { ...base, state: 'held', files, outputs: [] })
+  await holdFiles(directory, files)
+  crashPoint('files-held')
+
+  let plan: Awaited<ReturnType<typeof planDrain>>
+  try {
+    plan = await planDrain(
+      files.map((file) => ({ name: file.name, path: join(directory, heldFileName(file.name)) })),
+      {
+        table: options.table,
+        identity: await directoryIdentity(directory),
+        targetFileBytes: options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES,
+        granularity: options.granularity,
+        partitionBy: options.partitionBy,
+        damage: options.damage,
+        signal: options.signal,
+      },
+    )
+  } catch (error) {
+    await releaseFiles(directory, files)
+    await removeJournal(directory)
+    throw error
   }
-  const base = { version: 2 as const, drainId, files, quarantine, out: options.sink.root, outputs: plan.outputs.map((output) => output.path) }
-  await writeJournal(directory, { ...base, state: 'writing' })
+  const damaged = plan.files.filter((file) => file.damage)
+  const quarantined = new Set(damaged.map((file) => file.name))
+  const record = { ...base, files: files.map((file) => ({ ...file, quarantine: quarantined.has(file.name) })), outputs: plan.outputs.map(({ path, rows }) => ({ path, rows })) }
+  const result = { rows: plan.rows, damaged, repairedUtf8: plan.repairedUtf8 }
+
+  if (plan.rows === 0) {
+    // Only empty, schema-only or unreadable files: nothing to write; removing them loses no row.
+    if (options.keep) await releaseFiles(directory, files)
+    else await finishFiles(directory, record.files)
+    await removeJournal(directory)
+    if (!options.keep) drain.forget()
+    return { ...result, outputs: [] }
+  }
+
+  await writeJournal(directory, { ...record, state: 'writing' })
   crashPoint('journal-written')
-  let written = 0
   let outputs: WrittenOutput[]
   try {
     outputs = await writeOutputs(plan.outputs, options.sink, {
       compression: options.compression ?? 'zstd',
       concurrency: options.concurrency,
-      onWritten: (output) => {
-        written += output.rows
-        options.progress?.({ phase: 'rows', table: options.table, done: written, total: plan.rows })
-      },
+      signal: options.signal,
+      onWritten: (() => {
+        let written = 0
+        return (output: WrittenOutput) => {
+          written += output.rows
+          options.progress?.({ phase: 'rows', table: options.table, done: written, total: plan.rows })
+        }
+      })(),
     })
+    const failure = await verifyOutputs(options.sink, record.outputs)
+    if (failure) throw new OutputVerificationError(failure.path, failure.reason)
   } catch (error) {
-    // Disk full or the like: undo the outputs and the journal, so the table is as it was.
-    await resolveJournal(directory, { ...base, state: 'writing' } satisfies JournalRecord).catch(() => undefined)
+    // Disk full, a failed verification or the like: undo, so the table is as it was.
+    await undo(directory, { ...record, state: 'writing' }, options.sink)
     throw error
   }
   crashPoint('outputs-written')
+
   if (options.keep) {
+    // Recorded before the files come back, so a crash in between cannot leave them unrecorded.
+    const commit = { out: record.out, files: record.files, outputs: record.outputs }
+    await writeKeptLedger(directory, { version: 3, table: options.table, kept: [...(options.alreadyKept ?? []), commit] })
+    await releaseFiles(directory, files)
     await removeJournal(directory)
   } else {
-    await writeJournal(directory, { ...base, state: 'durable' })
+    await writeJournal(directory, { ...record, state: 'durable' })
     crashPoint('journal-durable')
-    await finishCommit(directory, drain, files, quarantine)
+    await finishFiles(directory, record.files)
+    crashPoint('files-committed')
+    await removeJournal(directory)
+    drain.forget()
   }
-  return { rows: plan.rows, outputs, damaged, repairedUtf8: plan.repairedUtf8 }
+  return { ...result, outputs }
 }
 
-/** Removes (or quarantines) the drained files, then the journal; the store forgets the files. */
-async function finishCommit(directory: string, drain: FileDrain, files: readonly JournalFile[], quarantine: readonly string[]): Promise<void> {
-  await commitFiles(directory, files, quarantine)
-  crashPoint('files-committed')
-  drain.forget()
-  await removeJournal(directory)
-}
-
-function journalFiles(files: readonly PendingFile[]): JournalFile[] {
-  return files.map(({ name, bytes, mtimeMs }) => ({ name, bytes, mtimeMs }))
-}
-
-/** The same files (name, size, modification time) give the same id, so a repeat overwrites. */
-function drainIdentity(files: readonly PendingFile[]): string {
-  const hash = createHash('sha256')
-  for (const file of files) hash.update(`${file.name}\0${file.bytes}\0${file.mtimeMs}\n`)
-  return hash.digest('hex').slice(0, 16)
+/** Who writes: this host and the table directory's real path (part of every output's name). */
+export async function directoryIdentity(directory: string): Promise<string> {
+  return `${hostname()}:${await realpath(directory)}`
 }

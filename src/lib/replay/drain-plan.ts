@@ -4,6 +4,7 @@
  * output files made of byte-range pieces (the Parquet stage's jobs). Nothing but offsets is kept,
  * so memory does not grow with the backlog; the encoder rebuilds each batch from the same bytes.
  */
+import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow'
 import { CorruptStreamError } from '../errors.js'
@@ -45,6 +46,8 @@ export interface PlanOptions extends OutputLayoutOptions {
   readonly partitionBy?: string
   /** `strict` throws CorruptStreamError at the first damage; `salvage` keeps what precedes it. */
   readonly damage: 'strict' | 'salvage'
+  /** Stops planning between batches (throwing the signal's reason). */
+  readonly signal?: AbortSignal
 }
 
 /** The default --target-file-size: Arrow bytes per output file (the Parquet file is several times smaller). */
@@ -58,11 +61,15 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
 }
 
 async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions): Promise<FileOutcome> {
-  if ('stream' in source) return planStream(source.name, source.stream, bytesSource(source.stream), bytesRangeReader(source.stream), layout, options)
+  if ('stream' in source) {
+    const identity = createHash('sha256').update(source.stream).digest('hex').slice(0, 32)
+    return planStream(source.name, source.stream, identity, bytesSource(source.stream), bytesRangeReader(source.stream), layout, options)
+  }
   const handle: FileHandle = await open(source.path, 'r')
   try {
-    const { size } = await handle.stat()
-    return await planStream(source.name, source.path, fileSource(handle, size), fileRangeReader(handle, { reuse: true }), layout, options)
+    const info = await handle.stat({ bigint: true })
+    const identity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`
+    return await planStream(source.name, source.path, identity, fileSource(handle, Number(info.size)), fileRangeReader(handle, { reuse: true }), layout, options)
   } finally {
     await handle.close()
   }
@@ -71,6 +78,7 @@ async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>,
 async function planStream(
   name: string,
   where: string | Uint8Array,
+  identity: string,
   bytes: ReturnType<typeof bytesSource>,
   read: RangeReader,
   layout: OutputLayout<BatchPiece>,
@@ -88,6 +96,7 @@ async function planStream(
   const column = options.partitionBy ?? defaultPartitionColumn(options.table)
   try {
     for await (const checked of checkedBatches(read, scan)) {
+      options.signal?.throwIfAborted()
       const { frame, batch } = checked
       const signature = fieldList(batch.schema)
       const batchBytes = frame.end - frame.offset
@@ -102,7 +111,7 @@ async function planStream(
         const length = run.end - run.start
         const piece: BatchPiece = { ...stored, batchRows: frame.rows, offset: run.start, length }
         // A slice costs its share of the batch body.
-        layout.add(signature, run.partition, piece, length, Math.ceil((batchBytes * length) / Math.max(1, frame.rows)))
+        layout.add(signature, run.partition, piece, length, Math.ceil((batchBytes * length) / Math.max(1, frame.rows)), `${identity}@${frame.offset}+${run.start}:${length}`)
       }
       rows += frame.rows
       validEnd = frame.end

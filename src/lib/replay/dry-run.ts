@@ -1,22 +1,53 @@
-/** A dry run of flush or recover on one table: what drainTable would do, from metadata only. */
+/**
+ * A dry run of flush or recover on one table: what drainTable would do, changing nothing and taking
+ * no lock. It plans the drain as the real run would — reading every batch, checking the partition
+ * column, naming every output file — so a failure the real run would meet is reported here too.
+ */
 import { LockHeldError } from '../errors.js'
 import { lockState } from '../buffer/directory-lock.js'
 import { inspectTable, streamFiles } from '../format/table-scan.js'
+import type { OutputSink } from '../sink/output-sink.js'
+import { DEFAULT_TARGET_FILE_BYTES, planDrain } from './drain-plan.js'
+import { directoryIdentity } from './drain-commit.js'
 import { classify, describeUnreadable, refuseDamage } from './file-verdict.js'
-import type { ReplayMode, TableReplayDraft } from './replay-report.js'
+import { predictEarlierCommits } from './journal-resolution.js'
+import type { TableReplayDraft } from './replay-report.js'
+import type { TableDrainOptions } from './replay-table.js'
 
-export async function planTable(report: TableReplayDraft, root: string, mode: ReplayMode): Promise<void> {
+export async function planTable(report: TableReplayDraft, options: Omit<TableDrainOptions, 'sink'> & { readonly sink?: OutputSink }): Promise<void> {
   const state = await lockState(report.directory)
   if (state.inUse) throw new LockHeldError(report.directory, state.holderPid)
-  const inspection = await inspectTable(root, report.table)
+  report.earlierCommits = await predictEarlierCommits(report.directory, report.table, { keep: options.keep })
+  const inspection = await inspectTable(options.root, report.table)
   const files = streamFiles(inspection)
-  if (mode === 'flush') refuseDamage(files)
-  for (const file of files) {
-    const verdict = classify(file)
-    if (verdict === 'unreadable' && mode === 'recover') report.quarantined.push({ file: file.name, reason: describeUnreadable(file) })
-    if (verdict === 'damaged') report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
+  if (options.mode === 'flush') refuseDamage(files)
+  // In the order the real run drains them: pending files, then the active one it promotes after them.
+  const drained = [...inspection.pending, ...(inspection.active ? [inspection.active] : [])].filter((file) => {
+    if (classify(file) !== 'unreadable') return true
+    if (options.mode === 'recover') report.quarantined.push({ file: file.name, reason: describeUnreadable(file) })
+    return false
+  })
+  const plan = await planDrain(drained, {
+    table: report.table,
+    identity: await directoryIdentity(report.directory),
+    targetFileBytes: options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES,
+    granularity: options.granularity,
+    partitionBy: options.partitionBy,
+    damage: options.mode === 'flush' ? 'strict' : 'salvage',
+    signal: options.signal,
+  })
+  for (const file of plan.files.filter((outcome) => outcome.damage)) {
+    report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
   }
-  report.files = files.filter((file) => file.rows > 0).map((file) => file.name)
-  report.rows = files.reduce((sum, file) => sum + file.rows, 0)
-  report.status = report.rows > 0 ? 'done' : 'empty'
+  report.files = drained.map((file) => file.name)
+  report.rows = plan.rows
+  report.repairedUtf8 = plan.repairedUtf8
+  report.outputs = plan.outputs.map((output) => ({
+    path: options.sink?.locate(output.path) ?? output.path,
+    relative: output.path,
+    partition: output.partition,
+    rows: output.rows,
+    bytes: 0,
+  }))
+  report.status = plan.rows > 0 ? 'done' : 'empty'
 }

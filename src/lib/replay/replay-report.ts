@@ -1,7 +1,9 @@
 /** What flush and recover report, per table and for the run: the JSON document of both commands. */
 import { BufctlError } from '../errors.js'
+import { explainSystemError } from '../usage-errors.js'
+import type { IgnoredEntry } from '../format/spill-root.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
-import type { JournalResolution } from './commit-journal.js'
+import type { ResolvedCommit } from './journal-resolution.js'
 
 export type ReplayMode = 'flush' | 'recover'
 
@@ -30,8 +32,12 @@ export interface ErrorNote {
 export interface TableReplayReport {
   readonly table: string
   readonly directory: string
-  /** done: written (or would be, dry run); empty: nothing to write; in-use: locked elsewhere; failed: left untouched. */
-  readonly status: 'done' | 'empty' | 'in-use' | 'failed'
+  /**
+   * done: written (or would be, dry run); empty: nothing to write; in-use: locked elsewhere;
+   * failed: left untouched; interrupted: a signal stopped it and its commit was undone;
+   * not-started: a signal stopped the run before this table.
+   */
+  readonly status: 'done' | 'empty' | 'in-use' | 'failed' | 'interrupted' | 'not-started'
   readonly rows: number
   /** Pending files the drain covered (after an orphaned active file was promoted). */
   readonly files: readonly string[]
@@ -41,8 +47,8 @@ export interface TableReplayReport {
   readonly quarantined: readonly QuarantineNote[]
   /** String values with invalid UTF-8, per column: kept, and written with U+FFFD in place of each invalid sequence. */
   readonly repairedUtf8: Readonly<Record<string, number>>
-  /** What was done with a commit a crash had interrupted. */
-  readonly journal?: JournalResolution
+  /** What was done with commits earlier runs left: one a crash interrupted, and commits kept by --keep. */
+  readonly earlierCommits: readonly ResolvedCommit[]
   readonly holderPid?: number
   readonly error?: ErrorNote
 }
@@ -58,6 +64,10 @@ export interface ReplayReport {
   readonly tables: readonly TableReplayReport[]
   readonly failed: readonly string[]
   readonly inUse: readonly string[]
+  /** Entries of the spill root that are not table directories (links, names that are not UTF-8). */
+  readonly ignored: readonly IgnoredEntry[]
+  /** The signal that stopped the run at a safe point, if one did. */
+  readonly interrupted?: string
 }
 
 /** A table's report while it is being filled in. */
@@ -68,11 +78,12 @@ export type TableReplayDraft = { -readonly [K in keyof TableReplayReport]: Table
 }
 
 export function emptyTableReport(table: string, directory: string): TableReplayDraft {
-  return { table, directory, status: 'empty', rows: 0, files: [], outputs: [], parquetBytes: 0, salvaged: [], quarantined: [], repairedUtf8: {} }
+  return { table, directory, status: 'empty', rows: 0, files: [], outputs: [], parquetBytes: 0, salvaged: [], quarantined: [], repairedUtf8: {}, earlierCommits: [] }
 }
 
 /** An error as a report carries it: bufctl's own with its hint, anything else with a generic one. */
-export function describeError(error: unknown, directory: string): ErrorNote {
+export function describeError(caught: unknown, directory: string): ErrorNote {
+  const error = explainSystemError(caught) ?? caught
   if (error instanceof BufctlError) return { code: error.code, message: error.message, hint: error.hint, path: error.path }
   const message = error instanceof Error ? error.message : String(error)
   return { code: (error as NodeJS.ErrnoException).code ?? 'ERROR', message: `${directory}: ${message}`, hint: 'see the message; the table was left as it was', path: directory }

@@ -4,13 +4,15 @@
  * open the store (which promotes an orphaned active file), and commit its drain exactly once.
  */
 import { DiskStore } from '../buffer/disk-store.js'
+import type { FileDrain } from '../buffer/record-store.js'
+import type { KeptCommit } from './kept-ledger.js'
 import type { DirectoryLock } from '../buffer/directory-lock.js'
 import { inspectTable, streamFiles } from '../format/table-scan.js'
 import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
-import { resolveInterruptedCommit } from './commit-journal.js'
+import { resolveEarlierCommits } from './journal-resolution.js'
 import { commitDrain } from './drain-commit.js'
 import { classify, describeUnreadable, refuseDamage } from './file-verdict.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
@@ -27,11 +29,14 @@ export interface TableDrainOptions {
   readonly targetFileBytes?: number
   readonly concurrency?: number
   readonly progress?: ProgressListener
+  /** Stops at the next safe point (between tables, or by undoing a commit that is not yet durable). */
+  readonly signal?: AbortSignal
 }
 
 export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, options: TableDrainOptions): Promise<void> {
   const { directory } = report
-  report.journal = await resolveInterruptedCommit(directory)
+  const earlier = await resolveEarlierCommits(directory, report.table, { keep: options.keep })
+  report.earlierCommits = earlier.commits
 
   const inspection = await inspectTable(options.root, report.table)
   const files = streamFiles(inspection)
@@ -39,7 +44,7 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
   else {
     for (const file of files) {
       if (classify(file) !== 'unreadable') continue
-      const movedTo = await moveToQuarantine(directory, file.name)
+      const movedTo = await moveToQuarantine(directory, file.name, describeUnreadable(file))
       report.quarantined.push({ file: file.name, movedTo, reason: describeUnreadable(file) })
     }
   }
@@ -53,9 +58,10 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
 
   const store = await DiskStore.adopt(directory, lock, { damage: 'salvage' }, remaining)
   try {
-    const drain = await store.drainFiles()
+    const drain = withoutKept(await store.drainFiles(), earlier.kept)
     report.files = drain.files.map((file) => file.name)
-    const result = await commitDrain(directory, drain, { ...options, table: report.table, damage: options.mode === 'flush' ? 'strict' : 'salvage' })
+    const damage = options.mode === 'flush' ? 'strict' : 'salvage'
+    const result = await commitDrain(directory, drain, { ...options, table: report.table, damage, alreadyKept: earlier.kept })
     for (const file of result.damaged) report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
     report.rows = result.rows
     report.repairedUtf8 = result.repairedUtf8
@@ -65,4 +71,13 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
   } finally {
     await store.close()
   }
+}
+
+/** The drain without the files of kept commits (a keeping run leaves them, written already, as they are). */
+function withoutKept(drain: FileDrain, kept: readonly KeptCommit[]): FileDrain {
+  if (kept.length === 0) return drain
+  const key = (file: { name: string; bytes: number; mtimeMs: number }) => `${file.name}\0${file.bytes}\0${file.mtimeMs}`
+  const written = new Set(kept.flatMap((commit) => commit.files.map(key)))
+  const files = drain.files.filter((file) => !written.has(key(file)))
+  return { ...drain, files, rows: files.reduce((sum, file) => sum + file.rows, 0) }
 }

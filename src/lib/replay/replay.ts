@@ -2,15 +2,16 @@
  * flush and recover: drain the table directories of a spill root into Parquet, exactly once.
  * `flush` refuses a table whose files are damaged and leaves it untouched; `recover` salvages the
  * complete batches of damaged files, moves files it cannot read at all into `quarantine/`, and
- * keeps damaged originals there too — it never deletes input. One table's failure never stops
- * the others.
+ * keeps damaged originals there too — it never deletes input. One table's failure never stops the
+ * others; a signal stops the run at the next safe point.
  */
 import { join } from 'node:path'
-import { InputNotFoundError, InvalidOptionsError, LockHeldError } from '../errors.js'
+import { InterruptedError, LockHeldError } from '../errors.js'
+import { InvalidOptionsError } from '../usage-errors.js'
 import { lockState, withDirectoryLock } from '../buffer/directory-lock.js'
-import { tableDirectoryName } from '../format/table-directory.js'
-import { listTables } from '../format/table-scan.js'
-import { LocalSink } from '../sink/local-sink.js'
+import { openSpillRoot, selectTables } from '../format/spill-root.js'
+import { openSink } from '../sink/open-sink.js'
+import type { OutputSink } from '../sink/output-sink.js'
 import { planTable } from './dry-run.js'
 import { drainTable, type TableDrainOptions } from './replay-table.js'
 import { describeError, emptyTableReport, type ReplayMode, type ReplayReport, type TableReplayReport } from './replay-report.js'
@@ -30,19 +31,25 @@ export interface ReplayOptions extends Omit<TableDrainOptions, 'sink'> {
 export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const dryRun = options.dryRun ?? false
   if (!dryRun && !options.out) throw new InvalidOptionsError('--out', `${options.mode} writes Parquet: name the output directory with --out (or use --dry-run)`)
-  const available = await listTables(options.root)
-  const tables = options.tables?.length ? options.tables.map(tableDirectoryName) : available
-  const sink = options.out === undefined ? undefined : new LocalSink(options.out)
+  const spill = await openSpillRoot(options.root)
+  const tables = selectTables(spill, options.tables)
+  const sink = options.out === undefined ? undefined : openSink(options.out)
+  // Before any table is touched: an output root that cannot take files fails the run, not each table.
+  await sink?.checkWritable()
   const reports: TableReplayReport[] = []
   for (const [index, table] of tables.entries()) {
+    if (options.signal?.aborted) {
+      reports.push({ ...emptyTableReport(table, join(options.root, table)), status: 'not-started' })
+      continue
+    }
     options.progress?.({ phase: 'table', table, done: index, total: tables.length })
-    reports.push(await replayTable(table, available.includes(table), { ...options, sink }))
+    reports.push(await replayTable(table, { ...options, dryRun, sink }))
   }
   options.progress?.({ phase: 'table', table: '', done: tables.length, total: tables.length })
   return {
     mode: options.mode,
     root: options.root,
-    out: options.out,
+    out: sink?.root,
     dryRun,
     keep: options.keep ?? false,
     rows: reports.reduce((sum, report) => sum + report.rows, 0),
@@ -50,15 +57,16 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     tables: reports,
     failed: reports.filter((report) => report.status === 'failed').map((report) => report.table),
     inUse: reports.filter((report) => report.status === 'in-use').map((report) => report.table),
+    ignored: spill.ignored,
+    interrupted: options.signal?.aborted ? describeSignal(options.signal) : undefined,
   }
 }
 
-async function replayTable(table: string, exists: boolean, options: ReplayOptions & { sink?: LocalSink }): Promise<TableReplayReport> {
+async function replayTable(table: string, options: ReplayOptions & { dryRun: boolean; sink?: OutputSink }): Promise<TableReplayReport> {
   const directory = join(options.root, table)
   const report = emptyTableReport(table, directory)
   try {
-    if (!exists) throw new InputNotFoundError(directory, `no table directory ${table} in ${options.root}`)
-    if (options.dryRun || !options.sink) await planTable(report, options.root, options.mode)
+    if (options.dryRun || !options.sink) await planTable(report, { ...options, sink: options.sink })
     else {
       const sink = options.sink
       await withDirectoryLock(directory, (lock) => drainTable(report, lock, { ...options, sink }))
@@ -68,10 +76,16 @@ async function replayTable(table: string, exists: boolean, options: ReplayOption
       report.status = 'in-use'
       report.holderPid = error.holderPid ?? (await lockState(directory)).holderPid
     } else {
-      report.status = 'failed'
+      report.status = error instanceof InterruptedError ? 'interrupted' : 'failed'
     }
     report.error = describeError(error, directory)
     report.rows = 0
+    report.outputs = []
   }
   return report
+}
+
+function describeSignal(signal: AbortSignal): string {
+  const reason: unknown = signal.reason
+  return reason instanceof InterruptedError ? reason.signal : 'aborted'
 }

@@ -1,12 +1,19 @@
 /**
- * Outputs in a local directory tree. Each file is written under a hidden temporary name beside its
- * final one, fsynced, renamed into place and its directory fsynced: a reader never sees a partial
- * file, and once commit() resolves the file survives a crash.
+ * Outputs in a local directory tree. Each file is written under a temporary name beside its final
+ * one — created exclusively, never through a link, unpredictable — then fsynced, renamed into place
+ * and its directory fsynced: a reader never sees a partial file, and once commit() resolves the
+ * file survives a crash. Nothing is written outside the root, even where a directory inside it is
+ * a link elsewhere.
  */
-import { access, constants, mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fsyncDirectory, removeIfExists, temporaryPath, writeFully } from '../fs-util.js'
-import type { OutputSink, OutputWriter } from './output-sink.js'
+import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
+import { access, mkdir, open, readdir, realpath, rename, stat, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join, resolve, sep } from 'node:path'
+import { OutputRootError } from '../usage-errors.js'
+import { fsyncDirectory, removeIfExists, writeFully } from '../fs-util.js'
+import type { OutputReader, OutputSink, OutputWriter } from './output-sink.js'
+
+const CREATE_EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
 export class LocalSink implements OutputSink {
   readonly root: string
@@ -20,30 +27,99 @@ export class LocalSink implements OutputSink {
   }
 
   async checkWritable(): Promise<void> {
-    await mkdir(this.root, { recursive: true })
-    await access(this.root, constants.W_OK)
+    // The nearest existing directory on the way must be a writable directory; nothing is created.
+    let existing = this.root
+    for (;;) {
+      const info = await stat(existing).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+        throw new OutputRootError(this.root, describeErrno(error as NodeJS.ErrnoException, existing))
+      })
+      if (info) {
+        if (!info.isDirectory()) throw new OutputRootError(this.root, `${existing} is not a directory`)
+        break
+      }
+      if (dirname(existing) === existing) break
+      existing = dirname(existing)
+    }
+    try {
+      await access(existing, constants.W_OK | constants.X_OK)
+    } catch (error) {
+      throw new OutputRootError(this.root, describeErrno(error as NodeJS.ErrnoException, existing))
+    }
   }
 
   async create(relative: string): Promise<OutputWriter> {
     const path = this.locate(relative)
     await mkdir(dirname(path), { recursive: true })
-    const temporary = temporaryPath(path)
-    return new LocalWriter(path, temporary, await open(temporary, 'w'))
+    await this.#assertInside(dirname(path))
+    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+    return new LocalWriter(path, temporary, await open(temporary, CREATE_EXCLUSIVE, 0o644))
   }
 
-  async size(relative: string): Promise<number | undefined> {
+  async open(relative: string): Promise<OutputReader | undefined> {
+    let handle: FileHandle
     try {
-      return (await stat(this.locate(relative))).size
+      handle = await open(this.locate(relative), constants.O_RDONLY | constants.O_NOFOLLOW)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      if (isAbsent(error)) return undefined
+      throw error
+    }
+    try {
+      const info = await handle.stat()
+      if (!info.isFile()) throw new Error(`${this.locate(relative)} is not a regular file`)
+      return fileReader(handle, info.size)
+    } catch (error) {
+      await handle.close()
       throw error
     }
   }
 
   async remove(relative: string): Promise<void> {
     const path = this.locate(relative)
+    await removeAbsentOk(path)
+    // Half-written ones: `.<name>.<random>.tmp` beside it.
+    const directory = dirname(path)
+    const names = await readdir(directory).catch((error: unknown) => (isAbsent(error) ? [] : Promise.reject(error instanceof Error ? error : new Error(String(error)))))
+    const prefix = `.${basename(path)}.`
+    for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) await removeAbsentOk(join(directory, name))
+  }
+
+  /** A directory reached through a link that leads outside the root is refused. */
+  async #assertInside(directory: string): Promise<void> {
+    const [real, realRoot] = await Promise.all([realpath(directory), realpath(this.root)])
+    if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new OutputRootError(this.root, `${directory} leads outside the output root (to ${real})`)
+  }
+}
+
+function isAbsent(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code
+  // ENOTDIR: a path component is a file, so the output cannot be there.
+  return code === 'ENOENT' || code === 'ENOTDIR'
+}
+
+async function removeAbsentOk(path: string): Promise<void> {
+  try {
     await removeIfExists(path)
-    await removeIfExists(temporaryPath(path))
+  } catch (error) {
+    if (!isAbsent(error)) throw error
+  }
+}
+
+function describeErrno(error: NodeJS.ErrnoException, path: string): string {
+  if (error.code === 'EACCES' || error.code === 'EPERM') return `permission denied on ${path}`
+  if (error.code === 'ENOTDIR') return `a part of ${path} is not a directory`
+  return `${path}: ${error.message}`
+}
+
+function fileReader(handle: FileHandle, size: number): OutputReader {
+  return {
+    byteLength: size,
+    async slice(start, end = size) {
+      const bytes = new Uint8Array(Math.max(0, end - start))
+      const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, start)
+      return bytes.buffer.slice(0, bytesRead)
+    },
+    close: () => handle.close(),
   }
 }
 

@@ -12,17 +12,24 @@ export interface OutputWriter {
   abort(): Promise<void>
 }
 
+/** A finished output opened for reading ranges (a footer, say); close() on every path. */
+export interface OutputReader {
+  readonly byteLength: number
+  slice(start: number, end?: number): Promise<ArrayBuffer>
+  close(): Promise<void>
+}
+
 export interface OutputSink {
   /** The output root as reports and the commit journal name it: an absolute path or a URL. */
   readonly root: string
   /** The full location (path or URL) of an output. */
   locate(relative: string): string
-  /** Fails (with an error naming the root) when outputs cannot be written there. */
+  /** Fails (with an error naming the root and what to do) when outputs cannot be written there. Changes nothing. */
   checkWritable(): Promise<void>
   create(relative: string): Promise<OutputWriter>
-  /** Size of a finished output, or undefined when there is none. */
-  size(relative: string): Promise<number | undefined>
-  /** Removes a finished output and any half-written one of the same name. */
+  /** A finished output, or undefined when there is none. */
+  open(relative: string): Promise<OutputReader | undefined>
+  /** Removes a finished output and any half-written one of the same name; one already gone is fine. */
   remove(relative: string): Promise<void>
 }
 
@@ -30,16 +37,21 @@ export interface OutputSink {
 export interface WrittenOutput {
   /** Full location (see OutputSink.locate). */
   readonly path: string
+  /** Relative to the sink's root. */
+  readonly relative: string
   readonly partition: string
   readonly rows: number
   readonly bytes: number
 }
 
-/** Writes a stream of bytes as one output; aborts it on any failure. Resolves to its size. */
-export async function writeOutput(sink: OutputSink, relative: string, bytes: AsyncIterable<Uint8Array>): Promise<number> {
+/** Writes a stream of bytes as one output; aborts it on any failure or when `signal` fires. Resolves to its size. */
+export async function writeOutput(sink: OutputSink, relative: string, bytes: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<number> {
   const writer = await sink.create(relative)
   try {
-    for await (const chunk of bytes) await writer.write(chunk)
+    for await (const chunk of bytes) {
+      signal?.throwIfAborted()
+      await writer.write(chunk)
+    }
   } catch (error) {
     await writer.abort().catch(() => undefined)
     throw error

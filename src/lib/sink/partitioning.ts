@@ -5,7 +5,7 @@
  * (the usual case) is sliced, never copied row by row.
  */
 import { DataType, Type, TimeUnit, type RecordBatch, type Data } from 'apache-arrow'
-import { InvalidOptionsError } from '../errors.js'
+import { InvalidOptionsError } from '../usage-errors.js'
 import { exporterPartitionColumn } from '../format/exporter-schemas.js'
 
 import type { Granularity } from '../output-options.js'

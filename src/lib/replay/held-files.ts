@@ -1,0 +1,65 @@
+/**
+ * The drained files of a commit in flight carry the held prefix (table-directory), so that the
+ * exporter — which knows nothing of bufctl's journal — can never flush them a second time. A file
+ * is acted on only while it is still the file the journal names (same size and modification time),
+ * so a newer file that reuses a name is never touched.
+ */
+import { lstat, readdir, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fsyncDirectory, removeIfExists } from '../fs-util.js'
+import { heldFileName, pendingFileName, sortedPendingFiles } from '../format/table-directory.js'
+import { moveToQuarantine } from '../buffer/quarantine.js'
+import type { JournalFile } from './commit-journal.js'
+
+/** Where a journal's file is now: under its held name, its pending name, or gone. */
+async function locate(directory: string, file: JournalFile): Promise<'held' | 'pending' | undefined> {
+  for (const [where, name] of [
+    ['held', heldFileName(file.name)],
+    ['pending', file.name],
+  ] as const) {
+    const info = await lstat(join(directory, name)).catch(() => undefined)
+    if (info?.isFile() && info.size === file.bytes && info.mtimeMs === file.mtimeMs) return where
+  }
+  return undefined
+}
+
+/** Gives the files their held names (a file already held is left as it is). */
+export async function holdFiles(directory: string, files: readonly JournalFile[]): Promise<void> {
+  for (const file of files) {
+    if ((await locate(directory, file)) === 'pending') await rename(join(directory, file.name), join(directory, heldFileName(file.name)))
+  }
+  await fsyncDirectory(directory)
+}
+
+/**
+ * Gives held files pending names again, in their order: their own, or — when the exporter has
+ * reused a name meanwhile — fresh ones after every pending file. Returns the names they now have.
+ */
+export async function releaseFiles(directory: string, files: readonly JournalFile[]): Promise<string[]> {
+  const released: string[] = []
+  let names = new Set(await readdir(directory))
+  for (const file of files) {
+    const where = await locate(directory, file)
+    if (where === 'pending') released.push(file.name)
+    if (where !== 'held') continue
+    let target = file.name
+    if (names.has(target)) target = pendingFileName((sortedPendingFiles(names).at(-1)?.sequence ?? 0) + 1)
+    await rename(join(directory, heldFileName(file.name)), join(directory, target))
+    names = new Set([...names, target])
+    released.push(target)
+  }
+  await fsyncDirectory(directory)
+  return released
+}
+
+/** The end of a commit: each file (held, or pending for a kept commit) is removed, or moved to quarantine. */
+export async function finishFiles(directory: string, files: readonly JournalFile[]): Promise<void> {
+  for (const file of files) {
+    const where = await locate(directory, file)
+    if (!where) continue
+    const name = where === 'held' ? heldFileName(file.name) : file.name
+    if (file.quarantine) await moveToQuarantine(directory, name, 'damaged: its complete batches were written, the rest could not be read', file.name)
+    else await removeIfExists(join(directory, name))
+  }
+  await fsyncDirectory(directory)
+}

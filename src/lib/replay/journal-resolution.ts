@@ -1,0 +1,122 @@
+/**
+ * What a run does first in a table directory, under its lock:
+ * - a commit journal a crash left: finish the commit when every output it names is there with its
+ *   rows, undo it otherwise — always against the output root the journal names, whatever --out
+ *   this run was given;
+ * - commits kept by --keep (kept-ledger): unless this run keeps too, remove their files, whose rows
+ *   are written already (after reading every output back; outputs gone means the rows are written
+ *   again, by this run).
+ * A journal or ledger that cannot be trusted is set aside unread and the table is left as it is.
+ */
+import { JournalError, RollbackError } from '../errors.js'
+import { JOURNAL_FILE, KEPT_LEDGER_FILE } from '../format/table-directory.js'
+import { openSink } from '../sink/open-sink.js'
+import type { OutputSink } from '../sink/output-sink.js'
+import { readJournal, removeJournal, setAside, type JournalRecord, type JournalResolution } from './commit-journal.js'
+import { finishFiles, releaseFiles } from './held-files.js'
+import { readKeptLedger, writeKeptLedger, type KeptCommit } from './kept-ledger.js'
+import { verifyOutputs } from './output-verification.js'
+
+export interface ResolvedCommit {
+  /** `kept`: a --keep commit left as it is, because this run keeps too. */
+  readonly resolution: JournalResolution
+  /** The output root the commit wrote to. */
+  readonly out: string
+  /** Pending files the commit covered. */
+  readonly files: number
+  /** Why a commit whose outputs were complete was undone after all. */
+  readonly reason?: string
+}
+
+export interface Resolution {
+  readonly commits: readonly ResolvedCommit[]
+  /** Kept commits this (keeping) run leaves as they are: their files are not to be drained again. */
+  readonly kept: readonly KeptCommit[]
+}
+
+/** Resolves whatever earlier runs left in `directory`. With `keep`, kept commits stay kept. */
+export async function resolveEarlierCommits(directory: string, table: string, options: { readonly keep?: boolean } = {}): Promise<Resolution> {
+  const commits: ResolvedCommit[] = []
+  const journal = await trusted(directory, JOURNAL_FILE, () => readJournal(directory, table))
+  if (journal) commits.push(await resolveJournal(directory, journal))
+  const ledger = await trusted(directory, KEPT_LEDGER_FILE, () => readKeptLedger(directory, table))
+  if (!ledger) return { commits, kept: [] }
+  const stay: KeptCommit[] = []
+  for (const commit of ledger.kept) {
+    const done = (resolution: JournalResolution, reason?: string) => commits.push({ resolution, out: commit.out, files: commit.files.length, reason })
+    const failure = await verifyOutputs(openSink(commit.out), commit.outputs)
+    // Outputs gone: the files never left, so forgetting the commit lets this run write them again.
+    if (failure) done('rolled-back', `${failure.path}: ${failure.reason}`)
+    else if (options.keep) {
+      stay.push(commit)
+      done('kept')
+    } else {
+      await finishFiles(directory, commit.files)
+      done('rolled-forward')
+    }
+  }
+  await writeKeptLedger(directory, { version: 3, table, kept: stay })
+  return { commits, kept: stay }
+}
+
+/**
+ * What resolveEarlierCommits would do, changing nothing (a dry run): a journal's commit is finished
+ * when it is durable and its outputs hold their rows, undone otherwise; a kept commit likewise.
+ */
+export async function predictEarlierCommits(directory: string, table: string, options: { readonly keep?: boolean } = {}): Promise<ResolvedCommit[]> {
+  const predicted: ResolvedCommit[] = []
+  const journal = await readJournal(directory, table)
+  if (journal) {
+    const failure = journal.state === 'durable' ? await verifyOutputs(openSink(journal.out), journal.outputs) : { path: '', reason: '' }
+    const resolution = journal.state === 'durable' && !failure ? 'rolled-forward' : 'rolled-back'
+    predicted.push({ resolution, out: journal.out, files: journal.files.length, reason: failure?.path ? `${failure.path}: ${failure.reason}` : undefined })
+  }
+  for (const commit of (await readKeptLedger(directory, table))?.kept ?? []) {
+    const failure = await verifyOutputs(openSink(commit.out), commit.outputs)
+    const resolution = failure ? 'rolled-back' : options.keep ? 'kept' : 'rolled-forward'
+    predicted.push({ resolution, out: commit.out, files: commit.files.length, reason: failure && `${failure.path}: ${failure.reason}` })
+  }
+  return predicted
+}
+
+/** Reads a bookkeeping file; one that cannot be trusted is set aside and the table left alone. */
+async function trusted<T>(directory: string, name: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    if (!(error instanceof JournalError)) throw error
+    const aside = await setAside(directory, name).catch(() => undefined)
+    const where = aside ? `it was moved to ${aside}` : 'it was left in place'
+    throw new JournalError(error.path, `${error.reason}; ${where} and nothing else in this table was changed`, { setAside: aside !== undefined })
+  }
+}
+
+async function resolveJournal(directory: string, record: JournalRecord): Promise<ResolvedCommit> {
+  const sink = openSink(record.out)
+  const done = (resolution: JournalResolution, reason?: string): ResolvedCommit => ({ resolution, out: record.out, files: record.files.length, reason })
+  if (record.state === 'durable') {
+    const failure = await verifyOutputs(sink, record.outputs)
+    if (!failure) {
+      await finishFiles(directory, record.files)
+      await removeJournal(directory)
+      return done('rolled-forward')
+    }
+    await undo(directory, record, sink)
+    return done('rolled-back', `${failure.path}: ${failure.reason}`)
+  }
+  await undo(directory, record, sink)
+  return done('rolled-back')
+}
+
+/** Removes a commit's outputs and gives its files their pending names back; the journal goes last. */
+export async function undo(directory: string, record: JournalRecord, sink: OutputSink): Promise<void> {
+  for (const output of record.outputs) {
+    try {
+      await sink.remove(output.path)
+    } catch (error) {
+      throw new RollbackError(sink.locate(output.path), directory, error)
+    }
+  }
+  await releaseFiles(directory, record.files)
+  await removeJournal(directory)
+}

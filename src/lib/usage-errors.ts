@@ -1,0 +1,131 @@
+/**
+ * The errors about what the operator asked for — a spill root, a table, an input, an option, an
+ * output root, a permission — part of the one error hierarchy of errors.ts. Each names the path
+ * and says what to do; all exit 2 (cli/exit-codes.ts).
+ */
+import { BufctlError } from './errors.js'
+
+/** A batch or file whose schema differs from the active stream it would be appended to. */
+export class SchemaMismatchError extends BufctlError {
+  readonly code = 'SCHEMA_MISMATCH'
+  constructor(
+    path: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `schema mismatch for ${path}: the table's active stream has ${expected}, this data has ${actual}`,
+      path,
+      'flush the table first (its active stream is sealed, and a new one takes the new schema), or convert the input to the existing schema',
+    )
+  }
+}
+
+/**
+ * Input for one of the exporter's tables whose columns are not the exporter's: it joins batches by
+ * column position and reads timestamps as microseconds, so such data breaks its flushes.
+ */
+export class ExporterShapeError extends BufctlError {
+  readonly code = 'NOT_EXPORTER_SHAPE'
+  constructor(
+    path: string,
+    readonly table: string,
+    readonly column: number,
+    readonly expected: string,
+    readonly found: string,
+  ) {
+    super(
+      `${path} does not have the exporter's ${table} shape: at column ${column + 1} the exporter writes ${expected}, this data has ${found}`,
+      path,
+      `convert the input to the exporter's columns (see bufctl's README), or pass --schema any to ingest it anyway (the exporter could then not flush this table)`,
+    )
+  }
+}
+
+/** Input that is not Arrow IPC (stream or file format) at all, or is empty. */
+export class NotArrowError extends BufctlError {
+  readonly code = 'NOT_ARROW'
+  constructor(
+    path: string,
+    readonly reason: string,
+  ) {
+    super(`${path} is not an Arrow IPC stream or file: ${reason}`, path, 'pass an Arrow IPC stream (.arrows/.ipc) or Arrow IPC file (.arrow)')
+  }
+}
+
+/** The spill root (--path) does not exist or is not a directory. */
+export class RootNotFoundError extends BufctlError {
+  readonly code = 'ROOT_NOT_FOUND'
+  constructor(root: string, reason: string) {
+    super(`spill root ${root} ${reason}`, root, 'check --path (or BUFCTL_PATH): it names the spill root, the directory that holds one sub-directory per table')
+  }
+}
+
+/** --path names a table directory instead of the spill root above it. */
+export class NotSpillRootError extends BufctlError {
+  readonly code = 'NOT_A_SPILL_ROOT'
+  constructor(root: string, parent: string) {
+    super(`${root} is a table directory, not a spill root`, root, `use the directory above it: --path ${parent} (and --table to pick this table)`)
+  }
+}
+
+/** A --table that the spill root does not have. */
+export class TableNotFoundError extends BufctlError {
+  readonly code = 'TABLE_NOT_FOUND'
+  constructor(
+    root: string,
+    readonly table: string,
+    available: readonly string[],
+  ) {
+    super(
+      `no table directory ${table} in ${root}`,
+      root,
+      available.length ? `the tables in ${root} are: ${available.join(', ')}` : `${root} has no table directories yet; check --path`,
+    )
+  }
+}
+
+/** The operating system refused access to a file or directory. */
+export class PermissionError extends BufctlError {
+  readonly code = 'PERMISSION'
+  constructor(path: string, cause?: unknown) {
+    super(`permission denied: ${path}`, path, `run bufctl as a user who may read and write ${path} (the exporter's user, or root)`, { cause })
+  }
+}
+
+/** An input path that does not exist or is not a regular file. */
+export class InputNotFoundError extends BufctlError {
+  readonly code = 'INPUT_NOT_FOUND'
+  constructor(
+    path: string,
+    readonly reason: string,
+  ) {
+    super(`cannot read ${path}: ${reason}`, path, 'check the path; pass `-` to read standard input')
+  }
+}
+
+/** Options rejected at construction: the name of the option stands in for the path. */
+export class InvalidOptionsError extends BufctlError {
+  readonly code = 'INVALID_OPTIONS'
+  constructor(
+    readonly option: string,
+    detail: string,
+  ) {
+    super(`invalid option ${option}: ${detail}`, option, `correct ${option}`)
+  }
+}
+
+/** The output root cannot take outputs: not a directory, not writable, or a link leading outside it. */
+export class OutputRootError extends BufctlError {
+  readonly code = 'OUTPUT_ROOT'
+  constructor(root: string, reason: string) {
+    super(`cannot write Parquet under ${root}: ${reason}`, root, 'give --out a directory you can write (it is created if missing); nothing in the spill root was changed')
+  }
+}
+
+/** bufctl's error for an operating-system error it knows how to explain, or undefined. */
+export function explainSystemError(error: unknown): BufctlError | undefined {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException
+  if ((code === 'EACCES' || code === 'EPERM' || code === 'EROFS') && path) return new PermissionError(path, error)
+  return undefined
+}
