@@ -11,12 +11,14 @@ export interface CliResult {
   stderr: string
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; input?: Uint8Array; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: Record<string, string>; input?: Uint8Array; cwd?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: { ...process.env, NO_COLOR: '1', BUFCTL_PATH: '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      uid: options.uid,
+      gid: options.gid,
     })
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []

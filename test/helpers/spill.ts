@@ -3,6 +3,7 @@ import { cp, readdir, readFile, stat } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { join, relative } from 'node:path'
 import type { TestContext } from 'node:test'
+import assert from 'node:assert/strict'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { PROJECT_ROOT } from './cli.js'
@@ -129,4 +130,22 @@ export async function outputIds(out: string, tables: readonly string[]): Promise
   const result: Record<string, number[]> = {}
   for (const table of tables) result[table] = (await readParquetRows(join(out, table))).map((row) => rowId(table, row)).sort((a, b) => a - b)
   return result
+}
+
+/** Outputs hold each expected row exactly once; no temporary file, pending file or journal is left. */
+export async function assertExactlyOnce(root: string, out: string, expected: Record<string, number[]>): Promise<void> {
+  const ids = await outputIds(out, Object.keys(expected))
+  for (const [table, want] of Object.entries(expected)) assert.deepEqual(ids[table], want, `${table}: every row exactly once`)
+  const everything = await filesUnder(out)
+  assert.deepEqual(
+    everything.filter((file) => file.endsWith('.tmp')),
+    [],
+    'no temporary file left in the output',
+  )
+  const spill = (await filesUnder(root)).filter((file) => !file.includes('/quarantine/'))
+  assert.deepEqual(
+    spill.filter((file) => /\.ipc$|bufctl-commit\.json|bufctl-kept\.json|\.tmp$/.test(file)),
+    [],
+    'no pending or held file, journal or temporary file left',
+  )
 }

@@ -7,30 +7,12 @@ import { join } from 'node:path'
 import { Table, tableToIPC } from 'apache-arrow'
 import { BIN, runCli } from '../helpers/cli.js'
 import { instantWithin, measureRun, runAndSignal } from '../helpers/kill.js'
-import { copyFixture, expandIds, expectedOf, filesUnder, outputIds, snapshot } from '../helpers/spill.js'
+import { assertExactlyOnce, copyFixture, expandIds, expectedOf, filesUnder, snapshot } from '../helpers/spill.js'
 import { rounds, seededRandom } from '../helpers/random.js'
 import { EXPORTER_TABLES, exporterBatch } from '../fixtures/exporter-data.js'
 import type { ReplayReport } from '../../src/lib/replay/index.js'
 
 const TABLES = EXPORTER_TABLES
-
-/** Outputs hold each expected row exactly once; no temporary file, pending file or journal is left. */
-async function assertExactlyOnce(root: string, out: string, expected: Record<string, number[]>): Promise<void> {
-  const ids = await outputIds(out, Object.keys(expected))
-  for (const [table, want] of Object.entries(expected)) assert.deepEqual(ids[table], want, `${table}: every row exactly once`)
-  const everything = await filesUnder(out)
-  assert.deepEqual(
-    everything.filter((file) => file.endsWith('.tmp')),
-    [],
-    'no temporary file left in the output',
-  )
-  const spill = (await filesUnder(root)).filter((file) => !file.includes('/quarantine/'))
-  assert.deepEqual(
-    spill.filter((file) => /\.ipc$|bufctl-commit\.json|\.tmp$/.test(file)),
-    [],
-    'no pending file, journal or temporary file left',
-  )
-}
 
 async function crashedExpectation(): Promise<Record<string, number[]>> {
   const expected = await expectedOf('crashed')
