@@ -117,7 +117,7 @@ export class FlushFailedError extends BufctlError {
     path: string,
     cause: unknown,
   ) {
-    super(`flush of table ${table} failed: ${describe(cause)}`, path, 'fix the cause and flush again; no buffered row was lost', { cause })
+    super(`flush of table ${table} (${path}) failed: ${describe(cause)}`, path, 'fix the cause and flush again; no buffered row was lost', { cause })
   }
 }
 
@@ -130,7 +130,7 @@ export class BatchRejectedError extends BufctlError {
     cause: unknown,
   ) {
     super(
-      `batch for table ${table} rejected: the buffer is at its size cap and flushing it failed: ${describe(cause)}`,
+      `batch for table ${table} (${path}) rejected: the buffer is at its size cap and flushing it failed: ${describe(cause)}`,
       path,
       'retry the batch once the flush destination works again; the rejected batch was not buffered',
       { cause },

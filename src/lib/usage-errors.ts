@@ -111,7 +111,7 @@ export class InvalidOptionsError extends BufctlError {
     readonly option: string,
     detail: string,
   ) {
-    super(`invalid option ${option}: ${detail}`, option, `correct ${option}`)
+    super(`invalid option ${option}: ${detail}`, option, `give ${option} a value as its help describes (bufctl <command> --help)`)
   }
 }
 
