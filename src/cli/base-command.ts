@@ -5,7 +5,7 @@
  */
 import { Command } from '@oclif/core'
 import { errorDocument } from './exit-codes.js'
-import { palette } from './style.js'
+import { palette, printable } from './style.js'
 
 export abstract class BufctlCommand extends Command {
   static override enableJsonFlag = true
@@ -22,7 +22,7 @@ export abstract class BufctlCommand extends Command {
     } else {
       const color = palette()
       const { message, hint } = document.error
-      process.stderr.write(`${color.red('Error:')} ${message}\n${color.dim('Hint:')} ${hint}\n`)
+      process.stderr.write(`${color.red('Error:')} ${printable(message)}\n${color.dim('Hint:')} ${printable(hint)}\n`)
     }
     process.exitCode = document.exitCode
     return undefined

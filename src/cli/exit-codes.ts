@@ -42,6 +42,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   OUTPUT_ROOT: EXIT_USAGE,
   ROLLBACK: EXIT_PARTIAL,
   OUTPUT_VERIFICATION: EXIT_PARTIAL,
+  UNSUPPORTED_TYPE: EXIT_USAGE,
 }
 
 /** A failure as bufctl shows it: on stderr as `Error:` and `Hint:` lines, under --json as this document. */

@@ -8,6 +8,12 @@ export const rootFlag = Flags.string({
   env: 'BUFCTL_PATH',
 })
 
+export const maxColumnsFlag = Flags.integer({
+  summary: 'Columns a schema may have (at any depth) before bufctl refuses its data as unsupported.',
+  default: 10_000,
+  min: 1,
+})
+
 export const quietFlag = Flags.boolean({ char: 'q', summary: 'Print nothing but errors; no progress bar.', default: false })
 
 export const tableFlag = Flags.string({ char: 't', summary: 'Only this table (repeatable); all tables by default.', multiple: true })

@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core'
 import { BufctlCommand } from './base-command.js'
 import { exitCodeForSignal, exitCodeForTables } from './exit-codes.js'
-import { outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, tableFlag } from './flags.js'
+import { maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, tableFlag } from './flags.js'
 import { runLongWork } from './long-work.js'
 import { formatBytes, formatCount, palette, printable } from './style.js'
 import { InvalidOptionsError } from '../lib/usage-errors.js'
@@ -19,6 +19,7 @@ export const replayFlags = {
     default: '256MiB',
   }),
   jobs: Flags.integer({ char: 'j', summary: "Threads encoding Parquet (default: one per core); each holds up to one output file's row group in memory.", min: 1 }),
+  'max-columns': maxColumnsFlag,
   'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done, and the files that would be written; take no lock, write and delete nothing.', default: false }),
   quiet: quietFlag,
 }
@@ -32,6 +33,7 @@ export interface ReplayFlags {
   'partition-by'?: string
   'target-file-size': string
   jobs?: number
+  'max-columns': number
   'dry-run': boolean
   keep?: boolean
   quiet: boolean
@@ -53,6 +55,7 @@ export abstract class ReplayCommand extends BufctlCommand {
         ...parquetOptions(flags),
         targetFileBytes,
         concurrency: flags.jobs,
+        maxColumns: flags['max-columns'],
         progress,
         signal,
       }),

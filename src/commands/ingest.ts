@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
 import { errorDocumentOf, exitCodeForSignal } from '../cli/exit-codes.js'
-import { outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag } from '../cli/flags.js'
+import { maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag } from '../cli/flags.js'
 import { runLongWork } from '../cli/long-work.js'
 import { formatBytes, formatCount, palette, printable } from '../cli/style.js'
 import type { IngestReport } from '../lib/ingest/index.js'
@@ -42,6 +42,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
       options: ['exporter', 'any'],
       default: 'exporter',
     }),
+    'max-columns': maxColumnsFlag,
     'allow-duplicate': Flags.boolean({ summary: 'Append an input file even if it was appended to this table before.', default: false }),
     ...parquetFlags,
     quiet: quietFlag,
@@ -67,6 +68,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
         fsync: flags.fsync,
         schema: flags.schema as 'exporter' | 'any',
         allowDuplicate: flags['allow-duplicate'],
+        maxColumns: flags['max-columns'],
         ...parquetOptions(flags),
         progress,
         signal,
@@ -86,6 +88,11 @@ With --path (disk storage) each input is appended whole, as one pending file in 
         if (input.status === 'appended') this.log(`${color.green('+')} ${what}`)
         else if (input.status === 'skipped') this.log(`${color.yellow('skipped')} ${what}: ${input.note ?? ''}`)
         else this.log(`${color.red('not appended')} ${what}`)
+      }
+      for (const note of report.salvaged) {
+        this.log(
+          `  ${color.yellow('salvaged')} ${note.file}: kept ${formatCount(note.rows)} rows, dropped ${note.droppedBytes} bytes (${note.reason}); the original is in quarantine/`,
+        )
       }
       for (const [column, count] of Object.entries(report.repairedUtf8)) {
         this.log(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s) written with U+FFFD in place of each invalid sequence`)

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
 import { EXIT_PARTIAL } from '../cli/exit-codes.js'
-import { quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
+import { maxColumnsFlag, quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
 import { formatAge, formatBytes, formatCount, palette, printable, textTable } from '../cli/style.js'
 import { InvalidOptionsError } from '../lib/usage-errors.js'
 import type { StatusReport } from '../lib/inspect/index.js'
@@ -26,6 +26,7 @@ Exits 1, naming the table, when a file would stop the exporter from opening it (
     table: tableFlag,
     format: Flags.string({ char: 'f', summary: 'Output format.', options: ['table', 'json', 'prometheus'], default: 'table' }),
     output: Flags.string({ summary: 'Write the output to this file (atomically: temporary file, then rename) instead of stdout.' }),
+    'max-columns': maxColumnsFlag,
     deep: Flags.boolean({ summary: 'Decode every batch, not only metadata, to find damage inside bodies.', default: false }),
     'max-age': Flags.string({ summary: "Exit 1 when a table's oldest pending file is older (e.g. 15m, 1h)." }),
     'max-pending-bytes': Flags.string({ summary: "Exit 1 when a table's pending files exceed this size (e.g. 512MiB)." }),
@@ -42,6 +43,7 @@ Exits 1, naming the table, when a file would stop the exporter from opening it (
       root: flags.path,
       tables: flags.table,
       deep: flags.deep,
+      maxColumns: flags['max-columns'],
       thresholds: {
         maxAgeSeconds: flags['max-age'] === undefined ? undefined : parseDuration(flags['max-age'], '--max-age') / 1000,
         maxPendingBytes: flags['max-pending-bytes'] === undefined ? undefined : parseSize(flags['max-pending-bytes'], '--max-pending-bytes'),
@@ -92,6 +94,7 @@ function tableDetails(t: StatusReport['tables'][number]): string[] {
   const shape = t.exporterShape
   const schema = shape?.matches ? `the exporter's schema; promoted: ${shape.promoted.join(', ') || '(none)'}` : (t.schema ?? '(no schema yet)')
   const lines = [`${color.bold(printable(t.table))} ${color.dim(schema)}`]
+  for (const f of t.unsupportedFiles) lines.push(`  ${color.yellow('unsupported')} ${printable(f.file)}: ${f.reason} (recover keeps it in quarantine/; flush refuses the table)`)
   for (const f of t.blockingFiles) lines.push(`  ${color.red('blocks the exporter')} ${f.file}: ${f.reason} (the exporter cannot open this table; run bufctl recover)`)
   const blocking = new Set(t.blockingFiles.map((f) => f.file))
   for (const d of t.damage.filter((d) => !blocking.has(d.file))) {

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'OUTPUT_ROOT'
   | 'ROLLBACK'
   | 'OUTPUT_VERIFICATION'
+  | 'UNSUPPORTED_TYPE'
 
 export abstract class BufctlError extends Error {
   abstract readonly code: ErrorCode

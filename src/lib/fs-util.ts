@@ -1,4 +1,6 @@
 /** Small file-system helpers shared by the stores and the writers. */
+import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { matchOwner } from './ownership.js'
@@ -32,29 +34,20 @@ export async function removeIfExists(path: string): Promise<void> {
   }
 }
 
-/** The hidden temporary name a file is written under before its rename (readers' globs skip it). */
-export function temporaryPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp`)
-}
-
-/** Writes a file so that it appears whole or not at all: temp name, fsync, rename, fsync directory. */
-export async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  await writeStreamAtomically(path, [bytes])
-}
-
-/** Writes a stream of chunks so that the file appears whole or not at all; returns the bytes written. */
-export async function writeStreamAtomically(path: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
+/**
+ * Writes a file so that it appears whole or not at all: a temporary name beside it — unpredictable,
+ * created exclusively and never through a link, so nothing planted there is followed or
+ * overwritten — then fsync, rename, fsync of the directory. `mode` is applied whatever the umask.
+ */
+export async function writeFileAtomically(path: string, bytes: Uint8Array, options: { readonly mode?: number } = {}): Promise<void> {
   const directory = dirname(path)
   await mkdir(directory, { recursive: true })
-  const temporary = temporaryPath(path)
-  const handle = await open(temporary, 'w')
-  let size = 0
+  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o644)
   try {
     await matchOwner(temporary)
-    for await (const chunk of chunks) {
-      await writeFully(handle, chunk, size)
-      size += chunk.byteLength
-    }
+    if (options.mode !== undefined) await handle.chmod(options.mode)
+    await writeFully(handle, bytes, 0)
     await handle.sync()
   } catch (error) {
     await handle.close().catch(() => undefined)
@@ -64,5 +57,4 @@ export async function writeStreamAtomically(path: string, chunks: AsyncIterable<
   await handle.close()
   await rename(temporary, path)
   await fsyncDirectory(directory)
-  return size
 }

@@ -53,6 +53,14 @@ export class NotArrowError extends BufctlError {
   }
 }
 
+/** Valid Arrow that bufctl cannot write to Parquet (a union, a month-day-nano interval, big-endian, …). */
+export class UnsupportedTypeError extends BufctlError {
+  readonly code = 'UNSUPPORTED_TYPE'
+  constructor(path: string, reason: string) {
+    super(`${path}: ${reason}`, path, 'convert that column to a type Parquet takes (recover keeps such a file in quarantine/ and drains the rest of the table)')
+  }
+}
+
 /** The spill root (--path) does not exist or is not a directory. */
 export class RootNotFoundError extends BufctlError {
   readonly code = 'ROOT_NOT_FOUND'

@@ -119,7 +119,9 @@ for (const where of ['body', 'metadata', 'prefix'] as const) {
     const drain = await store.drain()
     assert.deepEqual(idsOf(drain.batches), [0, 1, 2, 3, 4, 5, 6, 7])
     await drain.commit()
-    assert.deepEqual(await listDir(dir), ['.lock'])
+    // The salvaged original is never deleted unwritten: it goes to quarantine/, byte for byte.
+    assert.deepEqual(await listDir(dir), ['.lock', 'quarantine'])
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, 'quarantine', 'pending-000001.ipc'))), bytes.subarray(0, cut))
   })
 }
 

@@ -141,8 +141,10 @@ export class DiskStore implements RecordStore {
     return this.#queue.run(async () => {
       this.#assertOpen()
       const drain = await this.#drainFiles()
-      const batches = await readDrainedBatches(drain.files, this.#damage)
-      return { batches, rows: batches.reduce((sum, batch) => sum + batch.numRows, 0), commit: () => drain.commit() }
+      const { batches, damaged } = await readDrainedBatches(drain.files, this.#damage)
+      // A salvaged file's original goes to quarantine/ at the commit, never deleted unwritten.
+      const commit = () => this.#queue.run(() => this.#pending.commit(drain.files, this.#fsync, damaged))
+      return { batches, rows: batches.reduce((sum, batch) => sum + batch.numRows, 0), commit }
     })
   }
 

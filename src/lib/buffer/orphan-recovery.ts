@@ -7,7 +7,7 @@
 import { readdir, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { fsyncDirectory, removeIfExists } from '../fs-util.js'
-import { INGEST_TEMPORARY_PATTERN, pendingFileName, pendingSequence } from '../format/table-directory.js'
+import { BUFCTL_TEMPORARY_PATTERN, pendingFileName, pendingSequence } from '../format/table-directory.js'
 import { inspectTable, type StreamFileInspection, type TableInspection } from '../format/table-scan.js'
 import type { PendingFile } from './pending-files.js'
 import { moveToQuarantine } from './quarantine.js'
@@ -17,8 +17,7 @@ import { moveToQuarantine } from './quarantine.js'
  * inspection of the directory (the caller's, when it has just made one).
  */
 export async function recoverDirectory(directory: string, fsync: boolean, known?: TableInspection): Promise<PendingFile[]> {
-  // Copies an ingest killed mid-way left behind were never renamed in: not data yet.
-  for (const name of await readdir(directory)) if (INGEST_TEMPORARY_PATTERN.test(name)) await removeIfExists(join(directory, name))
+  for (const name of await readdir(directory)) if (BUFCTL_TEMPORARY_PATTERN.test(name)) await removeIfExists(join(directory, name))
   const inspection = known ?? (await inspectTable(dirname(directory), basename(directory)))
   const pending = inspection.pending.map((file) => describePending(file, file.name, pendingSequence(file.name)!))
   const active = inspection.active

@@ -7,6 +7,7 @@ import { rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fsyncDirectory, removeIfExists } from '../fs-util.js'
 import { pendingFileName } from '../format/table-directory.js'
+import { moveToQuarantine } from './quarantine.js'
 import type { PendingFile, StoreMetrics } from './record-store.js'
 
 export type { PendingFile }
@@ -58,9 +59,12 @@ export class PendingFiles {
     }
   }
 
-  /** Deletes exactly `files` (a drain's), and forgets them. */
-  async commit(files: readonly PendingFile[], fsync: boolean): Promise<void> {
-    for (const file of files) await removeIfExists(file.path)
+  /** Deletes exactly `files` (a drain's) — moving the `damaged` ones to quarantine/ instead — and forgets them. */
+  async commit(files: readonly PendingFile[], fsync: boolean, damaged: readonly PendingFile[] = []): Promise<void> {
+    for (const file of files) {
+      if (damaged.includes(file)) await moveToQuarantine(this.#directory, file.name, 'damaged: its complete batches were drained, the rest could not be read')
+      else await removeIfExists(file.path)
+    }
     if (fsync) await fsyncDirectory(this.#directory)
     this.forget(files)
   }

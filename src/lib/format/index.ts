@@ -12,7 +12,7 @@ export { BatchDecodeError, checkedBatches, fileRangeReader, salvageBatches, type
 export { summarizeSchemaMessage } from './schema-summary.js'
 export {
   ACTIVE_FILE,
-  INGEST_TEMPORARY_PATTERN,
+  BUFCTL_TEMPORARY_PATTERN,
   ingestTemporaryName,
   JOURNAL_FILE,
   LOCK_FILE,

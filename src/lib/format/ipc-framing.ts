@@ -37,6 +37,8 @@ export interface MessageFrame {
   readonly dictionaryId: number
   /** A dictionary batch that extends (rather than replaces) its dictionary. */
   readonly dictionaryDelta: boolean
+  /** The body's buffers are compressed (LZ4 frame or ZSTD): parquet-wasm reads only uncompressed ones. */
+  readonly compressed: boolean
 }
 
 export interface StreamDamage {
@@ -174,6 +176,7 @@ async function readFrame(source: ByteSource, offset: number, first: boolean): Pr
       rows: header.rows,
       dictionaryId: header.dictionaryId,
       dictionaryDelta: header.dictionaryDelta,
+      compressed: header.compressed,
     },
   }
 }

@@ -22,6 +22,8 @@ export interface ParsedHeader {
   rows: number
   dictionaryId: number
   dictionaryDelta: boolean
+  /** The body's buffers are compressed (LZ4 frame or ZSTD). */
+  compressed: boolean
 }
 
 /** Reads the fields framing needs from a Message flatbuffer, or says why it cannot be one. */
@@ -38,15 +40,15 @@ export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         const schema = message.header(new SchemaHeader()) as SchemaHeader | null
         const problem = schema ? checkSchema(schema, limit) : 'schema message without a schema'
         if (problem) return problem
-        return { kind: 'schema', bodyLength, rows: 0, dictionaryId: -1, dictionaryDelta: false }
+        return { kind: 'schema', bodyLength, rows: 0, dictionaryId: -1, dictionaryDelta: false, compressed: false }
       }
       case MessageHeader.RecordBatch: {
         const batch = message.header(new RecordBatchHeader()) as RecordBatchHeader | null
         const rows = batch ? safeNumber(batch.length()) : undefined
         if (rows === undefined) return 'record batch without a valid row count'
-        const problem = checkRecordBatch(batch!, limit, bodyLength)
+        const problem = checkRecordBatch(batch!, limit, bodyLength) ?? checkRows(batch!, rows, bodyLength)
         if (problem) return problem
-        return { kind: 'recordBatch', bodyLength, rows, dictionaryId: -1, dictionaryDelta: false }
+        return { kind: 'recordBatch', bodyLength, rows, dictionaryId: -1, dictionaryDelta: false, compressed: batch!.compression() !== null }
       }
       case MessageHeader.DictionaryBatch: {
         const dictionary = message.header(new DictionaryBatchHeader()) as DictionaryBatchHeader | null
@@ -55,7 +57,7 @@ export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         const data = dictionary!.data()
         const problem = data ? checkRecordBatch(data, limit, bodyLength) : 'dictionary batch without data'
         if (problem) return problem
-        return { kind: 'dictionary', bodyLength, rows: 0, dictionaryId: id, dictionaryDelta: dictionary!.isDelta() }
+        return { kind: 'dictionary', bodyLength, rows: 0, dictionaryId: id, dictionaryDelta: dictionary!.isDelta(), compressed: data!.compression() !== null }
       }
       default:
         return `unexpected message header type ${message.headerType()}`
@@ -84,6 +86,20 @@ function checkRecordBatch(batch: RecordBatchHeader, limit: number, bodyLength: n
     const start = buffer.offset()
     const end = start + buffer.length()
     if (start < 0n || buffer.length() < 0n || end > BigInt(bodyLength)) return `buffer ${i} (${start}+${buffer.length()}) lies outside the ${bodyLength}-byte body`
+  }
+  return undefined
+}
+
+/**
+ * A row count the body cannot hold: every layout but the Null type spends at least a bit per row
+ * in some buffer, so a batch with buffers claims at most 8 rows per body byte (plus slack for
+ * padding). A damaged count (billions of rows from a few hundred bytes) is flagged here, before
+ * status would report it.
+ */
+function checkRows(batch: RecordBatchHeader, rows: number, bodyLength: number): string | undefined {
+  if (rows <= 8 * bodyLength + 64) return undefined
+  for (let i = 0; i < batch.buffersLength(); i++) {
+    if (batch.buffers(i)!.length() > 0n) return `record batch claims ${rows} rows, more than its ${bodyLength}-byte body can hold`
   }
   return undefined
 }

@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow'
 import type { MessageFrame, StreamScan } from './ipc-framing.js'
 import { assertBatchIntegrity } from './batch-integrity.js'
+import { registerCodecs } from './codecs.js'
 
 export interface ByteRange {
   readonly start: number
@@ -21,6 +22,8 @@ export interface CheckedBatch {
   readonly schema: ByteRange
   /** Dictionary messages in force for this batch, in stream order. */
   readonly dictionaries: readonly ByteRange[]
+  /** One of those dictionary messages has a compressed body. */
+  readonly dictionaryCompressed: boolean
 }
 
 /** A complete message that cannot be decoded, or decodes to something its buffers cannot back. */
@@ -52,6 +55,7 @@ export function bytesRangeReader(bytes: Uint8Array): RangeReader {
 
 /** Yields each record batch of the scanned stream, checked; throws BatchDecodeError at the first that fails. */
 export async function* checkedBatches(read: RangeReader, scan: StreamScan): AsyncGenerator<CheckedBatch> {
+  registerCodecs()
   const [schemaFrame, ...frames] = scan.messages
   if (!schemaFrame) return
   const schema = { start: schemaFrame.offset, end: schemaFrame.end }
@@ -61,10 +65,8 @@ export async function* checkedBatches(read: RangeReader, scan: StreamScan): Asyn
       live.set(frame.dictionaryId, frame.dictionaryDelta ? [...(live.get(frame.dictionaryId) ?? []), frame] : [frame])
       continue
     }
-    const dictionaries = [...live.values()]
-      .flat()
-      .sort((a, b) => a.offset - b.offset)
-      .map((d) => ({ start: d.offset, end: d.end }))
+    const inForce = [...live.values()].flat().sort((a, b) => a.offset - b.offset)
+    const dictionaries = inForce.map((d) => ({ start: d.offset, end: d.end }))
     const bytes = await read([schema, ...dictionaries, { start: frame.offset, end: frame.end }])
     let batch: RecordBatch | undefined
     try {
@@ -74,7 +76,7 @@ export async function* checkedBatches(read: RangeReader, scan: StreamScan): Asyn
     } catch (error) {
       throw new BatchDecodeError(frame.offset, `cannot decode: ${error instanceof Error ? error.message : String(error)}`)
     }
-    yield { frame, batch, schema, dictionaries }
+    yield { frame, batch, schema, dictionaries, dictionaryCompressed: inForce.some((d) => d.compressed) }
   }
 }
 

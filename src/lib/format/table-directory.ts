@@ -16,8 +16,12 @@ export const KEPT_LEDGER_FILE = 'bufctl-kept.json'
 export const INGEST_LEDGER_FILE = 'bufctl-ingested.json'
 /** Sub-directory where recover moves files it cannot read, or damaged originals it salvaged. */
 export const QUARANTINE_DIR = 'quarantine'
-/** Where ingest copies an input before renaming it in as the next pending file: `.bufctl-ingest-<random>.tmp`. */
-export const INGEST_TEMPORARY_PATTERN = /^\.bufctl-ingest-[0-9a-f]+\.tmp$/
+/**
+ * bufctl's temporary files in a table directory: ingest's copies (`.bufctl-ingest-<random>.tmp`)
+ * and its bookkeeping files being replaced (`.bufctl-commit.json.<random>.tmp`, …). One left by a
+ * crash was never renamed into place, so it is not data; opening the table removes it.
+ */
+export const BUFCTL_TEMPORARY_PATTERN = /^\.bufctl-[\w.-]+\.tmp$/
 
 export function ingestTemporaryName(random: string): string {
   return `.bufctl-ingest-${random}.tmp`

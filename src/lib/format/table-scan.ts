@@ -7,6 +7,7 @@ import { constants } from 'node:fs'
 import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StreamDamage, StreamScan } from './ipc-framing.js'
+import type { Unsupported } from './type-support.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './table-directory.js'
 
 export interface StreamFileInspection {
@@ -22,6 +23,8 @@ export interface StreamFileInspection {
   readonly damage?: StreamDamage
   /** End offset of the schema message, when the file has one. */
   readonly schemaEnd?: number
+  /** Why bufctl cannot write this file's data to Parquet (type-support), when it cannot. */
+  readonly unsupported?: Unsupported
   readonly scan: StreamScan
 }
 
@@ -40,12 +43,17 @@ export interface OddEntry {
   readonly reason: string
 }
 
-export async function inspectTable(root: string, table: string): Promise<TableInspection> {
+export interface InspectOptions {
+  /** Columns a schema may have (type-support). @default DEFAULT_MAX_COLUMNS */
+  readonly maxColumns?: number
+}
+
+export async function inspectTable(root: string, table: string, options: InspectOptions = {}): Promise<TableInspection> {
   const directory = join(root, table)
   const names = await readdir(directory)
   const odd: OddEntry[] = []
   const inspect = async (name: string) => {
-    const file = await inspectStreamFile(directory, name)
+    const file = await inspectStreamFile(directory, name, options)
     if ('reason' in file) odd.push(file)
     else return file
   }
@@ -62,7 +70,7 @@ export async function inspectTable(root: string, table: string): Promise<TableIn
  * What a stream file holds, from its message metadata; an entry that is not a regular file is
  * reported as odd and never read (no link is followed, no FIFO waited on).
  */
-export async function inspectStreamFile(directory: string, name: string): Promise<StreamFileInspection | OddEntry> {
+export async function inspectStreamFile(directory: string, name: string, options: InspectOptions = {}): Promise<StreamFileInspection | OddEntry> {
   const path = join(directory, name)
   let handle
   try {
@@ -80,7 +88,15 @@ export async function inspectStreamFile(directory: string, name: string): Promis
     const { scanStream } = await import('./ipc-framing.js')
     const { fileSource } = await import('./byte-source.js')
     const scan = await scanStream(fileSource(handle, info.size))
-    return describeScan(name, path, info.mtimeMs, scan)
+    const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
+    let unsupported: Unsupported | undefined
+    if (schema) {
+      const bytes = new Uint8Array(schema.end - schema.offset)
+      await handle.read(bytes, 0, bytes.byteLength, schema.offset)
+      const { unsupportedIn } = await import('./type-support.js')
+      unsupported = unsupportedIn(bytes, options.maxColumns)
+    }
+    return { ...describeScan(name, path, info.mtimeMs, scan), unsupported }
   } finally {
     await handle.close()
   }

@@ -15,7 +15,7 @@ import { tableDirectoryName } from '../format/table-directory.js'
 import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
 import { sumCounts } from '../replay/drain-plan.js'
-import { describeError, type ErrorNote } from '../replay/replay-report.js'
+import { describeError, type ErrorNote, type SalvageNote } from '../replay/replay-report.js'
 import { openSink } from '../sink/open-sink.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
@@ -59,6 +59,8 @@ export interface IngestOptions {
   readonly schema?: SchemaRule
   /** Append an input file even if this table's ledger says it was appended before. @default false */
   readonly allowDuplicate?: boolean
+  /** Columns an input's schema may have before it is refused as unsupported. @default 10,000 */
+  readonly maxColumns?: number
   /** Stops the run between inputs (and a flush at its next safe point). */
   readonly signal?: AbortSignal
   readonly progress?: ProgressListener
@@ -84,6 +86,8 @@ export interface IngestReport {
   readonly bufferedRows: number
   /** String values with invalid UTF-8 that the flushes wrote with U+FFFD, per column (the spilled data keeps its bytes). */
   readonly repairedUtf8: Readonly<Record<string, number>>
+  /** Files the flushes read only up to damage: their complete batches were written, the originals quarantined. */
+  readonly salvaged: readonly SalvageNote[]
   /** Why appending (or the final flush) stopped before the end; the inputs say what was done. */
   readonly error?: ErrorNote
 }
@@ -97,7 +101,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   try {
     const checked: CheckedInput[] = []
     for (const [index, path] of options.inputs.entries()) {
-      checked.push(await checkInput(path, options.stdin, spool))
+      checked.push(await checkInput(path, options.stdin, spool, options.maxColumns))
       options.progress?.({ phase: 'files', table: options.table, done: index + 1, total: options.inputs.length })
     }
     await checkSchemas(options.table, checked, directory, options.schema ?? 'exporter')
@@ -110,7 +114,12 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
 async function append(options: IngestOptions, storage: StorageType, directory: string | undefined, checked: readonly CheckedInput[]): Promise<IngestReport> {
   const outputs: WrittenOutput[] = []
   const repaired: Record<string, number>[] = []
-  const listeners = { onWritten: (output: WrittenOutput) => outputs.push(output), onRepaired: (counts: Readonly<Record<string, number>>) => repaired.push({ ...counts }) }
+  const salvaged: SalvageNote[] = []
+  const listeners = {
+    onWritten: (output: WrittenOutput) => outputs.push(output),
+    onRepaired: (counts: Readonly<Record<string, number>>) => repaired.push({ ...counts }),
+    onSalvaged: (notes: readonly SalvageNote[]) => salvaged.push(...notes),
+  }
   const manager = new Manager({
     storage: { type: storage, path: options.root, fsync: options.fsync, onLocked: finishEarlierCommits },
     maxSizeBytes: options.out ? (options.maxSizeBytes ?? 0) : 0,
@@ -155,12 +164,13 @@ async function append(options: IngestOptions, storage: StorageType, directory: s
     outputs,
     bufferedRows,
     repairedUtf8: sumCounts(repaired),
+    salvaged,
     error,
   }
 }
 
 /** The Manager's flush: Parquet into the sink, or (without one, nothing is ever flushed) a refusal. */
-function flushTarget(options: IngestOptions, storage: StorageType, listeners: Pick<ParquetFlushOptions, 'onWritten' | 'onRepaired'>) {
+function flushTarget(options: IngestOptions, storage: StorageType, listeners: Pick<ParquetFlushOptions, 'onWritten' | 'onRepaired' | 'onSalvaged'>) {
   if (!options.out) return { flush: () => Promise.reject(new InvalidOptionsError('--out', 'nothing to flush to')) }
   const target = {
     sink: openSink(options.out),

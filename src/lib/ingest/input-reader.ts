@@ -8,7 +8,8 @@
 import { open, stat, type FileHandle } from 'node:fs/promises'
 import type { Schema } from 'apache-arrow'
 import { CorruptStreamError } from '../errors.js'
-import { InputNotFoundError, NotArrowError, PermissionError } from '../usage-errors.js'
+import { InputNotFoundError, NotArrowError, PermissionError, UnsupportedTypeError } from '../usage-errors.js'
+import { unsupportedIn } from '../format/type-support.js'
 import type { StreamFileSource } from '../buffer/record-store.js'
 import { decodeSchema } from '../format/batch-codec.js'
 import { fileSource, limitSource } from '../format/byte-source.js'
@@ -37,10 +38,10 @@ const FILE_MAGIC_BYTES = 6
 const FILE_TRAILER_BYTES = 10
 
 /** Checks one input (`-` is standard input) whole, or throws an error naming it. */
-export async function checkInput(path: string, stdin: AsyncIterable<Uint8Array> | undefined, spool: InputSpool): Promise<CheckedInput> {
+export async function checkInput(path: string, stdin: AsyncIterable<Uint8Array> | undefined, spool: InputSpool, maxColumns?: number): Promise<CheckedInput> {
   if (path === '-') {
     if (!stdin) throw new InputNotFoundError(path, 'standard input is not available')
-    return checkFile(path, await spool.take(stdin, path), undefined, spool)
+    return checkFile(path, await spool.take(stdin, path), undefined, spool, maxColumns)
   }
   let info
   try {
@@ -53,15 +54,15 @@ export async function checkInput(path: string, stdin: AsyncIterable<Uint8Array> 
     // A pipe or a device (`<(command)`, /dev/stdin): read once, into the spool.
     const handle = await openInput(path)
     try {
-      return await checkFile(path, await spool.take(handle.readableWebStream(), path), undefined, spool)
+      return await checkFile(path, await spool.take(handle.readableWebStream(), path), undefined, spool, maxColumns)
     } finally {
       await handle.close()
     }
   }
-  return checkFile(path, path, `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`, spool)
+  return checkFile(path, path, `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`, spool, maxColumns)
 }
 
-async function checkFile(label: string, path: string, identity: string | undefined, spool: InputSpool): Promise<CheckedInput> {
+async function checkFile(label: string, path: string, identity: string | undefined, spool: InputSpool, maxColumns?: number): Promise<CheckedInput> {
   const handle = await openInput(path)
   try {
     const { size } = await handle.stat()
@@ -70,8 +71,8 @@ async function checkFile(label: string, path: string, identity: string | undefin
     await handle.read(head, 0, head.byteLength, 0)
     const format = detectFormat(head)
     if (format === 'unknown') throw new NotArrowError(label, 'it does not start with an Arrow IPC stream message or the ARROW1 file magic')
-    if (format === 'file') return { ...(await checkFileFormat(label, path, handle, size, spool)), identity }
-    const checked = await checkStream(label, handle, size, 0, size)
+    if (format === 'file') return { ...(await checkFileFormat(label, path, handle, size, spool, maxColumns)), identity }
+    const checked = await checkStream(label, handle, size, 0, size, maxColumns)
     return { ...checked, path: label, format: 'stream', bytes: size, stream: { path, ...checked.range }, identity }
   } finally {
     await handle.close()
@@ -83,7 +84,7 @@ async function checkFile(label: string, path: string, identity: string | undefin
  * put the schema message there too; apache-arrow (JavaScript) keeps it in the footer only, and then
  * the stream is spooled with the footer's schema in front.
  */
-async function checkFileFormat(label: string, path: string, handle: FileHandle, size: number, spool: InputSpool): Promise<CheckedInput> {
+async function checkFileFormat(label: string, path: string, handle: FileHandle, size: number, spool: InputSpool, maxColumns?: number): Promise<CheckedInput> {
   const torn = () => new CorruptStreamError(label, size, 'the IPC file has no closing ARROW1 magic or footer (torn or truncated); the input was not ingested')
   if (size < 2 * FILE_MAGIC_BYTES + FILE_TRAILER_BYTES - 2) throw torn()
   const trailer = Buffer.alloc(FILE_TRAILER_BYTES)
@@ -94,13 +95,13 @@ async function checkFileFormat(label: string, path: string, handle: FileHandle, 
   const first = (await scanStream(body, 8)).messages[0]
   let stream: StreamFileSource
   if (first?.kind === 'schema') {
-    const checked = await checkStream(label, handle, footerStart, 8, footerStart)
+    const checked = await checkStream(label, handle, footerStart, 8, footerStart, maxColumns)
     return { ...checked, path: label, format: 'file', bytes: size, stream: { path, ...checked.range } }
   }
   stream = await spool.fromFileFormat(handle, footerStart, label)
   const spooled = await open(stream.path, 'r')
   try {
-    const checked = await checkStream(label, spooled, stream.end, 0, stream.end)
+    const checked = await checkStream(label, spooled, stream.end, 0, stream.end, maxColumns)
     stream = { path: stream.path, ...checked.range }
     return { ...checked, path: label, format: 'file', bytes: size, stream }
   } finally {
@@ -116,9 +117,16 @@ interface CheckedStream {
 }
 
 /** Scans and checks the stream in [start, end) of an open file, one batch at a time. */
-async function checkStream(label: string, handle: FileHandle, size: number, start: number, end: number): Promise<CheckedStream> {
+async function checkStream(label: string, handle: FileHandle, size: number, start: number, end: number, maxColumns?: number): Promise<CheckedStream> {
   const scan = await scanStream(limitSource(fileSource(handle, size), end), start)
   if (scan.damage) throw new CorruptStreamError(label, scan.damage.offset, `${scan.damage.reason}; the input was not ingested`)
+  const schemaFrame = scan.messages[0]
+  if (schemaFrame) {
+    const bytes = new Uint8Array(schemaFrame.end - schemaFrame.offset)
+    await handle.read(bytes, 0, bytes.byteLength, schemaFrame.offset)
+    const unsupported = unsupportedIn(bytes, maxColumns)
+    if (unsupported) throw new UnsupportedTypeError(label, `${unsupported.reason}; the input was not ingested`)
+  }
   let rows = 0
   try {
     for await (const { frame } of checkedBatches(fileRangeReader(handle, { reuse: true }), scan)) rows += frame.rows

@@ -13,6 +13,7 @@ import { END_OF_STREAM } from '../format/ipc-framing.js'
 import type { Compression } from '../output-options.js'
 import { resolveEarlierCommits } from '../replay/journal-resolution.js'
 import { commitDrain } from '../replay/drain-commit.js'
+import type { SalvageNote } from '../replay/replay-report.js'
 import { planDrain } from '../replay/drain-plan.js'
 import { writeOutputs } from '../replay/write-outputs.js'
 import type { OutputSink, WrittenOutput } from '../sink/output-sink.js'
@@ -29,6 +30,8 @@ export interface ParquetFlushOptions {
   readonly signal?: AbortSignal
   /** Told of the invalid UTF-8 values each flush repaired, per column. */
   readonly onRepaired: (counts: Readonly<Record<string, number>>) => void
+  /** Told of files a flush read only up to damage (their originals were quarantined). */
+  readonly onSalvaged: (notes: readonly SalvageNote[]) => void
 }
 
 /** A disk buffer's flush: its files, committed exactly once. */
@@ -37,6 +40,7 @@ export function fileFlush(options: ParquetFlushOptions): FileFlushFunc {
     const result = await commitDrain(directory, drain, { ...options, table, damage: 'salvage' })
     for (const output of result.outputs) options.onWritten(output)
     options.onRepaired(result.repairedUtf8)
+    options.onSalvaged(result.damaged.map((file) => ({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage?.reason ?? '' })))
     return result.outputs.reduce((sum, output) => sum + output.bytes, 0)
   }
 }

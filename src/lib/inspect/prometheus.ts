@@ -35,7 +35,8 @@ export function renderPrometheus(report: StatusReport): string {
 /** Writes a status file by temporary name and rename, so a collector never reads half of it. */
 export async function writeStatusFile(path: string, text: string): Promise<void> {
   if (!path) throw new InvalidOptionsError('--output', 'expected a file path')
-  await writeFileAtomically(path, new TextEncoder().encode(text))
+  // 0644 whatever the umask: node_exporter runs as another user and must read it.
+  await writeFileAtomically(path, new TextEncoder().encode(text), { mode: 0o644 })
 }
 
 function escapeLabel(value: string): string {

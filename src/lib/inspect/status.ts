@@ -19,6 +19,8 @@ export interface StatusOptions {
   readonly tables?: readonly string[]
   /** Decode every batch, not only the metadata, to find damage inside bodies. @default false */
   readonly deep?: boolean
+  /** Columns a schema may have before its file is called unsupported. @default 10,000 */
+  readonly maxColumns?: number
   readonly thresholds?: StatusThresholds
 }
 
@@ -47,7 +49,7 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
   const spill = await openSpillRoot(options.root)
   const tables = selectTables(spill, options.tables)
   const statuses: TableStatus[] = []
-  for (const table of tables) statuses.push(await tableStatus(options.root, table, options.deep ?? false))
+  for (const table of tables) statuses.push(await tableStatus(options.root, table, options.deep ?? false, options.maxColumns))
   return {
     root: options.root,
     deep: options.deep ?? false,

@@ -50,6 +50,8 @@ export interface TableStatus {
   readonly damage: readonly FileDamage[]
   /** Files that stop the exporter from opening this table (empty, cut inside their schema, unreadable). */
   readonly blockingFiles: readonly BlockingFile[]
+  /** Valid Arrow that bufctl cannot write to Parquet: recover keeps these in quarantine/, flush refuses the table. */
+  readonly unsupportedFiles: readonly BlockingFile[]
   /** The table is locked and its active stream ends inside a message: it is being written, not torn. */
   readonly beingWritten: boolean
   /** With `deep`: string values with invalid UTF-8 per column (kept, and written with U+FFFD by flush and recover). */
@@ -78,8 +80,8 @@ export interface ExporterShape {
   readonly difference?: string
 }
 
-export async function tableStatus(root: string, table: string, deep: boolean): Promise<TableStatus> {
-  const inspection = await inspectTable(root, table)
+export async function tableStatus(root: string, table: string, deep: boolean, maxColumns?: number): Promise<TableStatus> {
+  const inspection = await inspectTable(root, table, { maxColumns })
   const lock = await lockState(inspection.directory)
   const files = streamFiles(inspection)
   const damage: FileDamage[] = []
@@ -94,7 +96,7 @@ export async function tableStatus(root: string, table: string, deep: boolean): P
     const blocking = writing ? undefined : blockingReason(file)
     if (blocking) blockingFiles.push({ file: file.name, reason: blocking })
     const found: FileDamage[] = []
-    const fileRows = deep ? await deepCheck(file, found, invalidUtf8) : metadataCheck(file, found)
+    const fileRows = deep && !file.unsupported ? await deepCheck(file, found, invalidUtf8) : metadataCheck(file, found)
     // The exporter's own unfinished message is not damage.
     if (!writing) damage.push(...found)
     rows += fileRows
@@ -121,6 +123,7 @@ export async function tableStatus(root: string, table: string, deep: boolean): P
     tornBytes: sum(damage, (d) => d.droppedBytes),
     damage,
     blockingFiles,
+    unsupportedFiles: files.flatMap((file) => (file.unsupported ? [{ file: file.name, reason: file.unsupported.reason }] : [])),
     beingWritten,
     invalidUtf8,
     oddEntries: inspection.odd,

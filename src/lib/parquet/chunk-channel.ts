@@ -1,8 +1,8 @@
 /**
  * The main thread's end of one job's byte stream from a worker: an async iterable of the chunks
  * the worker posts. The worker sends a chunk and waits until it is taken, so at most one chunk
- * is being encoded while the previous one is written. A worker that fails,
- * exits or crashes ends the iteration with an error — never a hang.
+ * is being encoded while the previous one is written. A worker that fails, exits, crashes or
+ * goes silent ends the iteration with an error — never a hang.
  */
 import type { Worker } from 'node:worker_threads'
 import type { FromWorker, ToWorker } from './worker-protocol.js'
@@ -18,8 +18,12 @@ export class ChunkChannel implements AsyncIterable<Uint8Array> {
   readonly #onError = (error: Error) => this.#fail(new Error(`a Parquet encoder thread failed: ${error.message}`))
   readonly #onExit = (code: number) => this.#fail(new Error(`a Parquet encoder thread exited with code ${code}`))
 
-  constructor(worker: Worker) {
+  readonly #idleMs: number
+
+  /** `idleMs`: how long the worker may go without a message before its job fails. */
+  constructor(worker: Worker, idleMs: number) {
     this.#worker = worker
+    this.#idleMs = idleMs
     worker.on('message', this.#onMessage)
     worker.on('error', this.#onError)
     worker.on('exit', this.#onExit)
@@ -47,7 +51,17 @@ export class ChunkChannel implements AsyncIterable<Uint8Array> {
     const queued = this.#queue.shift()
     if (queued) return Promise.resolve(queued)
     if (this.#failure) return Promise.reject(this.#failure)
-    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }))
+    return new Promise((resolve, reject) => {
+      // A thread that stops answering fails its file with a message, never a hang.
+      const timer = setTimeout(() => this.#fail(new Error(`a Parquet encoder thread gave no answer for ${this.#idleMs / 1000} s`)), this.#idleMs)
+      const settle =
+        <T>(done: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer)
+          done(value)
+        }
+      this.#waiter = { resolve: settle(resolve), reject: settle(reject) }
+    })
   }
 
   #deliver(message: FromWorker): void {

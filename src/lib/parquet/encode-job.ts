@@ -22,10 +22,16 @@ export interface BatchPiece {
   readonly batchRows: number
   readonly offset: number
   readonly length: number
+  /**
+   * Decode the batch in JavaScript and encode it again before it enters wasm: its body is
+   * compressed (parquet-wasm reads only uncompressed IPC), or it holds invalid UTF-8 to repair.
+   */
+  readonly rewrite?: boolean
 }
 
-/** One Parquet file to encode: its pieces, in order, and the rows they add up to. */
+/** One Parquet file to encode: its pieces, in order, the rows they add up to, and key-value metadata for its footer. */
 export interface EncodeJob {
   readonly rows: number
   readonly pieces: readonly BatchPiece[]
+  readonly metadata?: Readonly<Record<string, string>>
 }

@@ -18,7 +18,12 @@ export interface EncodeOptions {
   readonly concurrency?: number
   /** Stops handing out jobs and ends the workers at once (their jobs fail with the signal's reason). */
   readonly signal?: AbortSignal
+  /** How long a worker may go without a chunk before its job fails. @default 10 minutes */
+  readonly idleTimeoutMs?: number
 }
+
+/** One chunk is at most one row group: even a large one is encoded well within this. */
+const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000
 
 /** Consumes one job's Parquet bytes (writes them somewhere) and resolves once they are durable. */
 export type ParquetWrite<T> = (index: number, bytes: AsyncIterable<Uint8Array>) => Promise<T>
@@ -44,7 +49,7 @@ export async function encodeJobs<T>(jobs: readonly EncodeJob[], options: EncodeO
       pool.map(async (worker) => {
         while (failure === undefined && next < jobs.length) {
           const index = next++
-          const channel = new ChunkChannel(worker)
+          const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
           worker.postMessage({ type: 'encode', job: jobs[index]!, compression: options.compression } satisfies ToWorker)
           try {
             results[index] = await write(index, channel)

@@ -35,7 +35,8 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
               controller.close()
               return
             }
-            controller.enqueue(toWasmBatch(wasm, piece, await reader.read(piece)))
+            const stream = await reader.read(piece)
+            controller.enqueue(toWasmBatch(wasm, piece, piece.rewrite ? await rewritten(stream) : stream))
             handedOver += piece.length
           } catch (error) {
             inputError = error
@@ -46,12 +47,27 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
       { highWaterMark: 1 },
     )
     // transformParquetStream takes ownership of the properties and of every batch it reads.
-    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression))) as AsyncIterable<Uint8Array>
+    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression, job.metadata))) as AsyncIterable<Uint8Array>
     if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
     if (handedOver !== job.rows) throw new Error(`the Parquet writer took ${handedOver} of ${job.rows} rows`)
   } finally {
     await reader.close()
   }
+}
+
+/**
+ * The batch of a one-batch IPC stream, decoded (through the codec registry when compressed), with
+ * invalid UTF-8 repaired, encoded again uncompressed.
+ */
+async function rewritten(stream: Uint8Array): Promise<Uint8Array> {
+  const [{ RecordBatchReader, Table, tableToIPC }, { registerCodecs }, { repairUtf8 }] = await Promise.all([
+    import('apache-arrow'),
+    import('../format/codecs.js'),
+    import('../format/utf8-repair.js'),
+  ])
+  registerCodecs()
+  const batch = RecordBatchReader.from(stream).open().next().value as import('apache-arrow').RecordBatch
+  return tableToIPC(new Table([repairUtf8(batch)]), 'stream')
 }
 
 /** A piece's batch inside wasm, sliced to the piece's rows. */

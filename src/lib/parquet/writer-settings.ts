@@ -13,7 +13,7 @@ type ParquetWasm = typeof import('parquet-wasm')
 const ROW_GROUP_ROWS = 1024 * 1024
 
 /** Writer properties for one file; transformParquetStream takes ownership of them. */
-export function writerProperties(wasm: ParquetWasm, compression: Compression) {
+export function writerProperties(wasm: ParquetWasm, compression: Compression, metadata: Readonly<Record<string, string>> = {}) {
   const codec: Record<Compression, import('parquet-wasm').Compression> = {
     zstd: wasm.Compression.ZSTD,
     snappy: wasm.Compression.SNAPPY,
@@ -29,6 +29,7 @@ export function writerProperties(wasm: ParquetWasm, compression: Compression) {
       .setDictionaryEnabled(true)
       .setStatisticsEnabled(wasm.EnabledStatistics.Page)
       .setCreatedBy('bufctl')
+      .setKeyValueMetadata(new Map(Object.entries(metadata)))
       // wasm buffers a whole row group before writing it; --target-file-size bounds it further.
       .setMaxRowGroupSize(ROW_GROUP_ROWS)
       .build()

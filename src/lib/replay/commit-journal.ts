@@ -37,6 +37,8 @@ export interface JournalRecord {
   readonly version: 3
   readonly state: JournalState
   readonly table: string
+  /** The drain's identity (drain-identity): every output's footer carries it. */
+  readonly drain: string
   readonly files: readonly JournalFile[]
   /** The output root, absolute (a path, or an s3:// URL). */
   readonly out: string
@@ -96,6 +98,7 @@ export function checkRecord(value: unknown, table: string, states: readonly stri
   if (typeof record.state !== 'string' || !states.includes(record.state)) return `unknown state ${JSON.stringify(record.state)}`
   if (typeof record.out !== 'string' || !(isAbsolute(record.out) || record.out.startsWith('s3://'))) return 'the output root is not an absolute path or s3:// URL'
   if (!Array.isArray(record.files) || !Array.isArray(record.outputs)) return 'files or outputs missing'
+  if (typeof record.drain !== 'string' || !/^[0-9a-f]{32}$/.test(record.drain)) return 'no drain identity'
   for (const file of record.files as unknown[]) {
     const entry = file as Partial<JournalFile> | null
     if (typeof entry?.name !== 'string' || pendingSequence(entry.name) === undefined) return `${JSON.stringify(entry?.name)} is not a pending file name`

@@ -22,6 +22,7 @@ import type { Granularity } from '../sink/partitioning.js'
 import { removeJournal, writeJournal, type JournalFile } from './commit-journal.js'
 import { writeKeptLedger, type KeptCommit } from './kept-ledger.js'
 import { crashPoint } from './crash-points.js'
+import { drainIdentity, outputMetadata } from './drain-identity.js'
 import { DEFAULT_TARGET_FILE_BYTES, planDrain, type FileOutcome } from './drain-plan.js'
 import { finishFiles, holdFiles, releaseFiles } from './held-files.js'
 import { undo } from './journal-resolution.js'
@@ -48,6 +49,8 @@ export interface DrainCommitOptions {
   readonly progress?: ProgressListener
   /** Stops at the next safe point: before the files are held, or by undoing the commit before it is durable. */
   readonly signal?: AbortSignal
+  /** Columns a schema may have before its file is refused as unsupported. */
+  readonly maxColumns?: number
 }
 
 export interface DrainCommitResult {
@@ -60,11 +63,12 @@ export interface DrainCommitResult {
 }
 
 /** Writes the drain's rows as Parquet and commits it, exactly once. */
-export async function commitDrain(directory: string, drain: FileDrain, options: DrainCommitOptions): Promise<DrainCommitResult> {
-  const files: JournalFile[] = drain.files.map(({ name, bytes, mtimeMs }) => ({ name, bytes, mtimeMs, quarantine: false }))
+export async function commitDrain(directory: string, drained: FileDrain, options: DrainCommitOptions): Promise<DrainCommitResult> {
+  const files: JournalFile[] = drained.files.map(({ name, bytes, mtimeMs }) => ({ name, bytes, mtimeMs, quarantine: false }))
   if (files.length === 0) return { rows: 0, outputs: [], damaged: [], repairedUtf8: {} }
   options.signal?.throwIfAborted()
-  const base = { version: 3, table: options.table, out: options.sink.root } as const
+  const drain = await drainIdentity(directory, files)
+  const base = { version: 3, table: options.table, drain, out: options.sink.root } as const
   await writeJournal(directory, { ...base, state: 'held', files, outputs: [] })
   await holdFiles(directory, files)
   crashPoint('files-held')
@@ -81,6 +85,7 @@ export async function commitDrain(directory: string, drain: FileDrain, options: 
         partitionBy: options.partitionBy,
         damage: options.damage,
         signal: options.signal,
+        maxColumns: options.maxColumns,
       },
     )
   } catch (error) {
@@ -98,7 +103,7 @@ export async function commitDrain(directory: string, drain: FileDrain, options: 
     if (options.keep) await releaseFiles(directory, files)
     else await finishFiles(directory, record.files)
     await removeJournal(directory)
-    if (!options.keep) drain.forget()
+    if (!options.keep) drained.forget()
     return { ...result, outputs: [] }
   }
 
@@ -107,6 +112,7 @@ export async function commitDrain(directory: string, drain: FileDrain, options: 
   let outputs: WrittenOutput[]
   try {
     outputs = await writeOutputs(plan.outputs, options.sink, {
+      metadata: outputMetadata(drain, options.table),
       compression: options.compression ?? 'zstd',
       concurrency: options.concurrency,
       signal: options.signal,
@@ -118,7 +124,7 @@ export async function commitDrain(directory: string, drain: FileDrain, options: 
         }
       })(),
     })
-    const failure = await verifyOutputs(options.sink, record.outputs)
+    const failure = await verifyOutputs(options.sink, record.outputs, drain)
     if (failure) throw new OutputVerificationError(failure.path, failure.reason)
   } catch (error) {
     // Disk full, a failed verification or the like: undo, so the table is as it was.
@@ -129,7 +135,7 @@ export async function commitDrain(directory: string, drain: FileDrain, options: 
 
   if (options.keep) {
     // Recorded before the files come back, so a crash in between cannot leave them unrecorded.
-    const commit = { out: record.out, files: record.files, outputs: record.outputs }
+    const commit = { drain, out: record.out, files: record.files, outputs: record.outputs }
     await writeKeptLedger(directory, { version: 3, table: options.table, kept: [...(options.alreadyKept ?? []), commit] })
     await releaseFiles(directory, files)
     await removeJournal(directory)
@@ -139,7 +145,7 @@ export async function commitDrain(directory: string, drain: FileDrain, options: 
     await finishFiles(directory, record.files)
     crashPoint('files-committed')
     await removeJournal(directory)
-    drain.forget()
+    drained.forget()
   }
   return { ...result, outputs }
 }

@@ -5,14 +5,16 @@
  * so memory does not grow with the backlog; the encoder rebuilds each batch from the same bytes.
  */
 import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { Table, tableToIPC, type RecordBatch } from 'apache-arrow'
 import { CorruptStreamError } from '../errors.js'
+import { UnsupportedTypeError } from '../usage-errors.js'
+import { unsupportedIn, type Unsupported } from '../format/type-support.js'
 import { fieldList } from '../format/batch-codec.js'
 import { bytesSource, fileSource } from '../format/byte-source.js'
-import { scanStream } from '../format/ipc-framing.js'
+import { scanStream, type StreamScan } from '../format/ipc-framing.js'
 import { BatchDecodeError, bytesRangeReader, checkedBatches, fileRangeReader, type RangeReader } from '../format/stream-batches.js'
-import { invalidUtf8, repairUtf8 } from '../format/utf8-repair.js'
+import { invalidUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
 import { OutputLayout, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from '../sink/partitioning.js'
@@ -48,6 +50,8 @@ export interface PlanOptions extends OutputLayoutOptions {
   readonly damage: 'strict' | 'salvage'
   /** Stops planning between batches (throwing the signal's reason). */
   readonly signal?: AbortSignal
+  /** Columns a schema may have before its file is refused as unsupported. */
+  readonly maxColumns?: number
 }
 
 /** The default --target-file-size: Arrow bytes per output file (the Parquet file is several times smaller). */
@@ -65,7 +69,7 @@ async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>,
     const identity = createHash('sha256').update(source.stream).digest('hex').slice(0, 32)
     return planStream(source.name, source.stream, identity, bytesSource(source.stream), bytesRangeReader(source.stream), layout, options)
   }
-  const handle: FileHandle = await open(source.path, 'r')
+  const handle: FileHandle = await open(source.path, constants.O_RDONLY | constants.O_NOFOLLOW)
   try {
     const info = await handle.stat({ bigint: true })
     const identity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`
@@ -94,19 +98,23 @@ async function planStream(
     return { name, rows, repairedUtf8, damage: { offset, reason }, droppedBytes: scan.size - validEnd }
   }
   const column = options.partitionBy ?? defaultPartitionColumn(options.table)
+  // Valid Arrow that Parquet cannot take is set aside whole, before anything of it is decoded.
+  const unsupported = await unsupportedStream(scan, read, options.maxColumns)
+  if (unsupported) {
+    if (options.damage === 'strict') throw new UnsupportedTypeError(label, unsupported.reason)
+    return { name, rows: 0, repairedUtf8, damage: { offset: 0, reason: unsupported.reason }, droppedBytes: scan.size }
+  }
   try {
     for await (const checked of checkedBatches(read, scan)) {
       options.signal?.throwIfAborted()
       const { frame, batch } = checked
       const signature = fieldList(batch.schema)
       const batchBytes = frame.end - frame.offset
-      // A batch with invalid UTF-8 is written from a repaired copy; every other batch from where it lies.
+      // A batch with invalid UTF-8, or a compressed one, is decoded and written again on its way into wasm.
       const invalid = invalidUtf8(batch)
       for (const [column, count] of invalid) repairedUtf8[column] = (repairedUtf8[column] ?? 0) + count
-      const stored =
-        invalid.size > 0
-          ? await repairedStream(batch)
-          : { source: where, schema: checked.schema, dictionaries: checked.dictionaries, batch: { start: frame.offset, end: frame.end } }
+      const rewrite = invalid.size > 0 || frame.compressed || checked.dictionaryCompressed
+      const stored = { source: where, schema: checked.schema, dictionaries: checked.dictionaries, batch: { start: frame.offset, end: frame.end }, rewrite }
       for (const run of partitionRuns(batch, column, options.granularity ?? 'hour', options.table)) {
         const length = run.end - run.start
         const piece: BatchPiece = { ...stored, batchRows: frame.rows, offset: run.start, length }
@@ -127,17 +135,10 @@ async function planStream(
   return { name, rows, repairedUtf8, droppedBytes: 0 }
 }
 
-/** One batch with its invalid UTF-8 replaced, as a small IPC stream in memory, and where its messages lie. */
-async function repairedStream(batch: RecordBatch): Promise<Pick<BatchPiece, 'source' | 'schema' | 'dictionaries' | 'batch'>> {
-  const bytes = tableToIPC(new Table([repairUtf8(batch)]), 'stream')
-  const [schema, ...rest] = (await scanStream(bytesSource(bytes))).messages
-  const last = rest.at(-1)!
-  return {
-    source: bytes,
-    schema: { start: schema!.offset, end: schema!.end },
-    dictionaries: rest.slice(0, -1).map((frame) => ({ start: frame.offset, end: frame.end })),
-    batch: { start: last.offset, end: last.end },
-  }
+async function unsupportedStream(scan: StreamScan, read: RangeReader, maxColumns: number | undefined): Promise<Unsupported | undefined> {
+  const schema = scan.messages[0]
+  if (schema?.kind !== 'schema') return undefined
+  return unsupportedIn(await read([{ start: schema.offset, end: schema.end }]), maxColumns)
 }
 
 /** Per-column counts added up. */

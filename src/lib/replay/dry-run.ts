@@ -9,7 +9,7 @@ import { inspectTable, streamFiles } from '../format/table-scan.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import { DEFAULT_TARGET_FILE_BYTES, planDrain } from './drain-plan.js'
 import { directoryIdentity } from './drain-commit.js'
-import { classify, describeUnreadable, refuseDamage } from './file-verdict.js'
+import { classify, describeSetAside, refuseDamage } from './file-verdict.js'
 import { predictEarlierCommits } from './journal-resolution.js'
 import type { TableReplayDraft } from './replay-report.js'
 import type { TableDrainOptions } from './replay-table.js'
@@ -18,13 +18,13 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
   const state = await lockState(report.directory)
   if (state.inUse) throw new LockHeldError(report.directory, state.holderPid)
   report.earlierCommits = await predictEarlierCommits(report.directory, report.table, { keep: options.keep })
-  const inspection = await inspectTable(options.root, report.table)
+  const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })
   const files = streamFiles(inspection)
   if (options.mode === 'flush') refuseDamage(files)
   // In the order the real run drains them: pending files, then the active one it promotes after them.
   const drained = [...inspection.pending, ...(inspection.active ? [inspection.active] : [])].filter((file) => {
-    if (classify(file) !== 'unreadable') return true
-    if (options.mode === 'recover') report.quarantined.push({ file: file.name, reason: describeUnreadable(file) })
+    if (!['unreadable', 'unsupported'].includes(classify(file))) return true
+    if (options.mode === 'recover') report.quarantined.push({ file: file.name, reason: describeSetAside(file) })
     return false
   })
   const plan = await planDrain(drained, {
@@ -35,6 +35,7 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
     partitionBy: options.partitionBy,
     damage: options.mode === 'flush' ? 'strict' : 'salvage',
     signal: options.signal,
+    maxColumns: options.maxColumns,
   })
   for (const file of plan.files.filter((outcome) => outcome.damage)) {
     report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })

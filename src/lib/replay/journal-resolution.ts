@@ -15,7 +15,9 @@ import type { OutputSink } from '../sink/output-sink.js'
 import { readJournal, removeJournal, setAside, type JournalRecord, type JournalResolution } from './commit-journal.js'
 import { finishFiles, releaseFiles } from './held-files.js'
 import { readKeptLedger, writeKeptLedger, type KeptCommit } from './kept-ledger.js'
-import { verifyOutputs } from './output-verification.js'
+import { readFooter, verifyOutputs } from './output-verification.js'
+import { drainIdentity } from './drain-identity.js'
+import { join } from 'node:path'
 
 export interface ResolvedCommit {
   /** `kept`: a --keep commit left as it is, because this run keeps too. */
@@ -44,7 +46,13 @@ export async function resolveEarlierCommits(directory: string, table: string, op
   const stay: KeptCommit[] = []
   for (const commit of ledger.kept) {
     const done = (resolution: JournalResolution, reason?: string) => commits.push({ resolution, out: commit.out, files: commit.files.length, reason })
-    const failure = await verifyOutputs(openSink(commit.out), commit.outputs)
+    if (commit.drain !== (await drainIdentity(directory, commit.files))) {
+      await setAside(directory, KEPT_LEDGER_FILE)
+      throw new JournalError(join(directory, KEPT_LEDGER_FILE), 'a kept commit does not match the files it names; it was set aside and nothing else was changed', {
+        setAside: true,
+      })
+    }
+    const failure = await verifyOutputs(openSink(commit.out), commit.outputs, commit.drain)
     // Outputs gone: the files never left, so forgetting the commit lets this run write them again.
     if (failure) done('rolled-back', `${failure.path}: ${failure.reason}`)
     else if (options.keep) {
@@ -67,12 +75,12 @@ export async function predictEarlierCommits(directory: string, table: string, op
   const predicted: ResolvedCommit[] = []
   const journal = await readJournal(directory, table)
   if (journal) {
-    const failure = journal.state === 'durable' ? await verifyOutputs(openSink(journal.out), journal.outputs) : { path: '', reason: '' }
+    const failure = journal.state === 'durable' ? await verifyOutputs(openSink(journal.out), journal.outputs, journal.drain) : { path: '', reason: '' }
     const resolution = journal.state === 'durable' && !failure ? 'rolled-forward' : 'rolled-back'
     predicted.push({ resolution, out: journal.out, files: journal.files.length, reason: failure?.path ? `${failure.path}: ${failure.reason}` : undefined })
   }
   for (const commit of (await readKeptLedger(directory, table))?.kept ?? []) {
-    const failure = await verifyOutputs(openSink(commit.out), commit.outputs)
+    const failure = await verifyOutputs(openSink(commit.out), commit.outputs, commit.drain)
     const resolution = failure ? 'rolled-back' : options.keep ? 'kept' : 'rolled-forward'
     predicted.push({ resolution, out: commit.out, files: commit.files.length, reason: failure && `${failure.path}: ${failure.reason}` })
   }
@@ -94,8 +102,13 @@ async function trusted<T>(directory: string, name: string, read: () => Promise<T
 async function resolveJournal(directory: string, record: JournalRecord): Promise<ResolvedCommit> {
   const sink = openSink(record.out)
   const done = (resolution: JournalResolution, reason?: string): ResolvedCommit => ({ resolution, out: record.out, files: record.files.length, reason })
+  // A journal whose drain is not the drain of the files it names was not written by bufctl for them.
+  if (record.drain !== (await drainIdentity(directory, record.files))) {
+    const aside = await setAside(directory)
+    throw new JournalError(join(directory, JOURNAL_FILE), `its drain does not match the files it names; it was moved to ${aside} and nothing else was changed`, { setAside: true })
+  }
   if (record.state === 'durable') {
-    const failure = await verifyOutputs(sink, record.outputs)
+    const failure = await verifyOutputs(sink, record.outputs, record.drain)
     if (!failure) {
       await finishFiles(directory, record.files)
       await removeJournal(directory)
@@ -108,11 +121,17 @@ async function resolveJournal(directory: string, record: JournalRecord): Promise
   return done('rolled-back')
 }
 
-/** Removes a commit's outputs and gives its files their pending names back; the journal goes last. */
+/**
+ * Removes a commit's outputs and gives its files their pending names back; the journal goes last.
+ * Only an output that carries this commit's drain in its footer is removed (with what a writer
+ * left half-written beside it): any other file of the same name is not this commit's and stays.
+ */
 export async function undo(directory: string, record: JournalRecord, sink: OutputSink): Promise<void> {
   for (const output of record.outputs) {
     try {
-      await sink.remove(output.path)
+      const footer = await readFooter(sink, output.path).catch(() => 'unreadable' as const)
+      if (footer !== 'unreadable' && footer?.drain === record.drain) await sink.remove(output.path)
+      else await sink.removePartial(output.path)
     } catch (error) {
       throw new RollbackError(sink.locate(output.path), directory, error)
     }

@@ -12,6 +12,7 @@ import { KEPT_LEDGER_FILE } from '../format/table-directory.js'
 import { checkRecord, parse, readTrusted, type JournalFile, type JournalOutput } from './commit-journal.js'
 
 export interface KeptCommit {
+  readonly drain: string
   readonly out: string
   readonly files: readonly JournalFile[]
   readonly outputs: readonly JournalOutput[]

@@ -1,32 +1,53 @@
 /**
  * Before a drain commits, and before a journal found after a crash is rolled forward, every output
- * is read back: it must exist and its Parquet footer must hold exactly the rows handed to the
- * writer. hyparquet reads the footer from a few byte ranges (local file or object store alike).
+ * is read back: it must exist, its Parquet footer must hold exactly the rows handed to the writer,
+ * and name the drain it was written from (drain-identity). hyparquet reads the footer from a few
+ * byte ranges (local file or object store alike).
  */
 import type { OutputSink } from '../sink/output-sink.js'
 import type { JournalOutput } from './commit-journal.js'
+import { DRAIN_KEY } from './drain-identity.js'
 
 export interface VerificationFailure {
   readonly path: string
   readonly reason: string
 }
 
-/** The first output that is missing or holds other than its recorded rows, or undefined when all are right. */
-export async function verifyOutputs(sink: OutputSink, outputs: readonly JournalOutput[]): Promise<VerificationFailure | undefined> {
-  const { parquetMetadataAsync } = await import('hyparquet')
+/** What an output's footer says: its rows and the drain it was written from. */
+export interface OutputFooter {
+  readonly rows: number
+  readonly drain?: string
+}
+
+/** The footer of an output, or undefined when there is no such output; a file that is not Parquet throws. */
+export async function readFooter(sink: OutputSink, relative: string): Promise<OutputFooter | undefined> {
+  const reader = await sink.open(relative)
+  if (!reader) return undefined
+  try {
+    const { parquetMetadataAsync } = await import('hyparquet')
+    const metadata = await parquetMetadataAsync(reader)
+    return { rows: Number(metadata.num_rows), drain: metadata.key_value_metadata?.find((entry) => entry.key === DRAIN_KEY)?.value }
+  } finally {
+    await reader.close()
+  }
+}
+
+/**
+ * The first output that is missing, holds other than its recorded rows, or was not written from
+ * `drain`; undefined when every output is right.
+ */
+export async function verifyOutputs(sink: OutputSink, outputs: readonly JournalOutput[], drain: string): Promise<VerificationFailure | undefined> {
   for (const output of outputs) {
     const path = sink.locate(output.path)
-    const reader = await sink.open(output.path)
-    if (!reader) return { path, reason: 'missing' }
+    let footer: OutputFooter | undefined
     try {
-      const metadata = await parquetMetadataAsync(reader)
-      const rows = Number(metadata.num_rows)
-      if (rows !== output.rows) return { path, reason: `its footer holds ${rows} rows, ${output.rows} were written` }
+      footer = await readFooter(sink, output.path)
     } catch (error) {
       return { path, reason: `not a readable Parquet file (${(error as Error).message})` }
-    } finally {
-      await reader.close()
     }
+    if (!footer) return { path, reason: 'missing' }
+    if (footer.drain !== drain) return { path, reason: 'not written from these pending files (its footer names another drain)' }
+    if (footer.rows !== output.rows) return { path, reason: `its footer holds ${footer.rows} rows, ${output.rows} were written` }
   }
   return undefined
 }

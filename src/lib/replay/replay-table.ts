@@ -14,7 +14,7 @@ import type { OutputSink } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { resolveEarlierCommits } from './journal-resolution.js'
 import { commitDrain } from './drain-commit.js'
-import { classify, describeUnreadable, refuseDamage } from './file-verdict.js'
+import { classify, describeSetAside, refuseDamage } from './file-verdict.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
 import type { ReplayMode, TableReplayDraft } from './replay-report.js'
 
@@ -31,6 +31,8 @@ export interface TableDrainOptions {
   readonly progress?: ProgressListener
   /** Stops at the next safe point (between tables, or by undoing a commit that is not yet durable). */
   readonly signal?: AbortSignal
+  /** Columns a schema may have before its file is refused as unsupported. @default DEFAULT_MAX_COLUMNS */
+  readonly maxColumns?: number
 }
 
 export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, options: TableDrainOptions): Promise<void> {
@@ -38,14 +40,14 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
   const earlier = await resolveEarlierCommits(directory, report.table, { keep: options.keep })
   report.earlierCommits = earlier.commits
 
-  const inspection = await inspectTable(options.root, report.table)
+  const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })
   const files = streamFiles(inspection)
   if (options.mode === 'flush') refuseDamage(files)
   else {
     for (const file of files) {
-      if (classify(file) !== 'unreadable') continue
-      const movedTo = await moveToQuarantine(directory, file.name, describeUnreadable(file))
-      report.quarantined.push({ file: file.name, movedTo, reason: describeUnreadable(file) })
+      if (!['unreadable', 'unsupported'].includes(classify(file))) continue
+      const movedTo = await moveToQuarantine(directory, file.name, describeSetAside(file))
+      report.quarantined.push({ file: file.name, movedTo, reason: describeSetAside(file) })
     }
   }
   // What is left after quarantine, as just inspected: the store need not scan it again.

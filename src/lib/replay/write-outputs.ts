@@ -13,13 +13,16 @@ export interface WriteOutputsOptions {
   readonly concurrency?: number
   /** Told of each output once it is durable. */
   readonly onWritten?: (output: WrittenOutput) => void
+  /** Key-value metadata for every output's footer. */
+  readonly metadata?: Readonly<Record<string, string>>
   /** Stops encoding and writing at once; what was half-written is removed. */
   readonly signal?: AbortSignal
 }
 
 /** Encodes and writes every planned output; rejects with the first failure (outputs already durable stay). */
 export async function writeOutputs(outputs: readonly PlannedOutput[], sink: OutputSink, options: WriteOutputsOptions): Promise<WrittenOutput[]> {
-  return encodeJobs(outputs, { compression: options.compression, concurrency: options.concurrency, signal: options.signal }, async (index, bytes) => {
+  const jobs = outputs.map((output) => ({ ...output, metadata: options.metadata }))
+  return encodeJobs(jobs, { compression: options.compression, concurrency: options.concurrency, signal: options.signal }, async (index, bytes) => {
     const planned = outputs[index]!
     const size = await writeOutput(sink, planned.path, bytes, options.signal)
     const written = { path: sink.locate(planned.path), relative: planned.path, partition: planned.partition, rows: planned.rows, bytes: size }

@@ -75,9 +75,13 @@ export class LocalSink implements OutputSink {
   }
 
   async remove(relative: string): Promise<void> {
-    const path = this.locate(relative)
-    await removeAbsentOk(path)
+    await removeAbsentOk(this.locate(relative))
+    await this.removePartial(relative)
+  }
+
+  async removePartial(relative: string): Promise<void> {
     // Half-written ones: `.<name>.<random>.tmp` beside it.
+    const path = this.locate(relative)
     const directory = dirname(path)
     const names = await readdir(directory).catch((error: unknown) => (isAbsent(error) ? [] : Promise.reject(error instanceof Error ? error : new Error(String(error)))))
     const prefix = `.${basename(path)}.`

@@ -31,6 +31,8 @@ export interface OutputSink {
   open(relative: string): Promise<OutputReader | undefined>
   /** Removes a finished output and any half-written one of the same name; one already gone is fine. */
   remove(relative: string): Promise<void>
+  /** Removes only what a writer left half-written under an output's name. */
+  removePartial(relative: string): Promise<void>
 }
 
 /** An output made durable. */
