@@ -3,12 +3,21 @@
  * and the one shape of failure (exit-codes): `Error:` and `Hint:` on stderr, or under --json one
  * small document on stdout — for bufctl's errors, oclif's parse errors and the unexpected alike.
  */
+import { format } from 'node:util'
 import { Command } from '@oclif/core'
 import { errorDocument } from './exit-codes.js'
-import { palette, printable } from './style.js'
+import { palette, printable, terminalText } from './style.js'
 
 export abstract class BufctlCommand extends Command {
   static override enableJsonFlag = true
+
+  override log(message = '', ...args: unknown[]): void {
+    super.log(terminalText(format(message, ...args)))
+  }
+
+  override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(terminalText(format(message, ...args)))
+  }
 
   /** Sets the exit code without cutting the JSON document short (oclif prints it after run()). */
   protected setExitCode(code: number): void {

@@ -43,6 +43,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   ROLLBACK: EXIT_PARTIAL,
   OUTPUT_VERIFICATION: EXIT_PARTIAL,
   UNSUPPORTED_TYPE: EXIT_USAGE,
+  UNWRITABLE_DATA: EXIT_PARTIAL,
 }
 
 /** A failure as bufctl shows it: on stderr as `Error:` and `Hint:` lines, under --json as this document. */

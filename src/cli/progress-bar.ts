@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress'
 import type { ProgressListener } from '../lib/progress.js'
+import { printable } from './style.js'
 
 export interface ProgressBar {
   readonly listener?: ProgressListener
@@ -22,11 +23,11 @@ export function progressBar(enabled: boolean, label: string): ProgressBar {
     listener: (event) => {
       if (state === 'stopped') return
       if (state === 'idle') {
-        bar.start(event.total, event.done, { table: event.table })
+        bar.start(event.total, event.done, { table: printable(event.table) })
         state = 'drawing'
       }
       bar.setTotal(event.total)
-      bar.update(event.done, { table: event.table })
+      bar.update(event.done, { table: printable(event.table) })
     },
     stop: () => {
       if (state === 'drawing') bar.stop()

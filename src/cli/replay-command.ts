@@ -106,6 +106,7 @@ function tableLines(table: TableReplayReport, dryRun: boolean): string[] {
   }
   for (const note of table.quarantined)
     lines.push(`  ${color.yellow(dryRun ? 'would quarantine' : 'quarantined')} ${note.file}${note.movedTo ? ` → ${note.movedTo}` : ''}: ${note.reason}`)
+  for (const entry of table.skipped) lines.push(`  ${color.yellow('skipped')} ${entry.name}: ${entry.reason}`)
   for (const [column, count] of Object.entries(table.repairedUtf8)) {
     lines.push(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s) kept, written with U+FFFD in place of each invalid sequence`)
   }

@@ -48,3 +48,14 @@ export function printable(name: string): string {
   // eslint-disable-next-line no-control-regex
   return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
+
+/**
+ * Text as it may reach a terminal: every control character escaped (names, reasons and paths come
+ * from files anyone may have written) except newlines, tabs and the colour sequences palette()
+ * itself emits when colour is on. The last guard before any human output is written.
+ */
+export function terminalText(text: string): string {
+  const colour = palette().level > 0
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (match) => (match.length > 1 && colour ? match : printable(match)))
+}

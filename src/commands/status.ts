@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
 import { EXIT_PARTIAL } from '../cli/exit-codes.js'
 import { maxColumnsFlag, quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
-import { formatAge, formatBytes, formatCount, palette, printable, textTable } from '../cli/style.js'
+import { formatAge, formatBytes, formatCount, palette, printable, terminalText, textTable } from '../cli/style.js'
 import { InvalidOptionsError } from '../lib/usage-errors.js'
 import type { StatusReport } from '../lib/inspect/index.js'
 import { parseDuration, parseSize } from '../lib/units.js'
@@ -12,7 +12,7 @@ export default class Status extends BufctlCommand {
 
   static override description = `Reads message metadata only (record-batch bodies are skipped unless --deep), takes no lock and changes no byte, so it is safe while the exporter runs. "in use" means another process holds the table's flock; on Linux the holder's PID comes from /proc/locks.
 
-Exits 1, naming the table, when a file would stop the exporter from opening it (an empty pending file, one cut inside its schema), when a flush or recover commit was interrupted (run bufctl recover before starting the exporter), or when a threshold (--max-age, --max-pending-bytes, --max-rows) is exceeded: suited to cron and alerting. --format prometheus writes the text exposition format for node_exporter's textfile collector; with --output the file is replaced atomically.`
+Exits 1, naming the table, when a file would stop the exporter from opening it (an empty pending file, one cut inside its schema), when a flush or recover commit was interrupted (run bufctl recover before starting the exporter), when a table directory cannot be read, or when a threshold (--max-age, --max-pending-bytes, --max-rows) is exceeded: suited to cron and alerting. --format prometheus writes the text exposition format for node_exporter's textfile collector; with --output the file is replaced atomically.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill',
@@ -50,12 +50,12 @@ Exits 1, naming the table, when a file would stop the exporter from opening it (
         maxRows: flags['max-rows'],
       },
     })
-    if (report.exceeded.length > 0 || report.blocked.length > 0 || report.interrupted.length > 0) this.setExitCode(EXIT_PARTIAL)
+    if (report.exceeded.length > 0 || report.blocked.length > 0 || report.interrupted.length > 0 || report.unreadable.length > 0) this.setExitCode(EXIT_PARTIAL)
+    const render = () => (flags.format === 'prometheus' ? renderPrometheus(report) : flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report))
+    // --output is honoured with --json too: cron keeps the textfile fresh while a script reads stdout.
+    if (flags.output) await writeStatusFile(flags.output, render())
     if (this.jsonEnabled()) return report
-
-    const text = flags.format === 'prometheus' ? renderPrometheus(report) : flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report)
-    if (flags.output) await writeStatusFile(flags.output, text)
-    else if (!flags.quiet || flags.format !== 'table') process.stdout.write(text)
+    if (!flags.output && (!flags.quiet || flags.format !== 'table')) process.stdout.write(flags.format === 'table' ? terminalText(render()) : render())
     for (const line of alerts(report)) this.logToStderr(line)
     return report
   }
@@ -132,6 +132,7 @@ function alerts(report: StatusReport): string[] {
       )
     }
   }
+  for (const { table, error } of report.unreadable) lines.push(`${color.red('Cannot read')} table ${printable(table)}: ${error.message}\n  ${color.dim(`Hint: ${error.hint}`)}`)
   for (const entry of report.ignored) lines.push(`${color.yellow('Ignored:')} ${printable(entry.name)} in ${report.root}: ${entry.reason}`)
   return lines
 }

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'ROLLBACK'
   | 'OUTPUT_VERIFICATION'
   | 'UNSUPPORTED_TYPE'
+  | 'UNWRITABLE_DATA'
 
 export abstract class BufctlError extends Error {
   abstract readonly code: ErrorCode
@@ -166,6 +167,27 @@ export class OutputVerificationError extends BufctlError {
       output,
       'check the output directory (disk, mount, another writer), then run again',
     )
+  }
+}
+
+/**
+ * The Parquet writer could not take the rows of these files (data the reader accepted, the writer
+ * refused, or wrote short): the drain was undone. recover keeps such files in quarantine/ and
+ * drains the rest; flush refuses the table.
+ */
+export class UnwritableDataError extends BufctlError {
+  readonly code = 'UNWRITABLE_DATA'
+  /** The files of the table directory whose rows the writer could not take. */
+  readonly files: readonly string[]
+  readonly reason: string
+  constructor(directory: string, files: readonly string[], reason: string) {
+    super(
+      `${directory}: the Parquet writer could not take the rows of ${files.join(', ')} (${reason}); the drain was undone and no pending file was removed`,
+      directory,
+      'bufctl recover keeps such a file in quarantine/ and writes the rest; bufctl status --deep shows what it holds',
+    )
+    this.files = files
+    this.reason = reason
   }
 }
 

@@ -15,6 +15,14 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
   }
 }
 
+/**
+ * Opens a file inside a spill directory for reading without following a link or waiting on a
+ * FIFO: what is there may have been planted, and the caller already judged the entry a regular file.
+ */
+export function openBufferFile(path: string): Promise<FileHandle> {
+  return open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+}
+
 /** fsync a directory, so that renames and unlinks inside it are durable. */
 export async function fsyncDirectory(directory: string): Promise<void> {
   const handle = await open(directory, 'r')

@@ -1,4 +1,4 @@
-/** bufctl as a library: buffers, stores and the spill-directory format. */
+/** bufctl as a library: buffers, stores and the spill-directory format, and what each command does (status, flush and recover, ingest). */
 export * from './errors.js'
 export * from './usage-errors.js'
 export { Manager, SignalBuffer, DEFAULT_BYTES_PER_ROW, MemoryStore, DiskStore, DirectoryLock, withDirectoryLock } from './buffer/index.js'
@@ -22,3 +22,9 @@ export type {
 export { scanStream, scanFile, bytesSource, fileSource, detectFormat, droppedBytes, END_OF_STREAM, LOCK_FILE } from './format/index.js'
 export type { ByteSource, MessageFrame, MessageKind, StreamDamage, StreamScan, IpcFormat } from './format/index.js'
 export { tableDirectoryName, ACTIVE_FILE, pendingFileName, pendingSequence, sortedPendingFiles } from './format/index.js'
+export { status, renderPrometheus, writeStatusFile } from './inspect/index.js'
+export type { BlockingFile, ExporterShape, FileDamage, StatusOptions, StatusReport, StatusThresholds, TableStatus, ThresholdBreach, UnreadableTable } from './inspect/index.js'
+export { replay } from './replay/index.js'
+export type { QuarantineNote, ReplayMode, ReplayOptions, ReplayReport, SalvageNote, TableReplayReport } from './replay/index.js'
+export { ingest } from './ingest/index.js'
+export type { IngestedInput, IngestOptions, IngestReport } from './ingest/index.js'

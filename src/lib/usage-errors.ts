@@ -137,3 +137,18 @@ export function explainSystemError(error: unknown): BufctlError | undefined {
   if ((code === 'EACCES' || code === 'EPERM' || code === 'EROFS') && path) return new PermissionError(path, error)
   return undefined
 }
+
+/** An error as a report carries it (JSON-ready): bufctl's own with its hint, anything else with a generic one. */
+export interface ErrorNote {
+  readonly code: string
+  readonly message: string
+  readonly hint: string
+  readonly path: string
+}
+
+export function describeError(caught: unknown, directory: string): ErrorNote {
+  const error = explainSystemError(caught) ?? caught
+  if (error instanceof BufctlError) return { code: error.code, message: error.message, hint: error.hint, path: error.path }
+  const message = error instanceof Error ? error.message : String(error)
+  return { code: (error as NodeJS.ErrnoException).code ?? 'ERROR', message: `${directory}: ${message}`, hint: 'see the message; the table was left as it was', path: directory }
+}

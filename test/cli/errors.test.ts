@@ -73,20 +73,24 @@ test('permission denied: exit 2, the path named, a hint about which user', async
   await chmod(work, 0o755)
   if (asRoot) await chmod(root, 0o700)
   else await chmod(root, 0o000)
-  t.after(() => chmod(root, 0o755).catch(() => undefined))
-  const options = asRoot ? { uid: 65534, gid: 65534 } : {}
-  const result = await runCli(['status', '--path', root, '--json'], options)
-  assert.equal(result.code, 2, result.stderr)
-  const document = errorDocument(result)
-  assert.equal(document.error.code, 'PERMISSION')
-  assert.equal(document.error.path, root)
-  assert.match(document.error.hint, /user/)
-  if (asRoot) {
+  // Given back in the test itself: the temporary directory is removed before later hooks run.
+  try {
+    const options = asRoot ? { uid: 65534, gid: 65534 } : {}
+    const result = await runCli(['status', '--path', root, '--json'], options)
+    assert.equal(result.code, 2, result.stderr)
+    const document = errorDocument(result)
+    assert.equal(document.error.code, 'PERMISSION')
+    assert.equal(document.error.path, root)
+    assert.match(document.error.hint, /user/)
+    if (asRoot) {
+      await chmod(root, 0o755)
+      await chown(join(root, 'otel_logs'), 0, 0)
+      await chmod(join(root, 'otel_logs'), 0o700)
+      const flush = await runCli(['flush', '--path', root, '--out', join(work, 'out'), '--json'], options)
+      assert.equal(flush.code, 2, flush.stderr)
+    }
+  } finally {
     await chmod(root, 0o755)
-    await chown(join(root, 'otel_logs'), 0, 0)
-    await chmod(join(root, 'otel_logs'), 0o700)
-    const flush = await runCli(['flush', '--path', root, '--out', join(work, 'out'), '--json'], options)
-    assert.equal(flush.code, 2, flush.stderr)
   }
 })
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { cp, readdir } from 'node:fs/promises'
+import { cp, mkdir, readdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { PROJECT_ROOT } from '../helpers/cli.js'
@@ -27,4 +27,14 @@ test('npm pack, then a global install of the tarball, gives a working bufctl on 
   const flushed = await run('bufctl', ['flush', '--path', spill, '--out', join(work, 'parquet'), '--json'], { env, cwd: work })
   const expected = Object.values((await expectedOf('clean')).rows).reduce((sum, rows) => sum + rows, 0)
   assert.equal((JSON.parse(flushed.stdout) as { rows: number }).rows, expected)
+
+  // The library, imported by its package name, does what the commands do.
+  const app = join(work, 'app')
+  await mkdir(join(app, 'node_modules'), { recursive: true })
+  await symlink(join(prefix, 'lib', 'node_modules', 'bufctl'), join(app, 'node_modules', 'bufctl'))
+  const script = `import { Manager, status, replay, ingest } from 'bufctl'
+const report = await status({ root: ${JSON.stringify(join(FIXTURES, 'clean'))} })
+console.log(JSON.stringify({ rows: report.totals.rows, kinds: [typeof Manager, typeof replay, typeof ingest] }))`
+  const imported = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app })
+  assert.deepEqual(JSON.parse(imported.stdout), { rows: expected, kinds: ['function', 'function', 'function'] })
 })

@@ -11,7 +11,17 @@ export interface CliResult {
   stderr: string
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; input?: Uint8Array; cwd?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
+export interface CliOptions {
+  env?: Record<string, string>
+  input?: Uint8Array
+  cwd?: string
+  uid?: number
+  gid?: number
+  /** Kill the process (SIGKILL) after this long and reject: a hang fails the test instead of stalling the suite. */
+  timeoutMs?: number
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
@@ -24,8 +34,18 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     const stderr: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill('SIGKILL')
+            reject(new Error(`bufctl ${args.join(' ')} hung: killed after ${options.timeoutMs} ms`))
+          }, options.timeoutMs)
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }))
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() })
+    })
     child.stdin.end(options.input ?? undefined)
   })
 }

@@ -4,6 +4,7 @@
  * machine and none on a fast one. Measuring an uninterrupted run first moves the instants with
  * the machine, never the verdict.
  */
+import { readFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { BIN, PROJECT_ROOT } from './cli.js'
@@ -37,7 +38,8 @@ export async function runAndSignal(
   const signal = options.signal ?? 'SIGKILL'
   const timers = [
     setTimeout(() => {
-      sent = child.exitCode === null && child.signalCode === null
+      // A child that has exited but is not yet reaped still takes a signal: it is not "sent" then.
+      sent = child.exitCode === null && child.signalCode === null && !hasExited(child.pid)
       child.kill(signal)
     }, delayMs),
   ]
@@ -45,6 +47,18 @@ export async function runAndSignal(
   const [code, exitSignal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null]
   for (const timer of timers) clearTimeout(timer)
   return { code, signal: exitSignal, sent, stderr: Buffer.concat(stderr).toString() }
+}
+
+/** Whether the kernel already counts the process as exited (a zombie awaiting its parent). */
+function hasExited(pid: number | undefined): boolean {
+  if (pid === undefined) return true
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may hold spaces and parentheses, the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
+  } catch {
+    return true
+  }
 }
 
 /** Wall time of one uninterrupted run of the CLI, in milliseconds; throws if it fails. */

@@ -28,6 +28,8 @@ const cases: [library.BufctlError, RegExp][] = [
   [new library.OutputVerificationError('/out/x.parquet', 'short'), /run again/],
   [new library.RollbackError('/out/x.parquet', '/spill/otel_logs', cause), /run bufctl recover again/],
   [new library.OutputRootError('/etc/passwd', 'not a directory'), /--out/],
+  [new library.UnsupportedTypeError('/spill/t/pending-000001.ipc', 'unsupported type Union in column c'), /convert|quarantine/],
+  [new library.UnwritableDataError('/spill/t', ['pending-000002.ipc'], 'the writer refused a batch'), /recover keeps such a file in quarantine/],
 ]
 
 test('every error kind names its path in its message, carries a hint that says what to do, and maps to an exit code', () => {

@@ -42,7 +42,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const { root, out } = await copyFixture(t, 'crashed')
       const run = await runAndSignal(['recover', '--path', root, '--out', out, '--jobs', '2'], instantWithin(durationMs, random, 0.02, 1.1), { signal })
       const label = `round ${round}`
-      if (run.sent) {
+      // A signal in the instant between the end of the work and the exit of the process finds nothing to stop.
+      const finishedFirst = run.code === 0 && !/stopping at the next safe point/.test(run.stderr)
+      if (run.sent && !finishedFirst) {
         stopped++
         // A signal that lands while Node itself is still starting, before any line of bufctl runs,
         // ends the process as the signal does (a shell reports that as 130 or 143 too); nothing was done.

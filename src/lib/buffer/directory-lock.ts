@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { LockFailedError, LockHeldError } from '../errors.js'
+import { explainSystemError } from '../usage-errors.js'
 import { LOCK_FILE } from '../format/table-directory.js'
 import { LOCK_FILE_MODE, matchOwnerOfDescriptor } from '../ownership.js'
 import { findFlockHolder, holderOf } from './lock-holder.js'
@@ -37,7 +38,7 @@ export class DirectoryLock {
     try {
       fd = openLockFile(lockFile, directory)
     } catch (error) {
-      throw new LockFailedError(lockFile, error)
+      throw explainSystemError(error) ?? new LockFailedError(lockFile, error)
     }
     try {
       flockSync(fd, 'exnb')

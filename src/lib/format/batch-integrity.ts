@@ -21,11 +21,12 @@ export function assertBatchIntegrity(batch: RecordBatch): void {
 
 function checkData(data: Data, name: string): void {
   const end = data.offset + data.length
-  const fail = (what: string) => {
+  const fail = (what: string): never => {
     throw new Error(`column ${name}: ${what}`)
   }
   if (data.length < 0 || data.offset < 0) fail('negative length or offset')
-  if (data.nullCount > 0 && ((data.nullBitmap as Uint8Array | undefined) ?? new Uint8Array(0)).length * 8 < end) fail('validity bitmap shorter than the column')
+  if (data.typeId !== Type.Null && data.nullCount > 0 && ((data.nullBitmap as Uint8Array | undefined) ?? new Uint8Array(0)).length * 8 < end)
+    fail('validity bitmap shorter than the column')
   if (data.nullCount > 0 && data.typeId !== Type.Null) {
     let nulls = 0
     for (let i = data.offset; i < end; i++) if (!isSet(data.nullBitmap, i)) nulls++
@@ -65,12 +66,58 @@ function checkData(data: Data, name: string): void {
       for (const chunk of (dictionary?.data ?? []) as Data[]) checkData(chunk, `${name} (dictionary)`)
       return
     }
-    default:
-      if (data.children.length > 0) {
-        for (const child of data.children) if (child.length < end && data.typeId === Type.Struct) fail('a struct child shorter than the column')
-        return // nested layouts: arrow-js and the Parquet writer check their own offsets
+    case Type.List:
+    case Type.LargeList:
+    case Type.Map: {
+      const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined
+      const child = data.children[0]
+      if (!offsets || offsets.length < end + 1 || !child) fail('list offsets shorter than the column')
+      if (data.length === 0) return
+      for (let i = data.offset; i < end; i++) {
+        if (Number(offsets![i + 1]!) < Number(offsets![i]!)) fail(`list offsets decrease at row ${i - data.offset}`)
       }
+      const first = Number(offsets![data.offset]!)
+      const last = Number(offsets![end]!)
+      if (first < 0 || last > child!.offset + child!.length) fail(`list offsets ${first}..${last} outside a child of ${child!.length} values`)
+      checkData(child!, name)
+      return
+    }
+    case Type.FixedSizeList: {
+      const child = data.children[0]
+      const size = (data.type as unknown as { listSize: number }).listSize
+      if (!child || child.offset + child.length < end * size) fail('fixed-size list values shorter than the column')
+      checkData(child!, name)
+      return
+    }
+    case Type.Struct:
+      for (const child of data.children) {
+        if (child.offset + child.length < end) fail('a struct child shorter than the column')
+        checkData(child, name)
+      }
+      return
+    case Type.Utf8View:
+    case Type.BinaryView:
+      checkViews(data, end, fail)
+      return
+    default:
+      if (data.children.length > 0) return // unions and the like are refused before decoding (type-support)
       if (values && data.stride > 0 && values.length < end * data.stride) fail(`values (${values.length}) shorter than the column (${end} × ${data.stride})`)
+  }
+}
+
+/** Each 16-byte view: inline up to 12 bytes, else a (buffer, offset, length) inside that variadic buffer. */
+function checkViews(data: Data, end: number, fail: (what: string) => never): void {
+  const views = data.values as Uint8Array | undefined
+  if (!views || views.byteLength < end * 16) return fail('views shorter than the column')
+  const view = new DataView(views.buffer, views.byteOffset, views.byteLength)
+  for (let i = data.offset; i < end; i++) {
+    if (data.nullCount > 0 && !isSet(data.nullBitmap, i)) continue
+    const length = view.getInt32(i * 16, true)
+    if (length < 0) fail(`a view of negative length at row ${i - data.offset}`)
+    if (length <= 12) continue
+    const buffer = data.variadicBuffers[view.getInt32(i * 16 + 8, true)]
+    const offset = view.getInt32(i * 16 + 12, true)
+    if (!buffer || offset < 0 || offset + length > buffer.byteLength) fail(`a view at row ${i - data.offset} points outside its data buffers`)
   }
 }
 

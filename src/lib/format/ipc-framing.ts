@@ -93,8 +93,9 @@ export async function scanStream(source: ByteSource, start = 0): Promise<StreamS
   let endOfStream = false
   let damage: StreamDamage | undefined
 
+  let rowsNeedBytes = false
   while (offset < source.size) {
-    const step = await readFrame(source, offset, messages.length === 0)
+    const step = await readFrame(source, offset, messages.length === 0, rowsNeedBytes)
     if ('damage' in step) {
       damage = step.damage
       break
@@ -105,6 +106,7 @@ export async function scanStream(source: ByteSource, start = 0): Promise<StreamS
       break
     }
     messages.push(step.frame)
+    rowsNeedBytes ||= step.rowsNeedBytes
     rows += step.frame.rows
     if (step.frame.kind === 'recordBatch') recordBatches++
     offset = step.frame.end
@@ -126,9 +128,9 @@ export async function scanFile(path: string): Promise<StreamScan> {
   }
 }
 
-type FrameStep = { frame: MessageFrame; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
+type FrameStep = { frame: MessageFrame; rowsNeedBytes: boolean; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
 
-async function readFrame(source: ByteSource, offset: number, first: boolean): Promise<FrameStep> {
+async function readFrame(source: ByteSource, offset: number, first: boolean, rowsNeedBytes: boolean): Promise<FrameStep> {
   const remaining = source.size - offset
   const torn = (reason: string): FrameStep => ({ damage: { offset, kind: 'torn', reason } })
   const corrupt = (reason: string): FrameStep => ({ damage: { offset, kind: 'corrupt', reason } })
@@ -165,7 +167,13 @@ async function readFrame(source: ByteSource, offset: number, first: boolean): Pr
   if (header.bodyLength > source.size - bodyOffset) {
     return torn(`expected to read ${header.bodyLength} body bytes, but only ${source.size - bodyOffset} remain`)
   }
+  // The schema says every row takes body bytes: a count beyond 8 rows per (uncompressed) body byte was never written.
+  if (rowsNeedBytes && header.kind === 'recordBatch' && header.rows > 8 * header.bodyLength + 64) {
+    const bytes = header.buffers ? await uncompressedBytes(source, bodyOffset, header.buffers) : header.bodyLength
+    if (header.rows > 8 * bytes + 64) return corrupt(`record batch claims ${header.rows} rows, more than its ${bytes}-byte body can hold`)
+  }
   return {
+    rowsNeedBytes: header.rowsNeedBytes,
     frame: {
       offset,
       kind: header.kind,
@@ -179,4 +187,17 @@ async function readFrame(source: ByteSource, offset: number, first: boolean): Pr
       compressed: header.compressed,
     },
   }
+}
+
+/** The body's size once decompressed: each compressed buffer opens with its uncompressed length (-1: stored as is). */
+async function uncompressedBytes(source: ByteSource, bodyOffset: number, buffers: readonly { offset: number; length: number }[]): Promise<number> {
+  let total = 0
+  for (const buffer of buffers) {
+    if (buffer.length < 8) continue
+    const prefix = await source.read(bodyOffset + buffer.offset, 8)
+    if (prefix.byteLength < 8) continue
+    const length = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigInt64(0, true)
+    total += length < 0n ? buffer.length - 8 : Number(length > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : length)
+  }
+  return total
 }

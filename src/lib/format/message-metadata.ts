@@ -10,6 +10,7 @@ import { RecordBatch as RecordBatchHeader } from 'apache-arrow/fb/record-batch'
 import { DictionaryBatch as DictionaryBatchHeader } from 'apache-arrow/fb/dictionary-batch'
 import { Schema as SchemaHeader } from 'apache-arrow/fb/schema'
 import type { Field as FieldHeader } from 'apache-arrow/fb/field'
+import { impossibleType, needsBytes } from './field-types.js'
 
 /** Highest MetadataVersion we understand (V5 = 4). */
 const MAX_METADATA_VERSION = 4
@@ -24,6 +25,10 @@ export interface ParsedHeader {
   dictionaryDelta: boolean
   /** The body's buffers are compressed (LZ4 frame or ZSTD). */
   compressed: boolean
+  /** Schema only: every row of a batch takes at least a bit of body (a column that is not all nulls by type). */
+  rowsNeedBytes: boolean
+  /** Compressed record batches: where each buffer lies in the body (each opens with its uncompressed length). */
+  buffers?: readonly { readonly offset: number; readonly length: number }[]
 }
 
 /** Reads the fields framing needs from a Message flatbuffer, or says why it cannot be one. */
@@ -40,15 +45,26 @@ export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         const schema = message.header(new SchemaHeader()) as SchemaHeader | null
         const problem = schema ? checkSchema(schema, limit) : 'schema message without a schema'
         if (problem) return problem
-        return { kind: 'schema', bodyLength, rows: 0, dictionaryId: -1, dictionaryDelta: false, compressed: false }
+        return { kind: 'schema', bodyLength, rows: 0, dictionaryId: -1, dictionaryDelta: false, compressed: false, rowsNeedBytes: rowsNeedBytes(schema!) }
       }
       case MessageHeader.RecordBatch: {
         const batch = message.header(new RecordBatchHeader()) as RecordBatchHeader | null
         const rows = batch ? safeNumber(batch.length()) : undefined
         if (rows === undefined) return 'record batch without a valid row count'
-        const problem = checkRecordBatch(batch!, limit, bodyLength) ?? checkRows(batch!, rows, bodyLength)
+        // Compressed buffers can be far smaller than their rows: the bound holds for plain bodies only.
+        const compressed = batch!.compression() !== null
+        const problem = checkRecordBatch(batch!, limit, bodyLength) ?? (compressed ? undefined : checkRows(batch!, rows, bodyLength))
         if (problem) return problem
-        return { kind: 'recordBatch', bodyLength, rows, dictionaryId: -1, dictionaryDelta: false, compressed: batch!.compression() !== null }
+        return {
+          kind: 'recordBatch',
+          bodyLength,
+          rows,
+          dictionaryId: -1,
+          dictionaryDelta: false,
+          compressed,
+          rowsNeedBytes: false,
+          buffers: compressed ? bufferRanges(batch!) : undefined,
+        }
       }
       case MessageHeader.DictionaryBatch: {
         const dictionary = message.header(new DictionaryBatchHeader()) as DictionaryBatchHeader | null
@@ -57,7 +73,7 @@ export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         const data = dictionary!.data()
         const problem = data ? checkRecordBatch(data, limit, bodyLength) : 'dictionary batch without data'
         if (problem) return problem
-        return { kind: 'dictionary', bodyLength, rows: 0, dictionaryId: id, dictionaryDelta: dictionary!.isDelta(), compressed: data!.compression() !== null }
+        return { kind: 'dictionary', bodyLength, rows: 0, dictionaryId: id, dictionaryDelta: dictionary!.isDelta(), compressed: data!.compression() !== null, rowsNeedBytes: false }
       }
       default:
         return `unexpected message header type ${message.headerType()}`
@@ -77,6 +93,9 @@ function checkRecordBatch(batch: RecordBatchHeader, limit: number, bodyLength: n
   if (batch.nodesLength() * 16 > limit) return `record batch claims ${batch.nodesLength()} field nodes in ${limit} metadata bytes`
   if (batch.buffersLength() * 16 > limit) return `record batch claims ${batch.buffersLength()} buffers in ${limit} metadata bytes`
   if (batch.variadicBufferCountsLength() * 8 > limit) return 'record batch claims more variadic buffer counts than its metadata holds'
+  // The first field node is always a top-level column's, and a top-level column has the batch's rows.
+  const first = batch.nodesLength() > 0 ? batch.nodes(0)!.length() : undefined
+  if (first !== undefined && first !== batch.length()) return `record batch claims ${batch.length()} rows, but its first column has ${first}`
   for (let i = 0; i < batch.nodesLength(); i++) {
     const node = batch.nodes(i)!
     if (node.length() < 0n || node.nullCount() < 0n || node.nullCount() > node.length()) return `field node ${i} has length ${node.length()} and null count ${node.nullCount()}`
@@ -115,9 +134,22 @@ function checkSchema(schema: SchemaHeader, limit: number): string | undefined {
     if (visited * 4 > limit) return 'schema fields nest deeper than its metadata can hold'
     const field = pending.pop()!
     if (field.childrenLength() * 4 > limit || field.customMetadataLength() * 4 > limit) return `field ${field.name() ?? '?'} claims more children than the metadata holds`
+    const impossible = impossibleType(field)
+    if (impossible) return impossible
     for (let i = 0; i < field.childrenLength(); i++) pending.push(field.children(i)!)
   }
   return undefined
+}
+
+function bufferRanges(batch: RecordBatchHeader): { offset: number; length: number }[] {
+  const ranges: { offset: number; length: number }[] = []
+  for (let i = 0; i < batch.buffersLength(); i++) ranges.push({ offset: Number(batch.buffers(i)!.offset()), length: Number(batch.buffers(i)!.length()) })
+  return ranges
+}
+
+function rowsNeedBytes(schema: SchemaHeader): boolean {
+  for (let i = 0; i < schema.fieldsLength(); i++) if (needsBytes(schema.fields(i)!)) return true
+  return false
 }
 
 function safeNumber(value: bigint): number | undefined {

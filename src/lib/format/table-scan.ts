@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { StreamDamage, StreamScan } from './ipc-framing.js'
 import type { Unsupported } from './type-support.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './table-directory.js'
+import { openBufferFile } from '../fs-util.js'
 
 export interface StreamFileInspection {
   readonly name: string
@@ -79,6 +80,7 @@ export async function inspectStreamFile(directory: string, name: string, options
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ELOOP') return { name, reason: 'a symbolic link: bufctl never follows links in a table directory' }
     if (code === 'ENXIO') return { name, reason: 'a socket, not a file' }
+    if (code === 'EACCES' || code === 'EPERM') return { name, reason: 'bufctl may not read it (permission denied)' }
     throw error
   }
   try {
@@ -123,7 +125,7 @@ function describeScan(name: string, path: string, mtimeMs: number, scan: StreamS
 export async function readSchemaMessage(file: StreamFileInspection): Promise<Uint8Array | undefined> {
   if (file.schemaEnd === undefined) return undefined
   const bytes = new Uint8Array(file.schemaEnd)
-  const handle = await open(file.path, 'r')
+  const handle = await openBufferFile(file.path)
   try {
     const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, 0)
     return bytesRead === bytes.byteLength ? bytes : undefined

@@ -13,5 +13,6 @@ export {
   type StatusThresholds,
   type TableStatus,
   type ThresholdBreach,
+  type UnreadableTable,
 } from './status.js'
 export { renderPrometheus, writeStatusFile } from './prometheus.js'

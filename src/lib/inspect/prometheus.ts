@@ -29,6 +29,9 @@ export function renderPrometheus(report: StatusReport): string {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`)
     for (const table of report.tables) lines.push(`${name}{table="${escapeLabel(table.table)}"} ${value(table)}`)
   }
+  lines.push('# HELP bufctl_buffer_unreadable Whether bufctl could not inspect the table directory (1); its other gauges are absent.', '# TYPE bufctl_buffer_unreadable gauge')
+  for (const table of report.tables) lines.push(`bufctl_buffer_unreadable{table="${escapeLabel(table.table)}"} 0`)
+  for (const { table } of report.unreadable) lines.push(`bufctl_buffer_unreadable{table="${escapeLabel(table)}"} 1`)
   return `${lines.join('\n')}\n`
 }
 

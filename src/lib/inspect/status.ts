@@ -3,6 +3,8 @@
  * skipped unless `deep`), without taking any lock — safe while the exporter writes.
  */
 import { openSpillRoot, selectTables, type IgnoredEntry } from '../format/spill-root.js'
+import { join } from 'node:path'
+import { describeError, type ErrorNote } from '../usage-errors.js'
 import { tableStatus, type TableStatus } from './table-status.js'
 
 export type { BlockingFile, ExporterShape, FileDamage, TableStatus } from './table-status.js'
@@ -43,13 +45,28 @@ export interface StatusReport {
   readonly interrupted: readonly string[]
   /** Entries of the spill root that are not table directories. */
   readonly ignored: readonly IgnoredEntry[]
+  /** Tables that could not be inspected (a directory bufctl may not read, say): the others are reported all the same. */
+  readonly unreadable: readonly UnreadableTable[]
+}
+
+export interface UnreadableTable {
+  readonly table: string
+  readonly error: ErrorNote
 }
 
 export async function status(options: StatusOptions): Promise<StatusReport> {
   const spill = await openSpillRoot(options.root)
   const tables = selectTables(spill, options.tables)
   const statuses: TableStatus[] = []
-  for (const table of tables) statuses.push(await tableStatus(options.root, table, options.deep ?? false, options.maxColumns))
+  const unreadable: UnreadableTable[] = []
+  for (const table of tables) {
+    try {
+      statuses.push(await tableStatus(options.root, table, options.deep ?? false, options.maxColumns))
+    } catch (error) {
+      // One table that cannot be read is that table's problem: the others are still reported.
+      unreadable.push({ table, error: describeError(error, join(options.root, table)) })
+    }
+  }
   return {
     root: options.root,
     deep: options.deep ?? false,
@@ -64,6 +81,7 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
     blocked: statuses.filter((s) => s.blockingFiles.length > 0).map((s) => s.table),
     interrupted: statuses.filter((s) => s.interruptedCommit).map((s) => s.table),
     ignored: spill.ignored,
+    unreadable,
   }
 }
 

@@ -4,13 +4,14 @@
  * stop the exporter from opening the table, a stream being written, and whether the data has the
  * exporter's shape.
  */
-import { open, readdir } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lockState, type LockState } from '../buffer/directory-lock.js'
 import { DEFAULT_BYTES_PER_ROW } from '../buffer/signal-buffer.js'
 import { exporterShapeDifference, isExporterTable, type ExporterTable, type FoundColumn } from '../format/exporter-schemas.js'
 import { ACTIVE_FILE, HELD_PREFIX, JOURNAL_FILE, KEPT_LEDGER_FILE, QUARANTINE_DIR } from '../format/table-directory.js'
 import { inspectTable, readSchemaMessage, streamFiles, type OddEntry, type StreamFileInspection } from '../format/table-scan.js'
+import { openBufferFile } from '../fs-util.js'
 
 export interface FileDamage {
   readonly file: string
@@ -160,7 +161,7 @@ function metadataCheck(file: StreamFileInspection, damage: FileDamage[]): number
 async function deepCheck(file: StreamFileInspection, damage: FileDamage[], invalidUtf8: Record<string, number>): Promise<number> {
   const { BatchDecodeError, checkedBatches, fileRangeReader } = await import('../format/stream-batches.js')
   const { invalidUtf8: countInvalid } = await import('../format/utf8-repair.js')
-  const handle = await open(file.path, 'r')
+  const handle = await openBufferFile(file.path)
   let rows = 0
   let validEnd = file.scan.messages[0]?.end ?? 0
   try {

@@ -5,11 +5,12 @@
  * time and Parquet leaves as a stream, so wasm holds about one row group, not the whole file.
  * Runs on the main thread or in a worker (encoder-pool).
  */
-import { open, type FileHandle } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import { describe } from '../errors.js'
 import type { Compression } from '../output-options.js'
 import type { BatchPiece, ByteRange, EncodeJob, PieceSource } from './encode-job.js'
 import { writerProperties } from './writer-settings.js'
+import { openBufferFile } from '../fs-util.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
 type WasmBatch = import('parquet-wasm').RecordBatch
@@ -35,8 +36,7 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
               controller.close()
               return
             }
-            const stream = await reader.read(piece)
-            controller.enqueue(toWasmBatch(wasm, piece, piece.rewrite ? await rewritten(stream) : stream))
+            controller.enqueue(await wasmBatchOf(wasm, piece, await reader.read(piece)))
             handedOver += piece.length
           } catch (error) {
             inputError = error
@@ -68,6 +68,21 @@ async function rewritten(stream: Uint8Array): Promise<Uint8Array> {
   registerCodecs()
   const batch = RecordBatchReader.from(stream).open().next().value as import('apache-arrow').RecordBatch
   return tableToIPC(new Table([repairUtf8(batch)]), 'stream')
+}
+
+/**
+ * A piece's batch inside wasm. Its bytes go in as they are unless the plan asked for a rewrite, or
+ * arrow-rs refuses them: its flatbuffer verifier is stricter than apache-arrow's reader, which
+ * already decoded and checked this batch while planning, so bytes that only fail verification
+ * (a damaged vtable, say) go in as apache-arrow reads them: decoded and encoded again.
+ */
+async function wasmBatchOf(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Array): Promise<WasmBatch> {
+  if (piece.rewrite) return toWasmBatch(wasm, piece, await rewritten(stream))
+  try {
+    return toWasmBatch(wasm, piece, stream)
+  } catch {
+    return toWasmBatch(wasm, piece, await rewritten(stream))
+  }
 }
 
 /** A piece's batch inside wasm, sliced to the piece's rows. */
@@ -118,7 +133,7 @@ class PieceReader {
     }
     let handle = this.#handles.get(source)
     if (!handle) {
-      handle = await open(source, 'r')
+      handle = await openBufferFile(source)
       this.#handles.set(source, handle)
     }
     const { bytesRead } = await handle.read(into, at, length, range.start)

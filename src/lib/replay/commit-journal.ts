@@ -8,6 +8,7 @@
  * The journal is input a hostile user could write, so reading it checks everything (size, shape,
  * names) before anything acts on it. (Commits made with --keep are recorded in kept-ledger.)
  */
+import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open, rename } from 'node:fs/promises'
 import { isAbsolute, join, posix } from 'node:path'
@@ -131,7 +132,7 @@ export async function removeJournal(directory: string): Promise<void> {
 
 /** Moves an untrusted bookkeeping file aside, where no run reads it again; returns its new path. */
 export async function setAside(directory: string, name: string = JOURNAL_FILE): Promise<string> {
-  const target = join(directory, `${name.replace(/\.json$/, '')}.rejected-${new Date().toISOString().replaceAll(':', '')}.json`)
+  const target = join(directory, `${name.replace(/\.json$/, '')}.rejected-${new Date().toISOString().replaceAll(':', '')}-${randomBytes(3).toString('hex')}.json`)
   await rename(join(directory, name), target)
   await fsyncDirectory(directory)
   return target

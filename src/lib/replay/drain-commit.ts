@@ -12,7 +12,7 @@
 import { hostname } from 'node:os'
 import { realpath } from 'node:fs/promises'
 import { join } from 'node:path'
-import { OutputVerificationError } from '../errors.js'
+import { OutputVerificationError, UnwritableDataError } from '../errors.js'
 import type { FileDrain } from '../buffer/record-store.js'
 import { heldFileName } from '../format/table-directory.js'
 import type { Compression } from '../output-options.js'
@@ -27,7 +27,8 @@ import { DEFAULT_TARGET_FILE_BYTES, planDrain, type FileOutcome } from './drain-
 import { finishFiles, holdFiles, releaseFiles } from './held-files.js'
 import { undo } from './journal-resolution.js'
 import { verifyOutputs } from './output-verification.js'
-import { writeOutputs } from './write-outputs.js'
+import { unwritableFiles } from './unwritable-files.js'
+import { OutputEncodingError, writeOutputs } from './write-outputs.js'
 
 export interface DrainCommitOptions {
   readonly table: string
@@ -125,11 +126,16 @@ export async function commitDrain(directory: string, drained: FileDrain, options
       })(),
     })
     const failure = await verifyOutputs(options.sink, record.outputs, drain)
-    if (failure) throw new OutputVerificationError(failure.path, failure.reason)
+    if (failure) {
+      const error = new OutputVerificationError(failure.path, failure.reason)
+      throw failure.short ? new OutputEncodingError(plan.outputs[failure.index]!, error) : error
+    }
   } catch (error) {
+    // The writer refused rows the reader accepted: name the files to blame, while they are still held.
+    const failure = error instanceof OutputEncodingError && !options.signal?.aborted ? await unwritable(directory, files, error, options) : error
     // Disk full, a failed verification or the like: undo, so the table is as it was.
     await undo(directory, { ...record, state: 'writing' }, options.sink)
-    throw error
+    throw failure
   }
   crashPoint('outputs-written')
 
@@ -148,6 +154,11 @@ export async function commitDrain(directory: string, drained: FileDrain, options
     drained.forget()
   }
   return { ...result, outputs }
+}
+
+async function unwritable(directory: string, files: readonly JournalFile[], error: OutputEncodingError, options: DrainCommitOptions): Promise<UnwritableDataError> {
+  const names = new Map(files.map((file) => [join(directory, heldFileName(file.name)), file.name]))
+  return new UnwritableDataError(directory, await unwritableFiles(error.output, names, options.compression ?? 'zstd'), error.message)
 }
 
 /** Who writes: this host and the table directory's real path (part of every output's name). */

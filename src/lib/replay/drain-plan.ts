@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { CorruptStreamError } from '../errors.js'
-import { UnsupportedTypeError } from '../usage-errors.js'
+import { InvalidOptionsError, UnsupportedTypeError } from '../usage-errors.js'
 import { unsupportedIn, type Unsupported } from '../format/type-support.js'
 import { fieldList } from '../format/batch-codec.js'
 import { bytesSource, fileSource } from '../format/byte-source.js'
@@ -33,6 +33,8 @@ export interface FileOutcome {
   /** Where reading stopped short, if it did: the batches before it are kept. */
   readonly damage?: { readonly offset: number; readonly reason: string }
   readonly droppedBytes: number
+  /** Salvage only: the file has no column to partition by (set aside whole, like damage). */
+  readonly partitionProblem?: InvalidOptionsError
 }
 
 export interface DrainPlan {
@@ -61,6 +63,9 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
   const layout = new OutputLayout<BatchPiece>(options)
   const outcomes: FileOutcome[] = []
   for (const source of sources) outcomes.push(await planSource(source, layout, options))
+  // No file has the column: the option is wrong for this table, not the files.
+  const problem = outcomes.find((file) => file.partitionProblem)?.partitionProblem
+  if (problem && outcomes.every((file) => file.partitionProblem || file.rows === 0)) throw problem
   return { outputs: layout.files(), files: outcomes, rows: outcomes.reduce((sum, file) => sum + file.rows, 0), repairedUtf8: sumCounts(outcomes.map((file) => file.repairedUtf8)) }
 }
 
@@ -126,6 +131,10 @@ async function planStream(
     }
   } catch (error) {
     if (error instanceof BatchDecodeError) return fail(error.offset, error.message)
+    // One file without the partition column (another producer's, or a damaged name) is set aside; the rest drains.
+    if (error instanceof InvalidOptionsError && options.damage === 'salvage' && rows === 0) {
+      return { name, rows: 0, repairedUtf8, damage: { offset: 0, reason: error.message }, droppedBytes: scan.size, partitionProblem: error }
+    }
     throw error
   }
   if (scan.damage) {

@@ -20,6 +20,7 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
   report.earlierCommits = await predictEarlierCommits(report.directory, report.table, { keep: options.keep })
   const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })
   const files = streamFiles(inspection)
+  report.skipped.push(...inspection.odd)
   if (options.mode === 'flush') refuseDamage(files)
   // In the order the real run drains them: pending files, then the active one it promotes after them.
   const drained = [...inspection.pending, ...(inspection.active ? [inspection.active] : [])].filter((file) => {

@@ -10,7 +10,11 @@ import { DRAIN_KEY } from './drain-identity.js'
 
 export interface VerificationFailure {
   readonly path: string
+  /** Its place in the outputs verified. */
+  readonly index: number
   readonly reason: string
+  /** The output is there but does not hold its rows: the writer, fed these rows, wrote something else. */
+  readonly short: boolean
 }
 
 /** What an output's footer says: its rows and the drain it was written from. */
@@ -37,17 +41,17 @@ export async function readFooter(sink: OutputSink, relative: string): Promise<Ou
  * `drain`; undefined when every output is right.
  */
 export async function verifyOutputs(sink: OutputSink, outputs: readonly JournalOutput[], drain: string): Promise<VerificationFailure | undefined> {
-  for (const output of outputs) {
+  for (const [index, output] of outputs.entries()) {
     const path = sink.locate(output.path)
     let footer: OutputFooter | undefined
     try {
       footer = await readFooter(sink, output.path)
     } catch (error) {
-      return { path, reason: `not a readable Parquet file (${(error as Error).message})` }
+      return { path, index, reason: `not a readable Parquet file (${(error as Error).message})`, short: true }
     }
-    if (!footer) return { path, reason: 'missing' }
-    if (footer.drain !== drain) return { path, reason: 'not written from these pending files (its footer names another drain)' }
-    if (footer.rows !== output.rows) return { path, reason: `its footer holds ${footer.rows} rows, ${output.rows} were written` }
+    if (!footer) return { path, index, reason: 'missing', short: false }
+    if (footer.drain !== drain) return { path, index, reason: 'not written from these pending files (its footer names another drain)', short: false }
+    if (footer.rows !== output.rows) return { path, index, reason: `its footer holds ${footer.rows} rows, ${output.rows} were written`, short: true }
   }
   return undefined
 }

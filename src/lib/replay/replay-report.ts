@@ -1,9 +1,11 @@
 /** What flush and recover report, per table and for the run: the JSON document of both commands. */
-import { BufctlError } from '../errors.js'
-import { explainSystemError } from '../usage-errors.js'
+import type { ErrorNote } from '../usage-errors.js'
 import type { IgnoredEntry } from '../format/spill-root.js'
+import type { OddEntry } from '../format/table-scan.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { ResolvedCommit } from './journal-resolution.js'
+
+export { describeError, type ErrorNote } from '../usage-errors.js'
 
 export type ReplayMode = 'flush' | 'recover'
 
@@ -22,13 +24,6 @@ export interface QuarantineNote {
   readonly reason: string
 }
 
-export interface ErrorNote {
-  readonly code: string
-  readonly message: string
-  readonly hint: string
-  readonly path: string
-}
-
 export interface TableReplayReport {
   readonly table: string
   readonly directory: string
@@ -45,6 +40,8 @@ export interface TableReplayReport {
   readonly parquetBytes: number
   readonly salvaged: readonly SalvageNote[]
   readonly quarantined: readonly QuarantineNote[]
+  /** Entries named like stream files that are not regular files (a FIFO, a directory, a socket, a link): never read, left where they are. */
+  readonly skipped: readonly OddEntry[]
   /** String values with invalid UTF-8, per column: kept, and written with U+FFFD in place of each invalid sequence. */
   readonly repairedUtf8: Readonly<Record<string, number>>
   /** What was done with commits earlier runs left: one a crash interrupted, and commits kept by --keep. */
@@ -75,16 +72,9 @@ export type TableReplayDraft = { -readonly [K in keyof TableReplayReport]: Table
   outputs: WrittenOutput[]
   salvaged: SalvageNote[]
   quarantined: QuarantineNote[]
+  skipped: OddEntry[]
 }
 
 export function emptyTableReport(table: string, directory: string): TableReplayDraft {
-  return { table, directory, status: 'empty', rows: 0, files: [], outputs: [], parquetBytes: 0, salvaged: [], quarantined: [], repairedUtf8: {}, earlierCommits: [] }
-}
-
-/** An error as a report carries it: bufctl's own with its hint, anything else with a generic one. */
-export function describeError(caught: unknown, directory: string): ErrorNote {
-  const error = explainSystemError(caught) ?? caught
-  if (error instanceof BufctlError) return { code: error.code, message: error.message, hint: error.hint, path: error.path }
-  const message = error instanceof Error ? error.message : String(error)
-  return { code: (error as NodeJS.ErrnoException).code ?? 'ERROR', message: `${directory}: ${message}`, hint: 'see the message; the table was left as it was', path: directory }
+  return { table, directory, status: 'empty', rows: 0, files: [], outputs: [], parquetBytes: 0, salvaged: [], quarantined: [], skipped: [], repairedUtf8: {}, earlierCommits: [] }
 }

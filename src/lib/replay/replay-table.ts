@@ -16,6 +16,7 @@ import { resolveEarlierCommits } from './journal-resolution.js'
 import { commitDrain } from './drain-commit.js'
 import { classify, describeSetAside, refuseDamage } from './file-verdict.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
+import { UnwritableDataError } from '../errors.js'
 import type { ReplayMode, TableReplayDraft } from './replay-report.js'
 
 export interface TableDrainOptions {
@@ -42,6 +43,7 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
 
   const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })
   const files = streamFiles(inspection)
+  report.skipped.push(...inspection.odd)
   if (options.mode === 'flush') refuseDamage(files)
   else {
     for (const file of files) {
@@ -60,10 +62,23 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
 
   const store = await DiskStore.adopt(directory, lock, { damage: 'salvage' }, remaining)
   try {
-    const drain = withoutKept(await store.drainFiles(), earlier.kept)
+    let drain = withoutKept(await store.drainFiles(), earlier.kept)
     report.files = drain.files.map((file) => file.name)
     const damage = options.mode === 'flush' ? 'strict' : 'salvage'
-    const result = await commitDrain(directory, drain, { ...options, table: report.table, damage, alreadyKept: earlier.kept })
+    let result
+    // Each round sets at least one file aside, so this ends; flush refuses the table instead.
+    for (;;) {
+      try {
+        result = await commitDrain(directory, drain, { ...options, table: report.table, damage, alreadyKept: earlier.kept })
+        break
+      } catch (error) {
+        if (!(error instanceof UnwritableDataError) || options.mode === 'flush' || error.files.length === 0) throw error
+        const reason = `the Parquet writer could not take its rows (${error.reason})`
+        for (const name of error.files) report.quarantined.push({ file: name, movedTo: await moveToQuarantine(directory, name, reason), reason })
+        drain = withoutFiles(drain, error.files)
+        report.files = drain.files.map((file) => file.name)
+      }
+    }
     for (const file of result.damaged) report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
     report.rows = result.rows
     report.repairedUtf8 = result.repairedUtf8
@@ -73,6 +88,11 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
   } finally {
     await store.close()
   }
+}
+
+function withoutFiles(drain: FileDrain, names: readonly string[]): FileDrain {
+  const files = drain.files.filter((file) => !names.includes(file.name))
+  return { ...drain, files, rows: files.reduce((sum, file) => sum + file.rows, 0) }
 }
 
 /** The drain without the files of kept commits (a keeping run leaves them, written already, as they are). */

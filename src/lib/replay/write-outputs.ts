@@ -19,14 +19,34 @@ export interface WriteOutputsOptions {
   readonly signal?: AbortSignal
 }
 
+/** The encoder (not the sink) failed on one output: its data, not the disk, is the problem. */
+export class OutputEncodingError extends Error {
+  constructor(
+    readonly output: PlannedOutput,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause })
+    this.name = 'OutputEncodingError'
+  }
+}
+
 /** Encodes and writes every planned output; rejects with the first failure (outputs already durable stay). */
 export async function writeOutputs(outputs: readonly PlannedOutput[], sink: OutputSink, options: WriteOutputsOptions): Promise<WrittenOutput[]> {
   const jobs = outputs.map((output) => ({ ...output, metadata: options.metadata }))
   return encodeJobs(jobs, { compression: options.compression, concurrency: options.concurrency, signal: options.signal }, async (index, bytes) => {
     const planned = outputs[index]!
-    const size = await writeOutput(sink, planned.path, bytes, options.signal)
+    const size = await writeOutput(sink, planned.path, encoded(planned, bytes), options.signal)
     const written = { path: sink.locate(planned.path), relative: planned.path, partition: planned.partition, rows: planned.rows, bytes: size }
     options.onWritten?.(written)
     return written
   })
+}
+
+/** The encoder's bytes, with its failures told apart from the sink's. */
+async function* encoded(output: PlannedOutput, bytes: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* bytes
+  } catch (error) {
+    throw new OutputEncodingError(output, error)
+  }
 }
