@@ -8,5 +8,8 @@ for (const [signal, code] of [
   process.on(signal, () => process.exit(code))
 }
 
+// bufctl's stderr carries bufctl's messages only: the AWS SDK's notice about Node 20 is not one.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 const { execute } = await import('@oclif/core')
 await execute({ dir: import.meta.url })

@@ -5,7 +5,8 @@
  *   0  success                      2  usage, configuration, bad input, permission
  *   1  a threshold exceeded, a file that blocks the exporter, an interrupted commit, or some
  *      tables failed while the others were done
- *  70  an internal error of bufctl (EX_SOFTWARE)      75  a directory is in use (EX_TEMPFAIL)
+ *  70  an internal error of bufctl (EX_SOFTWARE)      75  a directory is in use, or the object
+ *                                                         store cannot be reached (EX_TEMPFAIL)
  * 130  stopped by SIGINT                             143  stopped by SIGTERM
  */
 import { Errors } from '@oclif/core'
@@ -44,6 +45,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   OUTPUT_VERIFICATION: EXIT_PARTIAL,
   UNSUPPORTED_TYPE: EXIT_USAGE,
   UNWRITABLE_DATA: EXIT_PARTIAL,
+  STORE_UNREACHABLE: EXIT_IN_USE,
+  STORE_ACCESS: EXIT_USAGE,
 }
 
 /** A failure as bufctl shows it: on stderr as `Error:` and `Hint:` lines, under --json as this document. */

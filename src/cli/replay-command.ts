@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core'
 import { BufctlCommand } from './base-command.js'
 import { exitCodeForSignal, exitCodeForTables } from './exit-codes.js'
-import { maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, tableFlag } from './flags.js'
+import { maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, s3Flags, s3Settings, tableFlag, type S3Flags } from './flags.js'
 import { runLongWork } from './long-work.js'
 import { formatBytes, formatCount, palette, printable } from './style.js'
 import { InvalidOptionsError } from '../lib/usage-errors.js'
@@ -22,9 +22,10 @@ export const replayFlags = {
   'max-columns': maxColumnsFlag,
   'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done, and the files that would be written; take no lock, write and delete nothing.', default: false }),
   quiet: quietFlag,
+  ...s3Flags,
 }
 
-export interface ReplayFlags {
+export interface ReplayFlags extends S3Flags {
   path?: string
   out?: string
   table?: string[]
@@ -49,6 +50,7 @@ export abstract class ReplayCommand extends BufctlCommand {
         mode,
         root: flags.path!,
         out: flags.out,
+        s3: s3Settings(flags),
         tables: flags.table,
         dryRun: flags['dry-run'],
         keep: flags.keep,

@@ -12,6 +12,8 @@ A table whose files are damaged (a torn tail, bytes that are not Arrow) is left 
     '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill --out /data/parquet',
     '<%= config.bin %> <%= command.id %> --table otel_logs --compression snappy --granularity day --out ./parquet',
     '<%= config.bin %> <%= command.id %> --out ./parquet --json | jq .rows',
+    '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill --out s3://lake/otel --s3-sse aws:kms',
+    'AWS_ENDPOINT_URL_S3=http://minio:9000 <%= config.bin %> <%= command.id %> --path ./spill --out s3://lake/otel',
   ]
 
   static override flags = replayFlags

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
 import { errorDocumentOf, exitCodeForSignal } from '../cli/exit-codes.js'
-import { maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag } from '../cli/flags.js'
+import { maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, s3Flags, s3Settings } from '../cli/flags.js'
 import { runLongWork } from '../cli/long-work.js'
 import { formatBytes, formatCount, palette, printable } from '../cli/style.js'
 import type { IngestReport } from '../lib/ingest/index.js'
@@ -20,6 +20,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
     'cat batch.arrows | <%= config.bin %> <%= command.id %> otel_traces - --path ./spill --fsync',
     '<%= config.bin %> <%= command.id %> otel_logs big.arrow --path ./spill --out ./parquet --max-size 256MiB --flush',
     '<%= config.bin %> <%= command.id %> my_events events.arrows --path ./spill --schema any',
+    '<%= config.bin %> <%= command.id %> otel_logs batch.arrows --storage memory --out s3://lake/otel',
   ]
 
   static override strict = false
@@ -46,6 +47,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
     'allow-duplicate': Flags.boolean({ summary: 'Append an input file even if it was appended to this table before.', default: false }),
     ...parquetFlags,
     quiet: quietFlag,
+    ...s3Flags,
   }
 
   async run(): Promise<IngestReport> {
@@ -63,6 +65,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
         storage: flags.storage as StorageType | undefined,
         root: flags.path,
         out: flags.out,
+        s3: s3Settings(flags),
         ...options,
         flush: flags.flush,
         fsync: flags.fsync,

@@ -13,6 +13,7 @@ export default class Recover extends ReplayCommand {
     '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill --out /data/parquet',
     '<%= config.bin %> <%= command.id %> --path ./crashed --dry-run',
     '<%= config.bin %> <%= command.id %> --path ./crashed --out ./parquet --keep --json',
+    '<%= config.bin %> <%= command.id %> --path ./crashed --out s3://lake/otel --endpoint-url http://127.0.0.1:9000',
   ]
 
   static override flags = {

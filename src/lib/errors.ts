@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'OUTPUT_VERIFICATION'
   | 'UNSUPPORTED_TYPE'
   | 'UNWRITABLE_DATA'
+  | 'STORE_UNREACHABLE'
+  | 'STORE_ACCESS'
 
 export abstract class BufctlError extends Error {
   abstract readonly code: ErrorCode
@@ -207,4 +209,34 @@ export class RollbackError extends BufctlError {
 export function describe(cause: unknown): string {
   if (cause instanceof Error) return cause.message
   return String(cause)
+}
+
+/** The object store did not answer (refused, unresolvable, timed out): try again later. */
+export class StoreUnreachableError extends BufctlError {
+  readonly code = 'STORE_UNREACHABLE'
+  constructor(
+    readonly endpoint: string,
+    reason: string,
+    cause?: unknown,
+  ) {
+    super(
+      `cannot reach the object store at ${endpoint}: ${reason}`,
+      endpoint,
+      'check the endpoint (--endpoint-url, AWS_ENDPOINT_URL_S3), the network and the store, then run again (nothing was changed; raise --s3-timeout for a slow link)',
+      { cause },
+    )
+  }
+}
+
+/** The object store refused bufctl: no credentials, wrong ones, or a permission missing for the bucket. */
+export class StoreAccessError extends BufctlError {
+  readonly code = 'STORE_ACCESS'
+  constructor(
+    readonly url: string,
+    reason: string,
+    hint: string,
+    cause?: unknown,
+  ) {
+    super(`cannot write to ${url}: ${reason}`, url, `${hint}; nothing was changed`, { cause })
+  }
 }

@@ -8,6 +8,8 @@ export interface ProgressEvent {
   readonly table: string
   readonly done: number
   readonly total: number
+  /** `rows`: bytes of Parquet the output holds so far (uploaded, for S3). */
+  readonly bytes?: number
 }
 
 export type ProgressListener = (event: ProgressEvent) => void

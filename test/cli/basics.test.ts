@@ -30,7 +30,7 @@ test('the package is importable by name with Manager and SignalBuffer, and ships
   assert.match(declarations, /SignalBuffer/)
 })
 
-test('cold start: --version and status of an empty root load neither apache-arrow nor parquet-wasm', async (t) => {
+test('cold start: --version and status of an empty root load neither apache-arrow, parquet-wasm nor the AWS SDK', async (t) => {
   const { tempDir } = await import('../helpers/fs.js')
   const spy = join(PROJECT_ROOT, 'test', 'helpers', 'module-spy.mjs')
   const empty = await tempDir(t)
@@ -46,4 +46,13 @@ test('cold start: --version and status of an empty root load neither apache-arro
     { cwd: PROJECT_ROOT },
   )
   assert.match(stderr, /LOADED .*apache-arrow/)
+  assert.doesNotMatch(stderr, /LOADED .*(@aws-sdk|@smithy)/, 'status never loads the AWS SDK')
+  // …and an s3:// output does load the SDK (refused here by a store that is not there).
+  const { closedPort } = await import('../helpers/s3.js')
+  const s3 = await promisify(execFile)(
+    process.execPath,
+    ['--import', spy, join(PROJECT_ROOT, 'bin', 'run.js'), 'flush', '--path', empty, '--out', 's3://lake/x', '--endpoint-url', `http://127.0.0.1:${await closedPort()}`],
+    { cwd: PROJECT_ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' } },
+  ).catch((error: unknown) => error as { stderr: string })
+  assert.match(s3.stderr, /LOADED .*@aws-sdk\/client-s3/)
 })

@@ -15,14 +15,18 @@ export interface MeasuredRun {
   readonly seconds: number
 }
 
-export async function runMeasured(args: readonly string[], options: { input?: string } = {}): Promise<MeasuredRun> {
+export async function runMeasured(args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<MeasuredRun> {
   const dir = await mkdtemp(join(tmpdir(), 'bufctl-time-'))
   try {
     const report = join(dir, 'time.txt')
     const command = options.input
       ? ['sh', '-c', `exec /usr/bin/time -f '%M %e' -o "${report}" "${process.execPath}" "${BIN}" "$@" < "${options.input}"`, 'sh', ...args]
       : ['/usr/bin/time', '-f', '%M %e', '-o', report, process.execPath, BIN, ...args]
-    const child = spawn(command[0]!, command.slice(1), { cwd: PROJECT_ROOT, env: { ...process.env, NO_COLOR: '1', BUFCTL_PATH: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command[0]!, command.slice(1), {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, NO_COLOR: '1', BUFCTL_PATH: '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))

@@ -1,4 +1,4 @@
-// Loaded with `node --import`: reports on stderr every apache-arrow or parquet-wasm module that the
+// Loaded with `node --import`: reports on stderr every apache-arrow, parquet-wasm or AWS SDK module that the
 // process loads, so tests can prove a command stays clear of them.
 import { register } from 'node:module'
 
@@ -7,7 +7,7 @@ register(
     encodeURIComponent(`
       export async function resolve(specifier, context, next) {
         const result = await next(specifier, context)
-        if (/node_modules\\/(apache-arrow|parquet-wasm)\\//.test(result.url)) process.stderr.write('LOADED ' + result.url + '\\n')
+        if (/node_modules\\/(apache-arrow|parquet-wasm|@aws-sdk|@smithy)\\//.test(result.url)) process.stderr.write('LOADED ' + result.url + '\\n')
         return result
       }`),
 )

@@ -30,6 +30,8 @@ const cases: [library.BufctlError, RegExp][] = [
   [new library.OutputRootError('/etc/passwd', 'not a directory'), /--out/],
   [new library.UnsupportedTypeError('/spill/t/pending-000001.ipc', 'unsupported type Union in column c'), /convert|quarantine/],
   [new library.UnwritableDataError('/spill/t', ['pending-000002.ipc'], 'the writer refused a batch'), /recover keeps such a file in quarantine/],
+  [new library.StoreUnreachableError('http://minio:9000', 'ECONNREFUSED'), /--endpoint-url|run again/],
+  [new library.StoreAccessError('s3://lake/otel', 'AccessDenied', 'grant s3:PutObject on arn:aws:s3:::lake'), /grant s3:PutObject.*nothing was changed/],
 ]
 
 test('every error kind names its path in its message, carries a hint that says what to do, and maps to an exit code', () => {
@@ -44,6 +46,8 @@ test('every error kind names its path in its message, carries a hint that says w
   assert.equal(codes.size, cases.length, 'one code per kind')
   assert.equal(exitCodeFor(new library.LockHeldError('/x')), 75)
   assert.equal(exitCodeFor(new library.PermissionError('/x')), 2)
+  assert.equal(exitCodeFor(new library.StoreUnreachableError('http://minio:9000', 'timed out')), 75, 'a store that does not answer: try again later')
+  assert.equal(exitCodeFor(new library.StoreAccessError('s3://lake/x', 'AccessDenied', 'grant')), 2)
   assert.equal(exitCodeFor(new Error('a bug')), 70, 'an internal error has a code of its own')
   assert.equal(exitCodeFor(Object.assign(new Error('EACCES'), { code: 'EACCES', path: '/x' })), 2, 'permission errors from the system are exit 2')
 })

@@ -16,7 +16,8 @@ import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
 import { sumCounts } from '../replay/drain-plan.js'
 import { describeError, type ErrorNote, type SalvageNote } from '../replay/replay-report.js'
-import { openSink } from '../sink/open-sink.js'
+import { OutputSinks } from '../sink/open-sink.js'
+import type { S3Settings } from '../s3-settings.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { IngestLedger } from './ingest-ledger.js'
@@ -42,8 +43,10 @@ export interface IngestOptions {
   readonly maxSizeBytes?: number
   /** Period of time-triggered flushes to `out`; 0 disables. @default 0 */
   readonly flushIntervalMs?: number
-  /** Parquet output root for size-, time- and end-triggered flushes. Without it ingest only spills. */
+  /** Parquet output root (a directory or `s3://bucket/prefix`) for size-, time- and end-triggered flushes. Without it ingest only spills. */
   readonly out?: string
+  /** How to reach S3, for an s3:// output root. */
+  readonly s3?: S3Settings
   /** Flush everything to `sink` at the end. @default false */
   readonly flush?: boolean
   /** fsync the spilled data so it survives power loss. @default false */
@@ -98,20 +101,24 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const directory = storage === 'disk' ? join(options.root!, tableDirectoryName(options.table)) : undefined
   if (directory && (await isSymbolicLink(directory))) throw new InvalidOptionsError('table', `${directory} is a symbolic link; bufctl does not follow links in a spill root`)
   const spool = new InputSpool()
+  const sinks = new OutputSinks({ s3: options.s3 })
   try {
+    // Before anything is read or appended: an output root that cannot take files fails the run.
+    if (options.out) await sinks.open(options.out).checkWritable()
     const checked: CheckedInput[] = []
     for (const [index, path] of options.inputs.entries()) {
       checked.push(await checkInput(path, options.stdin, spool, options.maxColumns))
       options.progress?.({ phase: 'files', table: options.table, done: index + 1, total: options.inputs.length })
     }
     await checkSchemas(options.table, checked, directory, options.schema ?? 'exporter')
-    return await append(options, storage, directory, checked)
+    return await append(options, storage, directory, checked, sinks)
   } finally {
     await spool.close()
+    await sinks.close()
   }
 }
 
-async function append(options: IngestOptions, storage: StorageType, directory: string | undefined, checked: readonly CheckedInput[]): Promise<IngestReport> {
+async function append(options: IngestOptions, storage: StorageType, directory: string | undefined, checked: readonly CheckedInput[], sinks: OutputSinks): Promise<IngestReport> {
   const outputs: WrittenOutput[] = []
   const repaired: Record<string, number>[] = []
   const salvaged: SalvageNote[] = []
@@ -121,10 +128,10 @@ async function append(options: IngestOptions, storage: StorageType, directory: s
     onSalvaged: (notes: readonly SalvageNote[]) => salvaged.push(...notes),
   }
   const manager = new Manager({
-    storage: { type: storage, path: options.root, fsync: options.fsync, onLocked: finishEarlierCommits },
+    storage: { type: storage, path: options.root, fsync: options.fsync, onLocked: finishEarlierCommits(sinks) },
     maxSizeBytes: options.out ? (options.maxSizeBytes ?? 0) : 0,
     flushIntervalMs: options.out ? (options.flushIntervalMs ?? 0) : 0,
-    ...flushTarget(options, storage, listeners),
+    ...flushTarget(options, storage, sinks, listeners),
   })
   const inputs: IngestInputReport[] = checked.map(({ path, format, bytes, batches, rows }) => ({ path, format, bytes, batches, rows, status: 'not-appended' }))
   let error: ErrorNote | undefined
@@ -170,10 +177,10 @@ async function append(options: IngestOptions, storage: StorageType, directory: s
 }
 
 /** The Manager's flush: Parquet into the sink, or (without one, nothing is ever flushed) a refusal. */
-function flushTarget(options: IngestOptions, storage: StorageType, listeners: Pick<ParquetFlushOptions, 'onWritten' | 'onRepaired' | 'onSalvaged'>) {
+function flushTarget(options: IngestOptions, storage: StorageType, sinks: OutputSinks, listeners: Pick<ParquetFlushOptions, 'onWritten' | 'onRepaired' | 'onSalvaged'>) {
   if (!options.out) return { flush: () => Promise.reject(new InvalidOptionsError('--out', 'nothing to flush to')) }
   const target = {
-    sink: openSink(options.out),
+    sink: sinks.open(options.out),
     compression: options.compression,
     granularity: options.granularity,
     partitionBy: options.partitionBy,

@@ -16,6 +16,7 @@ import { commitDrain } from '../replay/drain-commit.js'
 import type { SalvageNote } from '../replay/replay-report.js'
 import { planDrain } from '../replay/drain-plan.js'
 import { writeOutputs } from '../replay/write-outputs.js'
+import type { OutputSinks } from '../sink/open-sink.js'
 import type { OutputSink, WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 
@@ -46,8 +47,10 @@ export function fileFlush(options: ParquetFlushOptions): FileFlushFunc {
 }
 
 /** Before a disk buffer is opened: finish what earlier runs left (a commit a crash interrupted, kept commits), as recover would. */
-export async function finishEarlierCommits(directory: string): Promise<void> {
-  await resolveEarlierCommits(directory, basename(directory))
+export function finishEarlierCommits(sinks: OutputSinks): (directory: string) => Promise<void> {
+  return async (directory) => {
+    await resolveEarlierCommits(directory, basename(directory), { sinks })
+  }
 }
 
 /** A memory buffer's flush: its batches, as one in-memory IPC stream per batch. */

@@ -32,6 +32,10 @@ export interface JournalOutput {
   /** Relative to `out`. */
   readonly path: string
   readonly rows: number
+  /** Its size once written (a durable journal has it): the output must still have it. */
+  readonly bytes?: number
+  /** What a crash could leave half-written under its name (S3 multipart upload ids), recorded as they start. */
+  readonly partials?: readonly string[]
 }
 
 export interface JournalRecord {
@@ -51,6 +55,8 @@ export type JournalResolution = 'rolled-forward' | 'rolled-back' | 'kept'
 /** A journal past this size is not one bufctl wrote (a drain of 100,000 files takes about 15 MB). */
 const MAX_JOURNAL_BYTES = 32 * 1024 * 1024
 const STATES: readonly string[] = ['held', 'writing', 'durable']
+/** An S3 upload id: printable ASCII, no spaces. */
+const PARTIAL_NAME = /^[\x21-\x7e]{1,1024}$/
 
 /** The journal of `directory`, checked; undefined when there is none. Throws JournalError when it cannot be trusted. */
 export async function readJournal(directory: string, table: string): Promise<JournalRecord | undefined> {
@@ -116,6 +122,10 @@ export function checkRecord(value: unknown, table: string, states: readonly stri
     }
     if (!OUTPUT_NAME_PATTERN.test(posix.basename(path))) return `output ${path} is not named as bufctl names outputs`
     if (!Number.isSafeInteger(entry!.rows) || entry!.rows! < 0) return `output ${path} has no row count`
+    if (entry!.bytes !== undefined && (!Number.isSafeInteger(entry!.bytes) || entry!.bytes < 0)) return `output ${path} has an impossible size`
+    if (entry!.partials !== undefined && (!Array.isArray(entry!.partials) || !entry!.partials.every((id) => typeof id === 'string' && PARTIAL_NAME.test(id)))) {
+      return `output ${path} lists partial uploads that are not upload ids`
+    }
   }
   if (record.state !== 'held' && record.outputs.length === 0) return `a ${record.state} journal without outputs`
   return undefined

@@ -19,7 +19,8 @@ import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
 import type { OutputSink, WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
-import { removeJournal, writeJournal, type JournalFile } from './commit-journal.js'
+import { removeJournal, writeJournal, type JournalFile, type JournalRecord } from './commit-journal.js'
+import { SerialQueue } from '../buffer/serial-queue.js'
 import { writeKeptLedger, type KeptCommit } from './kept-ledger.js'
 import { crashPoint } from './crash-points.js'
 import { drainIdentity, outputMetadata } from './drain-identity.js'
@@ -110,21 +111,38 @@ export async function commitDrain(directory: string, drained: FileDrain, options
 
   await writeJournal(directory, { ...record, state: 'writing' })
   crashPoint('journal-written')
+  // Half-written outputs (S3 uploads) are recorded as they start, one journal write at a time.
+  const partials = new Map<string, string[]>()
+  const journalQueue = new SerialQueue()
+  const withPartials = (): JournalRecord => ({ ...record, state: 'writing', outputs: record.outputs.map((output) => ({ ...output, partials: partials.get(output.path) })) })
+  const journalWrites: Promise<void>[] = []
   let outputs: WrittenOutput[]
   try {
+    let written = 0
+    let stored = 0
+    const report = () => options.progress?.({ phase: 'rows', table: options.table, done: written, total: plan.rows, bytes: stored })
     outputs = await writeOutputs(plan.outputs, options.sink, {
       metadata: outputMetadata(drain, options.table),
       compression: options.compression ?? 'zstd',
       concurrency: options.concurrency,
       signal: options.signal,
-      onWritten: (() => {
-        let written = 0
-        return (output: WrittenOutput) => {
-          written += output.rows
-          options.progress?.({ phase: 'rows', table: options.table, done: written, total: plan.rows })
-        }
-      })(),
+      onWritten: (output) => {
+        written += output.rows
+        report()
+      },
+      onStored: (bytes) => {
+        stored = bytes
+        report()
+      },
+      onStarted: (relative, partial) => {
+        partials.set(relative, [...(partials.get(relative) ?? []), partial])
+        const written = journalQueue.run(() => writeJournal(directory, withPartials()))
+        // Awaited below; a failure is not unhandled meanwhile.
+        written.catch(() => undefined)
+        journalWrites.push(written)
+      },
     })
+    await Promise.all(journalWrites)
     const failure = await verifyOutputs(options.sink, record.outputs, drain)
     if (failure) {
       const error = new OutputVerificationError(failure.path, failure.reason)
@@ -134,7 +152,8 @@ export async function commitDrain(directory: string, drained: FileDrain, options
     // The writer refused rows the reader accepted: name the files to blame, while they are still held.
     const failure = error instanceof OutputEncodingError && !options.signal?.aborted ? await unwritable(directory, files, error, options) : error
     // Disk full, a failed verification or the like: undo, so the table is as it was.
-    await undo(directory, { ...record, state: 'writing' }, options.sink)
+    await journalQueue.run(async () => undefined)
+    await undo(directory, withPartials(), options.sink)
     throw failure
   }
   crashPoint('outputs-written')
@@ -146,7 +165,8 @@ export async function commitDrain(directory: string, drained: FileDrain, options
     await releaseFiles(directory, files)
     await removeJournal(directory)
   } else {
-    await writeJournal(directory, { ...record, state: 'durable' })
+    const sizes = new Map(outputs.map((output) => [output.relative, output.bytes]))
+    await writeJournal(directory, { ...record, state: 'durable', outputs: record.outputs.map((output) => ({ ...output, bytes: sizes.get(output.path) })) })
     crashPoint('journal-durable')
     await finishFiles(directory, record.files)
     crashPoint('files-committed')

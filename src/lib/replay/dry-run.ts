@@ -17,7 +17,7 @@ import type { TableDrainOptions } from './replay-table.js'
 export async function planTable(report: TableReplayDraft, options: Omit<TableDrainOptions, 'sink'> & { readonly sink?: OutputSink }): Promise<void> {
   const state = await lockState(report.directory)
   if (state.inUse) throw new LockHeldError(report.directory, state.holderPid)
-  report.earlierCommits = await predictEarlierCommits(report.directory, report.table, { keep: options.keep })
+  report.earlierCommits = await predictEarlierCommits(report.directory, report.table, { keep: options.keep, sinks: options.sinks })
   const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })
   const files = streamFiles(inspection)
   report.skipped.push(...inspection.odd)

@@ -8,9 +8,9 @@
  *   again, by this run).
  * A journal or ledger that cannot be trusted is set aside unread and the table is left as it is.
  */
-import { JournalError, RollbackError } from '../errors.js'
+import { JournalError, RollbackError, StoreAccessError, StoreUnreachableError } from '../errors.js'
 import { JOURNAL_FILE, KEPT_LEDGER_FILE } from '../format/table-directory.js'
-import { openSink } from '../sink/open-sink.js'
+import type { OutputSinks } from '../sink/open-sink.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import { readJournal, removeJournal, setAside, type JournalRecord, type JournalResolution } from './commit-journal.js'
 import { finishFiles, releaseFiles } from './held-files.js'
@@ -36,11 +36,18 @@ export interface Resolution {
   readonly kept: readonly KeptCommit[]
 }
 
-/** Resolves whatever earlier runs left in `directory`. With `keep`, kept commits stay kept. */
-export async function resolveEarlierCommits(directory: string, table: string, options: { readonly keep?: boolean } = {}): Promise<Resolution> {
+export interface ResolutionOptions {
+  /** The run's sinks: a commit's outputs are reached through the one for the root it names. */
+  readonly sinks: OutputSinks
+  /** Kept commits stay kept. */
+  readonly keep?: boolean
+}
+
+/** Resolves whatever earlier runs left in `directory`. */
+export async function resolveEarlierCommits(directory: string, table: string, options: ResolutionOptions): Promise<Resolution> {
   const commits: ResolvedCommit[] = []
   const journal = await trusted(directory, JOURNAL_FILE, () => readJournal(directory, table))
-  if (journal) commits.push(await resolveJournal(directory, journal))
+  if (journal) commits.push(await resolveJournal(directory, journal, options.sinks))
   const ledger = await trusted(directory, KEPT_LEDGER_FILE, () => readKeptLedger(directory, table))
   if (!ledger) return { commits, kept: [] }
   const stay: KeptCommit[] = []
@@ -52,7 +59,7 @@ export async function resolveEarlierCommits(directory: string, table: string, op
         setAside: true,
       })
     }
-    const failure = await verifyOutputs(openSink(commit.out), commit.outputs, commit.drain)
+    const failure = await verifyOutputs(options.sinks.open(commit.out), commit.outputs, commit.drain)
     // Outputs gone: the files never left, so forgetting the commit lets this run write them again.
     if (failure) done('rolled-back', `${failure.path}: ${failure.reason}`)
     else if (options.keep) {
@@ -71,16 +78,16 @@ export async function resolveEarlierCommits(directory: string, table: string, op
  * What resolveEarlierCommits would do, changing nothing (a dry run): a journal's commit is finished
  * when it is durable and its outputs hold their rows, undone otherwise; a kept commit likewise.
  */
-export async function predictEarlierCommits(directory: string, table: string, options: { readonly keep?: boolean } = {}): Promise<ResolvedCommit[]> {
+export async function predictEarlierCommits(directory: string, table: string, options: ResolutionOptions): Promise<ResolvedCommit[]> {
   const predicted: ResolvedCommit[] = []
   const journal = await readJournal(directory, table)
   if (journal) {
-    const failure = journal.state === 'durable' ? await verifyOutputs(openSink(journal.out), journal.outputs, journal.drain) : { path: '', reason: '' }
+    const failure = journal.state === 'durable' ? await verifyOutputs(options.sinks.open(journal.out), journal.outputs, journal.drain) : { path: '', reason: '' }
     const resolution = journal.state === 'durable' && !failure ? 'rolled-forward' : 'rolled-back'
     predicted.push({ resolution, out: journal.out, files: journal.files.length, reason: failure?.path ? `${failure.path}: ${failure.reason}` : undefined })
   }
   for (const commit of (await readKeptLedger(directory, table))?.kept ?? []) {
-    const failure = await verifyOutputs(openSink(commit.out), commit.outputs, commit.drain)
+    const failure = await verifyOutputs(options.sinks.open(commit.out), commit.outputs, commit.drain)
     const resolution = failure ? 'rolled-back' : options.keep ? 'kept' : 'rolled-forward'
     predicted.push({ resolution, out: commit.out, files: commit.files.length, reason: failure && `${failure.path}: ${failure.reason}` })
   }
@@ -99,8 +106,8 @@ async function trusted<T>(directory: string, name: string, read: () => Promise<T
   }
 }
 
-async function resolveJournal(directory: string, record: JournalRecord): Promise<ResolvedCommit> {
-  const sink = openSink(record.out)
+async function resolveJournal(directory: string, record: JournalRecord, sinks: OutputSinks): Promise<ResolvedCommit> {
+  const sink = sinks.open(record.out)
   const done = (resolution: JournalResolution, reason?: string): ResolvedCommit => ({ resolution, out: record.out, files: record.files.length, reason })
   // A journal whose drain is not the drain of the files it names was not written by bufctl for them.
   if (record.drain !== (await drainIdentity(directory, record.files))) {
@@ -124,14 +131,18 @@ async function resolveJournal(directory: string, record: JournalRecord): Promise
 /**
  * Removes a commit's outputs and gives its files their pending names back; the journal goes last.
  * Only an output that carries this commit's drain in its footer is removed (with what a writer
- * left half-written beside it): any other file of the same name is not this commit's and stays.
+ * left half-written beside it, such as the multipart uploads the journal recorded): any other file
+ * of the same name is not this commit's and stays.
  */
 export async function undo(directory: string, record: JournalRecord, sink: OutputSink): Promise<void> {
   for (const output of record.outputs) {
     try {
-      const footer = await readFooter(sink, output.path).catch(() => 'unreadable' as const)
-      if (footer !== 'unreadable' && footer?.drain === record.drain) await sink.remove(output.path)
-      else await sink.removePartial(output.path)
+      const footer = await readFooter(sink, output.path).catch((error: unknown) => {
+        if (error instanceof StoreUnreachableError || error instanceof StoreAccessError) throw error
+        return 'unreadable' as const
+      })
+      if (footer !== 'unreadable' && footer?.drain === record.drain) await sink.remove(output.path, output.partials)
+      else await sink.removePartial(output.path, output.partials)
     } catch (error) {
       throw new RollbackError(sink.locate(output.path), directory, error)
     }

@@ -4,6 +4,7 @@
  * and name the drain it was written from (drain-identity). hyparquet reads the footer from a few
  * byte ranges (local file or object store alike).
  */
+import { StoreAccessError, StoreUnreachableError } from '../errors.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import type { JournalOutput } from './commit-journal.js'
 import { DRAIN_KEY } from './drain-identity.js'
@@ -21,6 +22,8 @@ export interface VerificationFailure {
 export interface OutputFooter {
   readonly rows: number
   readonly drain?: string
+  /** The output's size. */
+  readonly bytes: number
 }
 
 /** The footer of an output, or undefined when there is no such output; a file that is not Parquet throws. */
@@ -30,15 +33,15 @@ export async function readFooter(sink: OutputSink, relative: string): Promise<Ou
   try {
     const { parquetMetadataAsync } = await import('hyparquet')
     const metadata = await parquetMetadataAsync(reader)
-    return { rows: Number(metadata.num_rows), drain: metadata.key_value_metadata?.find((entry) => entry.key === DRAIN_KEY)?.value }
+    return { rows: Number(metadata.num_rows), drain: metadata.key_value_metadata?.find((entry) => entry.key === DRAIN_KEY)?.value, bytes: reader.byteLength }
   } finally {
     await reader.close()
   }
 }
 
 /**
- * The first output that is missing, holds other than its recorded rows, or was not written from
- * `drain`; undefined when every output is right.
+ * The first output that is missing, holds other than its recorded rows (or size, once recorded), or
+ * was not written from `drain`; undefined when every output is right.
  */
 export async function verifyOutputs(sink: OutputSink, outputs: readonly JournalOutput[], drain: string): Promise<VerificationFailure | undefined> {
   for (const [index, output] of outputs.entries()) {
@@ -47,11 +50,14 @@ export async function verifyOutputs(sink: OutputSink, outputs: readonly JournalO
     try {
       footer = await readFooter(sink, output.path)
     } catch (error) {
+      // A store that cannot be reached says nothing about the output: the caller stops, changing nothing.
+      if (error instanceof StoreUnreachableError || error instanceof StoreAccessError) throw error
       return { path, index, reason: `not a readable Parquet file (${(error as Error).message})`, short: true }
     }
     if (!footer) return { path, index, reason: 'missing', short: false }
     if (footer.drain !== drain) return { path, index, reason: 'not written from these pending files (its footer names another drain)', short: false }
     if (footer.rows !== output.rows) return { path, index, reason: `its footer holds ${footer.rows} rows, ${output.rows} were written`, short: true }
+    if (output.bytes !== undefined && footer.bytes !== output.bytes) return { path, index, reason: `it has ${footer.bytes} bytes, ${output.bytes} were written`, short: false }
   }
   return undefined
 }

@@ -10,6 +10,7 @@ import type { DirectoryLock } from '../buffer/directory-lock.js'
 import { inspectTable, streamFiles } from '../format/table-scan.js'
 import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
+import type { OutputSinks } from '../sink/open-sink.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { resolveEarlierCommits } from './journal-resolution.js'
@@ -23,6 +24,8 @@ export interface TableDrainOptions {
   readonly mode: ReplayMode
   readonly root: string
   readonly sink: OutputSink
+  /** The run's sinks, for the output roots earlier commits name. */
+  readonly sinks: OutputSinks
   readonly keep?: boolean
   readonly compression?: Compression
   readonly granularity?: Granularity
@@ -38,7 +41,7 @@ export interface TableDrainOptions {
 
 export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, options: TableDrainOptions): Promise<void> {
   const { directory } = report
-  const earlier = await resolveEarlierCommits(directory, report.table, { keep: options.keep })
+  const earlier = await resolveEarlierCommits(directory, report.table, { keep: options.keep, sinks: options.sinks })
   report.earlierCommits = earlier.commits
 
   const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })

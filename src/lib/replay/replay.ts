@@ -10,18 +10,21 @@ import { InterruptedError, LockHeldError } from '../errors.js'
 import { InvalidOptionsError } from '../usage-errors.js'
 import { lockState, withDirectoryLock } from '../buffer/directory-lock.js'
 import { openSpillRoot, selectTables } from '../format/spill-root.js'
-import { openSink } from '../sink/open-sink.js'
+import { OutputSinks } from '../sink/open-sink.js'
+import type { S3Settings } from '../s3-settings.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import { planTable } from './dry-run.js'
 import { drainTable, type TableDrainOptions } from './replay-table.js'
 import { describeError, emptyTableReport, type ReplayMode, type ReplayReport, type TableReplayReport } from './replay-report.js'
 
-export interface ReplayOptions extends Omit<TableDrainOptions, 'sink'> {
+export interface ReplayOptions extends Omit<TableDrainOptions, 'sink' | 'sinks'> {
   readonly mode: ReplayMode
   /** Root of the spill directory. */
   readonly root: string
-  /** Root of the Parquet output tree; required unless dryRun. */
+  /** Root of the Parquet output tree, a directory or `s3://bucket/prefix`; required unless dryRun. */
   readonly out?: string
+  /** How to reach S3, for an s3:// output root (and the S3 roots earlier commits name). */
+  readonly s3?: S3Settings
   /** Tables to work on (names or directory names); all table directories by default. */
   readonly tables?: readonly string[]
   /** Report only: take no lock, write nothing, delete nothing. @default false */
@@ -31,11 +34,20 @@ export interface ReplayOptions extends Omit<TableDrainOptions, 'sink'> {
 export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const dryRun = options.dryRun ?? false
   if (!dryRun && !options.out) throw new InvalidOptionsError('--out', `${options.mode} writes Parquet: name the output directory with --out (or use --dry-run)`)
+  const sinks = new OutputSinks({ s3: options.s3 })
+  try {
+    return await replayTables(options, dryRun, sinks)
+  } finally {
+    await sinks.close()
+  }
+}
+
+async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: OutputSinks): Promise<ReplayReport> {
+  const sink = options.out === undefined ? undefined : sinks.open(options.out)
   const spill = await openSpillRoot(options.root)
   const tables = selectTables(spill, options.tables)
-  const sink = options.out === undefined ? undefined : openSink(options.out)
   // Before any table is touched: an output root that cannot take files fails the run, not each table.
-  await sink?.checkWritable()
+  await sink?.checkWritable({ writeNothing: dryRun })
   const reports: TableReplayReport[] = []
   for (const [index, table] of tables.entries()) {
     if (options.signal?.aborted) {
@@ -43,7 +55,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
       continue
     }
     options.progress?.({ phase: 'table', table, done: index, total: tables.length })
-    reports.push(await replayTable(table, { ...options, dryRun, sink }))
+    reports.push(await replayTable(table, { ...options, dryRun, sink, sinks }))
   }
   options.progress?.({ phase: 'table', table: '', done: tables.length, total: tables.length })
   return {
@@ -62,7 +74,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   }
 }
 
-async function replayTable(table: string, options: ReplayOptions & { dryRun: boolean; sink?: OutputSink }): Promise<TableReplayReport> {
+async function replayTable(table: string, options: ReplayOptions & { dryRun: boolean; sink?: OutputSink; sinks: OutputSinks }): Promise<TableReplayReport> {
   const directory = join(options.root, table)
   const report = emptyTableReport(table, directory)
   try {

@@ -4,7 +4,7 @@
  */
 import type { Compression } from '../output-options.js'
 import { encodeJobs } from '../parquet/encoder-pool.js'
-import { writeOutput, type OutputSink, type WrittenOutput } from '../sink/output-sink.js'
+import { writeOutput, type OutputSink, type WriteEvents, type WrittenOutput } from '../sink/output-sink.js'
 import type { PlannedOutput } from './drain-plan.js'
 
 export interface WriteOutputsOptions {
@@ -17,6 +17,10 @@ export interface WriteOutputsOptions {
   readonly metadata?: Readonly<Record<string, string>>
   /** Stops encoding and writing at once; what was half-written is removed. */
   readonly signal?: AbortSignal
+  /** Told when an output gets a half-written name in the store that a crash could leave behind (see WriteEvents). */
+  readonly onStarted?: (relative: string, partial: string) => void
+  /** Told of the bytes the sink holds so far, all outputs together (uploaded, for S3). */
+  readonly onStored?: (bytes: number) => void
 }
 
 /** The encoder (not the sink) failed on one output: its data, not the disk, is the problem. */
@@ -33,9 +37,19 @@ export class OutputEncodingError extends Error {
 /** Encodes and writes every planned output; rejects with the first failure (outputs already durable stay). */
 export async function writeOutputs(outputs: readonly PlannedOutput[], sink: OutputSink, options: WriteOutputsOptions): Promise<WrittenOutput[]> {
   const jobs = outputs.map((output) => ({ ...output, metadata: options.metadata }))
+  const stored = new Map<string, number>()
+  let storedTotal = 0
+  const events = (relative: string): WriteEvents => ({
+    started: (partial) => options.onStarted?.(relative, partial),
+    progress: (bytes) => {
+      storedTotal += bytes - (stored.get(relative) ?? 0)
+      stored.set(relative, bytes)
+      options.onStored?.(storedTotal)
+    },
+  })
   return encodeJobs(jobs, { compression: options.compression, concurrency: options.concurrency, signal: options.signal }, async (index, bytes) => {
     const planned = outputs[index]!
-    const size = await writeOutput(sink, planned.path, encoded(planned, bytes), options.signal)
+    const size = await writeOutput(sink, planned.path, encoded(planned, bytes), options.signal, events(planned.path))
     const written = { path: sink.locate(planned.path), relative: planned.path, partition: planned.partition, rows: planned.rows, bytes: size }
     options.onWritten?.(written)
     return written

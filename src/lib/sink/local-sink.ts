@@ -88,6 +88,10 @@ export class LocalSink implements OutputSink {
     for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) await removeAbsentOk(join(directory, name))
   }
 
+  async close(): Promise<void> {
+    // Nothing held open between outputs.
+  }
+
   /** A directory reached through a link that leads outside the root is refused. */
   async #assertInside(directory: string): Promise<void> {
     const [real, realRoot] = await Promise.all([realpath(directory), realpath(this.root)])

@@ -12,6 +12,14 @@ export interface OutputWriter {
   abort(): Promise<void>
 }
 
+/** What a sink tells about an output while it is written. */
+export interface WriteEvents {
+  /** A half-written output got a name in the store (an S3 multipart upload id) that a crash could leave behind. */
+  started?(partial: string): void
+  /** Bytes of the output the store holds so far. */
+  progress?(bytes: number): void
+}
+
 /** A finished output opened for reading ranges (a footer, say); close() on every path. */
 export interface OutputReader {
   readonly byteLength: number
@@ -24,15 +32,20 @@ export interface OutputSink {
   readonly root: string
   /** The full location (path or URL) of an output. */
   locate(relative: string): string
-  /** Fails (with an error naming the root and what to do) when outputs cannot be written there. Changes nothing. */
-  checkWritable(): Promise<void>
-  create(relative: string): Promise<OutputWriter>
+  /**
+   * Fails (with an error naming the root and what to do) when outputs cannot be written there.
+   * Leaves nothing behind; with `writeNothing` (a dry run), it writes nothing even for a moment.
+   */
+  checkWritable(options?: { readonly writeNothing?: boolean }): Promise<void>
+  create(relative: string, events?: WriteEvents): Promise<OutputWriter>
   /** A finished output, or undefined when there is none. */
   open(relative: string): Promise<OutputReader | undefined>
   /** Removes a finished output and any half-written one of the same name; one already gone is fine. */
-  remove(relative: string): Promise<void>
-  /** Removes only what a writer left half-written under an output's name. */
-  removePartial(relative: string): Promise<void>
+  remove(relative: string, partials?: readonly string[]): Promise<void>
+  /** Removes only what a writer left half-written under an output's name (`partials`: names WriteEvents.started told). */
+  removePartial(relative: string, partials?: readonly string[]): Promise<void>
+  /** Releases connections; the sink is not used after. */
+  close(): Promise<void>
 }
 
 /** An output made durable. */
@@ -47,8 +60,8 @@ export interface WrittenOutput {
 }
 
 /** Writes a stream of bytes as one output; aborts it on any failure or when `signal` fires. Resolves to its size. */
-export async function writeOutput(sink: OutputSink, relative: string, bytes: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<number> {
-  const writer = await sink.create(relative)
+export async function writeOutput(sink: OutputSink, relative: string, bytes: AsyncIterable<Uint8Array>, signal?: AbortSignal, events?: WriteEvents): Promise<number> {
+  const writer = await sink.create(relative, events)
   try {
     for await (const chunk of bytes) {
       signal?.throwIfAborted()

@@ -1,0 +1,218 @@
+/**
+ * Outputs as objects in S3 (or any S3-compatible store), under `<prefix>/<relative path>`. Each
+ * output streams into a multipart upload, part by part with a few parts in flight, so memory stays
+ * bounded whatever the file's size; the object appears whole when the upload completes, or not at
+ * all. Half-written outputs are the incomplete multipart uploads of a key: removePartial aborts
+ * them, both those a journal recorded and those the store lists (a crash can come between starting
+ * an upload and recording it).
+ */
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { PassThrough } from 'node:stream'
+import { bufctlVersion } from '../version.js'
+import { connect, type S3Connection } from './s3-connection.js'
+import { storeError } from './s3-errors.js'
+import type { S3Settings } from '../s3-settings.js'
+import type { OutputReader, OutputSink, OutputWriter, WriteEvents } from './output-sink.js'
+
+/** The smallest part S3 takes; with two in flight, an upload holds about 15 MiB. */
+const PART_BYTES = 5 * 1024 * 1024
+const PARTS_IN_FLIGHT = 2
+
+export interface S3Location {
+  readonly bucket: string
+  readonly prefix: string
+  readonly url: string
+}
+
+export class S3Sink implements OutputSink {
+  readonly root: string
+  readonly #location: S3Location
+  readonly #settings: S3Settings
+  #connection: Promise<S3Connection> | undefined
+
+  constructor(location: S3Location, settings: S3Settings = {}) {
+    this.root = location.url
+    this.#location = location
+    this.#settings = settings
+  }
+
+  locate(relative: string): string {
+    return `${this.root}/${relative}`
+  }
+
+  /** One cheap write and its removal, before any table is touched: reachable, and writable (a dry run: reachable). */
+  async checkWritable(options: { readonly writeNothing?: boolean } = {}): Promise<void> {
+    const connection = await this.#connect()
+    const key = this.#key(`.bufctl-probe-${randomBytes(8).toString('hex')}`)
+    const signal = AbortSignal.timeout(connection.timeoutMs)
+    const { PutObjectCommand, DeleteObjectCommand, HeadBucketCommand } = connection.sdk
+    // Failures name the output root, not the probe's key.
+    const root = this.root
+    if (options.writeNothing) {
+      await this.#call(key, 's3:ListBucket', () => connection.client.send(new HeadBucketCommand({ Bucket: this.#location.bucket }), { abortSignal: signal }), root)
+      return
+    }
+    await this.#call(
+      key,
+      's3:PutObject',
+      () => connection.client.send(new PutObjectCommand({ Bucket: this.#location.bucket, Key: key, Body: new Uint8Array(0) }), { abortSignal: signal }),
+      root,
+    )
+    await this.#call(key, 's3:DeleteObject', () => connection.client.send(new DeleteObjectCommand({ Bucket: this.#location.bucket, Key: key }), { abortSignal: signal }), root)
+  }
+
+  async create(relative: string, events?: WriteEvents): Promise<OutputWriter> {
+    const connection = await this.#connect()
+    const key = this.#key(relative)
+    const { sse, kmsKeyId, storageClass } = this.#settings
+    const body = new PassThrough({ highWaterMark: 256 * 1024 })
+    const upload = new connection.Upload({
+      client: connection.client,
+      params: {
+        Bucket: this.#location.bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/vnd.apache.parquet',
+        // Traces an object back to what wrote it and from which table.
+        Metadata: { 'bufctl-version': bufctlVersion(), 'bufctl-table': relative.split('/')[0]! },
+        ...(sse ? { ServerSideEncryption: sse } : {}),
+        ...(sse === 'aws:kms' && kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}),
+        ...(storageClass ? { StorageClass: storageClass as never } : {}),
+      },
+      partSize: PART_BYTES,
+      queueSize: PARTS_IN_FLIGHT,
+      leavePartsOnError: false,
+    })
+    let announced = false
+    upload.on('httpUploadProgress', (progress) => {
+      if (!announced && upload.uploadId) {
+        announced = true
+        events?.started?.(upload.uploadId)
+      }
+      if (progress.loaded !== undefined) events?.progress?.(progress.loaded)
+    })
+    const done = upload.done().then(
+      () => undefined,
+      (error: unknown) => Promise.reject(storeError(error, this.#callOf(key, 's3:PutObject', connection))),
+    )
+    return new S3Writer(body, done, () => upload.abort())
+  }
+
+  async open(relative: string): Promise<OutputReader | undefined> {
+    const connection = await this.#connect()
+    const key = this.#key(relative)
+    const { HeadObjectCommand, GetObjectCommand } = connection.sdk
+    const bucket = this.#location.bucket
+    let size: number
+    try {
+      const head = await connection.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+      size = head.ContentLength ?? 0
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw storeError(error, this.#callOf(key, 's3:GetObject', connection))
+    }
+    return {
+      byteLength: size,
+      slice: async (start, end = size) => {
+        if (end <= start) return new ArrayBuffer(0)
+        const object = await this.#call(key, 's3:GetObject', () => connection.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` })))
+        const bytes = await object.Body!.transformToByteArray()
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+      },
+      close: async () => undefined,
+    }
+  }
+
+  async remove(relative: string, partials: readonly string[] = []): Promise<void> {
+    const connection = await this.#connect()
+    const key = this.#key(relative)
+    await this.#call(key, 's3:DeleteObject', () => connection.client.send(new connection.sdk.DeleteObjectCommand({ Bucket: this.#location.bucket, Key: key })))
+    await this.removePartial(relative, partials)
+  }
+
+  async removePartial(relative: string, partials: readonly string[] = []): Promise<void> {
+    const connection = await this.#connect()
+    const key = this.#key(relative)
+    const { ListMultipartUploadsCommand, AbortMultipartUploadCommand } = connection.sdk
+    const listed = await this.#call(key, 's3:ListBucketMultipartUploads', () =>
+      connection.client.send(new ListMultipartUploadsCommand({ Bucket: this.#location.bucket, Prefix: key })),
+    )
+    const ids = new Set(partials)
+    for (const upload of listed.Uploads ?? []) if (upload.Key === key && upload.UploadId) ids.add(upload.UploadId)
+    for (const id of ids) {
+      try {
+        await connection.client.send(new AbortMultipartUploadCommand({ Bucket: this.#location.bucket, Key: key, UploadId: id }))
+      } catch (error) {
+        // Completed or aborted already: nothing is left half-written under that id.
+        if ((error as Error).name !== 'NoSuchUpload') throw storeError(error, this.#callOf(key, 's3:AbortMultipartUpload', connection))
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const connection = this.#connection
+    this.#connection = undefined
+    if (connection) (await connection.catch(() => undefined))?.client.destroy()
+  }
+
+  #connect(): Promise<S3Connection> {
+    this.#connection ??= connect(this.#settings)
+    return this.#connection
+  }
+
+  #key(relative: string): string {
+    return this.#location.prefix ? `${this.#location.prefix}/${relative}` : relative
+  }
+
+  #callOf(key: string, action: string, connection: S3Connection, url = `s3://${this.#location.bucket}/${key}`) {
+    return { url, bucket: this.#location.bucket, endpoint: connection.endpoint, action }
+  }
+
+  async #call<T>(key: string, action: string, send: () => Promise<T>, url?: string): Promise<T> {
+    const connection = await this.#connect()
+    try {
+      return await send()
+    } catch (error) {
+      throw storeError(error, this.#callOf(key, action, connection, url))
+    }
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as Error).name
+  return name === 'NotFound' || name === 'NoSuchKey' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+}
+
+/** Bytes go into the upload's stream; the stream's back-pressure bounds what waits in memory. */
+class S3Writer implements OutputWriter {
+  readonly #body: PassThrough
+  readonly #done: Promise<void>
+  readonly #abort: () => Promise<void>
+  #size = 0
+
+  constructor(body: PassThrough, done: Promise<void>, abort: () => Promise<void>) {
+    this.#body = body
+    this.#done = done
+    this.#abort = abort
+    // A failure is seen by the next write or by commit; never an unhandled rejection meanwhile.
+    done.catch(() => undefined)
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#size += chunk.byteLength
+    if (!this.#body.write(chunk)) await Promise.race([once(this.#body, 'drain'), this.#done])
+  }
+
+  async commit(): Promise<number> {
+    this.#body.end()
+    await this.#done
+    return this.#size
+  }
+
+  async abort(): Promise<void> {
+    await this.#abort().catch(() => undefined)
+    this.#body.destroy()
+    await this.#done.catch(() => undefined)
+  }
+}
