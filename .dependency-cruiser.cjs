@@ -1,7 +1,7 @@
 /**
  * The layer order of src/lib, checked by dependency-cruiser in `npm run lint`. The data flows
- * format → buffer → (parquet, sink) → replay → (inspect, ingest); each stage may import only the
- * stages below it and the ground (src/lib/*.ts). The command layer reaches the library only
+ * format → buffer → (parquet, sink) → replay → (inspect, ingest, quarantine), and format → dump;
+ * each stage may import only the stages below it and the ground (src/lib/*.ts). The command layer reaches the library only
  * through a stage's index.ts or the ground, and the library never reaches the command layer.
  */
 const ground = '^src/lib/[^/]+\\.ts$'
@@ -35,6 +35,8 @@ module.exports = {
     layer('replay', 'format', 'buffer', 'parquet', 'sink'),
     layer('inspect', 'format', 'buffer', 'sink', 'replay'),
     layer('ingest', 'format', 'buffer', 'parquet', 'sink', 'replay'),
+    layer('quarantine', 'format', 'buffer', 'replay'),
+    layer('dump', 'format'),
     {
       name: 'commands-use-indexes',
       comment: 'src/commands and src/cli reach a stage only through its index.ts (or the ground)',

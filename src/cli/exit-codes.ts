@@ -47,6 +47,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   UNWRITABLE_DATA: EXIT_PARTIAL,
   STORE_UNREACHABLE: EXIT_IN_USE,
   STORE_ACCESS: EXIT_USAGE,
+  RESTORE_REFUSED: EXIT_USAGE,
 }
 
 /** A failure as bufctl shows it: on stderr as `Error:` and `Hint:` lines, under --json as this document. */

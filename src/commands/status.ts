@@ -12,7 +12,7 @@ export default class Status extends BufctlCommand {
 
   static override description = `Reads message metadata only (record-batch bodies are skipped unless --deep), takes no lock and changes no byte, so it is safe while the exporter runs. "in use" means another process holds the table's flock; on Linux the holder's PID comes from /proc/locks.
 
-Exits 1, naming the table, when a file would stop the exporter from opening it (an empty pending file, one cut inside its schema), when a flush or recover commit was interrupted (run bufctl recover before starting the exporter), when a table directory cannot be read, or when a threshold (--max-age, --max-pending-bytes, --max-rows) is exceeded: suited to cron and alerting. --format prometheus writes the text exposition format for node_exporter's textfile collector; with --output the file is replaced atomically.`
+Exits 1, naming the table, when a file would stop the exporter from opening it (an empty pending file, one cut inside its schema), when a flush or recover commit was interrupted (run bufctl recover before starting the exporter), when a table directory cannot be read, or when a threshold (--max-age, --max-pending-bytes, --max-rows) is exceeded: suited to cron and alerting. --format prometheus writes the text exposition format for node_exporter's textfile collector; with --output the file is replaced atomically, and a run that fails still rewrites it, with bufctl_last_run_success 0 and no figure left from an earlier run (bufctl_last_run_timestamp_seconds and bufctl_last_success_timestamp_seconds say when bufctl last ran, and last succeeded).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill',
@@ -38,20 +38,35 @@ Exits 1, naming the table, when a file would stop the exporter from opening it (
     const { flags } = await this.parse(Status)
     if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
     // The library is loaded here, not at start-up, so that --help and --version stay fast.
-    const { renderPrometheus, status, writeStatusFile } = await import('../lib/inspect/index.js')
-    const report = await status({
-      root: flags.path,
-      tables: flags.table,
-      deep: flags.deep,
-      maxColumns: flags['max-columns'],
-      thresholds: {
-        maxAgeSeconds: flags['max-age'] === undefined ? undefined : parseDuration(flags['max-age'], '--max-age') / 1000,
-        maxPendingBytes: flags['max-pending-bytes'] === undefined ? undefined : parseSize(flags['max-pending-bytes'], '--max-pending-bytes'),
-        maxRows: flags['max-rows'],
-      },
-    })
+    const { lastSuccessIn, renderFailedRun, renderPrometheus, status, writeStatusFile } = await import('../lib/inspect/index.js')
+    const textfile = flags.format === 'prometheus' ? flags.output : undefined
+    const lastSuccessAt = textfile ? await lastSuccessIn(textfile) : undefined
+    let report: StatusReport
+    try {
+      report = await status({
+        root: flags.path,
+        tables: flags.table,
+        deep: flags.deep,
+        maxColumns: flags['max-columns'],
+        thresholds: {
+          maxAgeSeconds: flags['max-age'] === undefined ? undefined : parseDuration(flags['max-age'], '--max-age') / 1000,
+          maxPendingBytes: flags['max-pending-bytes'] === undefined ? undefined : parseSize(flags['max-pending-bytes'], '--max-pending-bytes'),
+          maxRows: flags['max-rows'],
+        },
+      })
+    } catch (error) {
+      // The textfile says the run failed, with no figure left from an earlier run; then the error as usual.
+      if (textfile) await writeStatusFile(textfile, renderFailedRun({ success: false, at: new Date(), lastSuccessAt })).catch(() => undefined)
+      throw error
+    }
+    const now = new Date()
     if (report.exceeded.length > 0 || report.blocked.length > 0 || report.interrupted.length > 0 || report.unreadable.length > 0) this.setExitCode(EXIT_PARTIAL)
-    const render = () => (flags.format === 'prometheus' ? renderPrometheus(report) : flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report))
+    const render = () =>
+      flags.format === 'prometheus'
+        ? renderPrometheus(report, { success: true, at: now, lastSuccessAt: now })
+        : flags.format === 'json'
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : renderTable(report)
     // --output is honoured with --json too: cron keeps the textfile fresh while a script reads stdout.
     if (flags.output) await writeStatusFile(flags.output, render())
     if (this.jsonEnabled()) return report

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'UNWRITABLE_DATA'
   | 'STORE_UNREACHABLE'
   | 'STORE_ACCESS'
+  | 'RESTORE_REFUSED'
 
 export abstract class BufctlError extends Error {
   abstract readonly code: ErrorCode
@@ -238,5 +239,17 @@ export class StoreAccessError extends BufctlError {
     cause?: unknown,
   ) {
     super(`cannot write to ${url}: ${reason}`, url, `${hint}; nothing was changed`, { cause })
+  }
+}
+
+/** A quarantined file that may not go back: recover would set it aside again, or its rows were written already. */
+export class RestoreRefusedError extends BufctlError {
+  readonly code = 'RESTORE_REFUSED'
+  constructor(path: string, reason: string) {
+    super(
+      `${path} stays in quarantine: ${reason}`,
+      path,
+      'fix or replace the file first (bufctl cat shows what it holds), or leave it for bufctl quarantine purge; nothing was changed',
+    )
   }
 }

@@ -15,7 +15,7 @@ export interface MeasuredRun {
   readonly seconds: number
 }
 
-export async function runMeasured(args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<MeasuredRun> {
+export async function runMeasured(args: readonly string[], options: { input?: string; env?: Record<string, string>; discardStdout?: boolean } = {}): Promise<MeasuredRun> {
   const dir = await mkdtemp(join(tmpdir(), 'bufctl-time-'))
   try {
     const report = join(dir, 'time.txt')
@@ -25,12 +25,12 @@ export async function runMeasured(args: readonly string[], options: { input?: st
     const child = spawn(command[0]!, command.slice(1), {
       cwd: PROJECT_ROOT,
       env: { ...process.env, NO_COLOR: '1', BUFCTL_PATH: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', options.discardStdout ? 'ignore' : 'pipe', 'pipe'],
     })
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
     const [code] = (await once(child, 'close')) as [number]
     const [kib, seconds] = (await readFile(report, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number)
     return { code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), peakRssMiB: kib! / 1024, seconds: seconds! }

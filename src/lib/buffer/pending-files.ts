@@ -62,7 +62,7 @@ export class PendingFiles {
   /** Deletes exactly `files` (a drain's) — moving the `damaged` ones to quarantine/ instead — and forgets them. */
   async commit(files: readonly PendingFile[], fsync: boolean, damaged: readonly PendingFile[] = []): Promise<void> {
     for (const file of files) {
-      if (damaged.includes(file)) await moveToQuarantine(this.#directory, file.name, 'damaged: its complete batches were drained, the rest could not be read')
+      if (damaged.includes(file)) await moveToQuarantine(this.#directory, file.name, 'damaged: its complete batches were drained, the rest could not be read', { written: true })
       else await removeIfExists(file.path)
     }
     if (fsync) await fsyncDirectory(this.#directory)

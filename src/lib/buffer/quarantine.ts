@@ -20,6 +20,8 @@ export interface QuarantineReason {
   readonly from: string
   readonly movedAt: string
   readonly bytes: number
+  /** Its complete batches were written (or drained) when it was moved: restoring it would write them twice. */
+  readonly written?: boolean
 }
 
 /**
@@ -27,7 +29,13 @@ export interface QuarantineReason {
  * earlier one of the same name, and records why; returns the new path, or undefined when the file
  * is already gone.
  */
-export async function moveToQuarantine(directory: string, name: string, reason: string, as: string = name): Promise<string | undefined> {
+export async function moveToQuarantine(
+  directory: string,
+  name: string,
+  reason: string,
+  options: { readonly as?: string; readonly written?: boolean } = {},
+): Promise<string | undefined> {
+  const as = options.as ?? name
   const source = join(directory, name)
   const info = await lstat(source).catch(() => undefined)
   if (!info) return undefined
@@ -37,7 +45,7 @@ export async function moveToQuarantine(directory: string, name: string, reason: 
   if (!(await lstat(quarantine)).isDirectory()) throw new Error(`${quarantine} is not a directory (a link?); bufctl moves nothing there`)
   let target = join(quarantine, as)
   for (let n = 1; await present(target); n++) target = join(quarantine, `${as}.${n}`)
-  const record: QuarantineReason = { reason, from: as, movedAt: new Date().toISOString(), bytes: info.size }
+  const record: QuarantineReason = { reason, from: as, movedAt: new Date().toISOString(), bytes: info.size, written: options.written ?? false }
   await writeFileAtomically(`${target}${REASON_SUFFIX}`, new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`))
   await rename(source, target)
   await fsyncDirectory(quarantine)

@@ -6,7 +6,7 @@
  * storage, without decoding it) or batch by batch (memory storage); the report says which were.
  * With `out`, the Manager's flushes write Parquet the way flush and recover do.
  */
-import { lstat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InterruptedError } from '../errors.js'
 import { InvalidOptionsError } from '../usage-errors.js'
@@ -106,9 +106,16 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     // Before anything is read or appended: an output root that cannot take files fails the run.
     if (options.out) await sinks.open(options.out).checkWritable()
     const checked: CheckedInput[] = []
-    for (const [index, path] of options.inputs.entries()) {
-      checked.push(await checkInput(path, options.stdin, spool, options.maxColumns))
-      options.progress?.({ phase: 'files', table: options.table, done: index + 1, total: options.inputs.length })
+    // Progress in input bytes; standard input counts once it is read.
+    const sizes = await Promise.all(options.inputs.map(async (path) => (path === '-' ? 0 : ((await stat(path).catch(() => undefined))?.size ?? 0))))
+    let total = sizes.reduce((sum, size) => sum + size, 0)
+    let done = 0
+    for (const path of options.inputs) {
+      const input = await checkInput(path, options.stdin, spool, options.maxColumns)
+      checked.push(input)
+      if (path === '-') total += input.bytes
+      done += input.bytes
+      options.progress?.({ phase: 'bytes', table: options.table, done: Math.min(done, total), total })
     }
     await checkSchemas(options.table, checked, directory, options.schema ?? 'exporter')
     return await append(options, storage, directory, checked, sinks)

@@ -15,4 +15,4 @@ export {
   type ThresholdBreach,
   type UnreadableTable,
 } from './status.js'
-export { renderPrometheus, writeStatusFile } from './prometheus.js'
+export { lastSuccessIn, renderFailedRun, renderPrometheus, writeStatusFile, type RunOutcome } from './prometheus.js'

@@ -1,10 +1,22 @@
 /**
  * status in the Prometheus text exposition format, for node_exporter's textfile collector: one
- * gauge per figure, `bufctl_buffer_*` in base units with a `table` label, written atomically.
+ * gauge per figure, `bufctl_buffer_*` in base units with a `table` label, written atomically; and
+ * `bufctl_last_run_*`, so that an alert fires when bufctl fails or stops running. A failed run
+ * rewrites the file too, with only the run gauges: figures it could not gather are absent, never
+ * left from an earlier run.
  */
+import { readFile } from 'node:fs/promises'
 import { InvalidOptionsError } from '../usage-errors.js'
 import { writeFileAtomically } from '../fs-util.js'
 import type { StatusReport, TableStatus } from './status.js'
+
+/** How a run went, for the `bufctl_last_run_*` gauges. */
+export interface RunOutcome {
+  readonly success: boolean
+  readonly at: Date
+  /** The last run that succeeded (this one, when it did); absent when none is known. */
+  readonly lastSuccessAt?: Date
+}
 
 /** Each gauge: its name, its help text, and its value for a table. */
 const METRICS: readonly [string, string, (table: TableStatus) => number][] = [
@@ -22,9 +34,9 @@ const METRICS: readonly [string, string, (table: TableStatus) => number][] = [
   ['bufctl_buffer_interrupted_commit', 'Whether a flush or recover commit was interrupted (1) and awaits bufctl recover.', (t) => Number(t.interruptedCommit)],
 ]
 
-/** Prometheus text exposition (for node_exporter's textfile collector). */
-export function renderPrometheus(report: StatusReport): string {
-  const lines: string[] = []
+/** Prometheus text exposition (for node_exporter's textfile collector); with `outcome`, the run gauges too. */
+export function renderPrometheus(report: StatusReport, outcome?: RunOutcome): string {
+  const lines: string[] = outcome ? runLines(outcome) : []
   for (const [name, help, value] of METRICS) {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`)
     for (const table of report.tables) lines.push(`${name}{table="${escapeLabel(table.table)}"} ${value(table)}`)
@@ -33,6 +45,38 @@ export function renderPrometheus(report: StatusReport): string {
   for (const table of report.tables) lines.push(`bufctl_buffer_unreadable{table="${escapeLabel(table.table)}"} 0`)
   for (const { table } of report.unreadable) lines.push(`bufctl_buffer_unreadable{table="${escapeLabel(table)}"} 1`)
   return `${lines.join('\n')}\n`
+}
+
+/** The textfile of a run that gathered nothing: the run gauges only. */
+export function renderFailedRun(outcome: RunOutcome): string {
+  return `${runLines(outcome).join('\n')}\n`
+}
+
+/** When the run that wrote the textfile at `path` last succeeded, if it says. */
+export async function lastSuccessIn(path: string): Promise<Date | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => '')
+  const seconds = Number(/^bufctl_last_success_timestamp_seconds (\S+)$/m.exec(text)?.[1])
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : undefined
+}
+
+function runLines(outcome: RunOutcome): string[] {
+  const seconds = (date: Date) => Math.floor(date.getTime() / 1000)
+  const lines = [
+    '# HELP bufctl_last_run_success Whether the last bufctl status run gathered its figures (1) or failed (0).',
+    '# TYPE bufctl_last_run_success gauge',
+    `bufctl_last_run_success ${outcome.success ? 1 : 0}`,
+    '# HELP bufctl_last_run_timestamp_seconds When the last bufctl status run ended, in seconds since the epoch.',
+    '# TYPE bufctl_last_run_timestamp_seconds gauge',
+    `bufctl_last_run_timestamp_seconds ${seconds(outcome.at)}`,
+  ]
+  if (outcome.lastSuccessAt) {
+    lines.push(
+      '# HELP bufctl_last_success_timestamp_seconds When a bufctl status run last succeeded, in seconds since the epoch.',
+      '# TYPE bufctl_last_success_timestamp_seconds gauge',
+      `bufctl_last_success_timestamp_seconds ${seconds(outcome.lastSuccessAt)}`,
+    )
+  }
+  return lines
 }
 
 /** Writes a status file by temporary name and rename, so a collector never reads half of it. */

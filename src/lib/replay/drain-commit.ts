@@ -120,7 +120,7 @@ export async function commitDrain(directory: string, drained: FileDrain, options
   try {
     let written = 0
     let stored = 0
-    const report = () => options.progress?.({ phase: 'rows', table: options.table, done: written, total: plan.rows, bytes: stored })
+    const report = () => options.progress?.({ phase: 'rows', table: options.table, done: written, total: plan.rows, stored })
     outputs = await writeOutputs(plan.outputs, options.sink, {
       metadata: outputMetadata(drain, options.table),
       compression: options.compression ?? 'zstd',

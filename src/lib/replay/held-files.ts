@@ -58,7 +58,7 @@ export async function finishFiles(directory: string, files: readonly JournalFile
     const where = await locate(directory, file)
     if (!where) continue
     const name = where === 'held' ? heldFileName(file.name) : file.name
-    if (file.quarantine) await moveToQuarantine(directory, name, 'damaged: its complete batches were written, the rest could not be read', file.name)
+    if (file.quarantine) await moveToQuarantine(directory, name, 'damaged: its complete batches were written, the rest could not be read', { as: file.name, written: true })
     else await removeIfExists(join(directory, name))
   }
   await fsyncDirectory(directory)

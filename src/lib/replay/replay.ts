@@ -5,7 +5,10 @@
  * keeps damaged originals there too — it never deletes input. One table's failure never stops the
  * others; a signal stops the run at the next safe point.
  */
+import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ACTIVE_FILE, pendingSequence } from '../format/table-directory.js'
+import { RunProgress } from '../progress.js'
 import { InterruptedError, LockHeldError } from '../errors.js'
 import { InvalidOptionsError } from '../usage-errors.js'
 import { lockState, withDirectoryLock } from '../buffer/directory-lock.js'
@@ -49,15 +52,21 @@ async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: Outp
   // Before any table is touched: an output root that cannot take files fails the run, not each table.
   await sink?.checkWritable({ writeNothing: dryRun })
   const reports: TableReplayReport[] = []
+  // The whole run's size up front, from the files' sizes: one display for every table.
+  const sizes = await Promise.all(tables.map((table) => streamFileBytes(join(options.root, table))))
+  const run = new RunProgress(
+    options.progress,
+    sizes.reduce((sum, bytes) => sum + bytes, 0),
+  )
   for (const [index, table] of tables.entries()) {
     if (options.signal?.aborted) {
       reports.push({ ...emptyTableReport(table, join(options.root, table)), status: 'not-started' })
       continue
     }
-    options.progress?.({ phase: 'table', table, done: index, total: tables.length })
-    reports.push(await replayTable(table, { ...options, dryRun, sink, sinks }))
+    const progress = run.table(table, sizes[index]!)
+    reports.push(await replayTable(table, { ...options, dryRun, sink, sinks, progress: progress.listener }))
+    progress.finish()
   }
-  options.progress?.({ phase: 'table', table: '', done: tables.length, total: tables.length })
   return {
     mode: options.mode,
     root: options.root,
@@ -95,6 +104,15 @@ async function replayTable(table: string, options: ReplayOptions & { dryRun: boo
     report.outputs = []
   }
   return report
+}
+
+/** Bytes of a table directory's stream files (its pending files and active.ipc); 0 when unreadable. */
+async function streamFileBytes(directory: string): Promise<number> {
+  const names = await readdir(directory).catch(() => [])
+  const sizes = await Promise.all(
+    names.filter((name) => name === ACTIVE_FILE || pendingSequence(name) !== undefined).map(async (name) => (await lstat(join(directory, name)).catch(() => undefined))?.size ?? 0),
+  )
+  return sizes.reduce((sum, size) => sum + size, 0)
 }
 
 function describeSignal(signal: AbortSignal): string {

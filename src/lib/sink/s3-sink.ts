@@ -15,9 +15,9 @@ import { storeError } from './s3-errors.js'
 import type { S3Settings } from '../s3-settings.js'
 import type { OutputReader, OutputSink, OutputWriter, WriteEvents } from './output-sink.js'
 
-/** The smallest part S3 takes; with two in flight, an upload holds about 15 MiB. */
+/** The smallest part S3 takes, one in flight per upload (outputs upload side by side): about 10 MiB each. */
 const PART_BYTES = 5 * 1024 * 1024
-const PARTS_IN_FLIGHT = 2
+const PARTS_IN_FLIGHT = 1
 
 export interface S3Location {
   readonly bucket: string
@@ -66,7 +66,7 @@ export class S3Sink implements OutputSink {
     const connection = await this.#connect()
     const key = this.#key(relative)
     const { sse, kmsKeyId, storageClass } = this.#settings
-    const body = new PassThrough({ highWaterMark: 256 * 1024 })
+    const body = new PassThrough({ highWaterMark: 64 * 1024 })
     const upload = new connection.Upload({
       client: connection.client,
       params: {

@@ -1,0 +1,126 @@
+/**
+ * The progress display as a person sees it, in a real terminal (tmux): one bar for a recover of
+ * several tables that only moves forward, with a rate and an ETA, and a terminal left clean (the
+ * cursor shown again) when the run ends and when it is stopped with Ctrl-C. In a log: a plain line
+ * every few seconds. With --json or --quiet: nothing.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { rename } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { join } from 'node:path'
+import { BIN, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/fs.js'
+import { writeBigLogs } from '../helpers/s3-data.js'
+
+const MIB = 1024 * 1024
+
+/** Three tables of random logs, big enough for a recover of a few seconds. */
+async function severalTables(t: Parameters<typeof tempDir>[0], mib: number): Promise<string> {
+  const root = await tempDir(t)
+  for (const table of ['otel_logs_a', 'otel_logs_b', 'otel_logs']) {
+    await writeBigLogs(root, mib * MIB, 8 * MIB)
+    if (table !== 'otel_logs') await rename(join(root, 'otel_logs'), join(root, table))
+  }
+  return root
+}
+
+function tmux(socket: string, ...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' })
+}
+
+interface Watched {
+  readonly percents: number[]
+  readonly screens: string[]
+  readonly exit: number
+  readonly cursorShown: boolean
+}
+
+/** Runs bufctl in a tmux pane and samples the screen until it exits; `interrupt` sends Ctrl-C once the bar shows. */
+async function watch(t: Parameters<typeof tempDir>[0], args: string[], interrupt: boolean): Promise<Watched> {
+  const socket = `bufctl-test-${process.pid}-${Math.random().toString(36).slice(2)}`
+  const command = `'${process.execPath}' '${BIN}' ${args.map((arg) => `'${arg}'`).join(' ')}; echo "EXITED $?"; sleep 60`
+  tmux(socket, 'new-session', '-d', '-s', 'run', '-x', '160', '-y', '12', command)
+  t.after(() => {
+    try {
+      tmux(socket, 'kill-server')
+    } catch {
+      // already gone
+    }
+  })
+  const percents: number[] = []
+  const screens: string[] = []
+  let interrupted = false
+  const deadline = Date.now() + 5 * 60_000
+  for (;;) {
+    const screen = tmux(socket, 'capture-pane', '-p', '-t', 'run')
+    screens.push(screen)
+    const bar = /recover \[[^\]]*\] (\d+)%/.exec(screen)
+    if (bar) percents.push(Number(bar[1]))
+    const exited = /EXITED (\d+)/.exec(screen)
+    if (exited) {
+      const cursorShown = tmux(socket, 'display-message', '-p', '-t', 'run', '#{cursor_flag}').trim() === '1'
+      return { percents, screens, exit: Number(exited[1]), cursorShown }
+    }
+    if (interrupt && !interrupted && bar && Number(bar[1]) > 0) {
+      tmux(socket, 'send-keys', '-t', 'run', 'C-c')
+      interrupted = true
+    }
+    assert.ok(Date.now() < deadline, 'the run ended')
+    await sleep(100)
+  }
+}
+
+test('in a terminal: one bar for every table, only forward, with rate and ETA; the cursor comes back', { timeout: 10 * 60_000 }, async (t) => {
+  const root = await severalTables(t, 60)
+  const out = await tempDir(t)
+  const run = await watch(t, ['recover', '--path', root, '--out', out, '--granularity', 'none', '--target-file-size', '16MiB'], false)
+  assert.equal(run.exit, 0, run.screens.at(-1))
+  assert.ok(run.percents.length >= 3, `the bar was seen (${run.percents.length} samples)`)
+  for (let i = 1; i < run.percents.length; i++) assert.ok(run.percents[i]! >= run.percents[i - 1]!, `only forward: ${run.percents.join(' ')}`)
+  assert.ok(new Set(run.percents).size >= 2, `it moved: ${run.percents.join(' ')}`)
+  const barScreens = run.screens.filter((screen) => /recover \[/.test(screen))
+  assert.ok(
+    barScreens.some((screen) => /ETA \d/.test(screen)),
+    'an ETA',
+  )
+  assert.ok(
+    barScreens.some((screen) => /\/s ·/.test(screen)),
+    'a rate',
+  )
+  assert.ok(
+    barScreens.every((screen) => (screen.match(/recover \[/g) ?? []).length === 1),
+    'one bar, never two',
+  )
+  assert.ok(new Set(barScreens.map((screen) => /· (otel_logs\w*)/.exec(screen)?.[1])).size >= 2, 'the current table as its label')
+  assert.ok(run.cursorShown, 'the cursor is shown again')
+})
+
+test('in a terminal, Ctrl-C: the run stops at a safe point and the cursor comes back', { timeout: 10 * 60_000 }, async (t) => {
+  const root = await severalTables(t, 60)
+  const out = await tempDir(t)
+  const run = await watch(t, ['recover', '--path', root, '--out', out, '--granularity', 'none', '--target-file-size', '16MiB'], true)
+  assert.equal(run.exit, 130, run.screens.at(-1))
+  assert.match(run.screens.at(-1)!, /SIGINT: stopping at the next safe point/)
+  assert.ok(run.cursorShown, 'the cursor is shown again')
+})
+
+test('in a log: a plain line every few seconds; with --json or --quiet: no progress at all', { timeout: 10 * 60_000 }, async (t) => {
+  const root = await severalTables(t, 60)
+  const copy = await tempDir(t)
+  execFileSync('cp', ['-a', `${root}/.`, copy])
+  const out = await tempDir(t)
+  const started = performance.now()
+  const logged = await runCli(['recover', '--path', root, '--out', out, '--granularity', 'none', '--target-file-size', '16MiB'])
+  const seconds = (performance.now() - started) / 1000
+  assert.equal(logged.code, 0, logged.stderr)
+  const lines = logged.stderr.split('\n').filter((line) => line.startsWith('recover: '))
+  // One line per five seconds of work (the first after five seconds): as many as the run lasted.
+  assert.ok(lines.length <= Math.ceil(seconds / 5), `${lines.length} lines in ${seconds.toFixed(1)} s`)
+  if (seconds > 7) assert.ok(lines.length >= 1, `a line after five seconds (${seconds.toFixed(1)} s)`)
+  for (const line of lines) assert.match(line, /^recover: [\d.]+ \w+ of [\d.]+ \w+ \(\d+%\), [\d.]+ \w+\/s, ETA \S+, otel_logs/)
+  const json = await runCli(['recover', '--path', copy, '--out', await tempDir(t), '--granularity', 'none', '--json'])
+  assert.equal(json.code, 0)
+  assert.equal(json.stderr, '', 'nothing on stderr under --json')
+})
