@@ -104,3 +104,40 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (!root || !rows) throw new Error('usage: tsx bench/generate.ts <root> <rows>')
   console.log(await generateSpill(root, Number(rows)))
 }
+
+/**
+ * The exporter's own shape (its real otel_logs schema: microsecond UTC timestamps, plain strings,
+ * the default promoted attributes), `rows` rows in batches of `batchRows`, as one pending file or
+ * spread over `files` pending files; returns the table directory.
+ */
+export async function generateExporterSpill(root: string, rows: number, batchRows: number, files = 1): Promise<string> {
+  const { batchOfColumns, valueOf } = await import('../test/fixtures/exporter-data.js')
+  const { DEFAULT_PROMOTED, exporterColumns } = await import('../src/lib/format/exporter-schemas.js')
+  const specs = exporterColumns('otel_logs', DEFAULT_PROMOTED.otel_logs)
+  const directory = join(root, 'otel_logs')
+  await mkdir(directory, { recursive: true })
+  const batches = Math.ceil(rows / batchRows)
+  const perFile = Math.ceil(batches / files)
+  for (let file = 0; file < files; file++) {
+    const handle = await open(join(directory, `pending-${String(file + 1).padStart(6, '0')}.ipc`), 'w')
+    try {
+      let position = 0
+      const write = async (bytes: Uint8Array) => {
+        await handle.write(bytes, 0, bytes.byteLength, position)
+        position += bytes.byteLength
+      }
+      for (let batch = file * perFile; batch < Math.min(batches, (file + 1) * perFile); batch++) {
+        const first = batch * batchRows
+        const ids = Array.from({ length: Math.min(batchRows, rows - first) }, (_, i) => first + i)
+        const columns = specs.map((spec) => ids.map((id) => (spec.name === 'body' ? body(id) : valueOf('otel_logs', spec, id))))
+        const { schemaMessage, dataMessages } = await encodeBatch(batchOfColumns('otel_logs', undefined, columns))
+        if (position === 0) await write(schemaMessage)
+        await write(dataMessages)
+      }
+      await write(END_OF_STREAM)
+    } finally {
+      await handle.close()
+    }
+  }
+  return directory
+}

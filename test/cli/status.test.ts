@@ -135,6 +135,12 @@ function parseExposition(text: string): Map<string, number> {
       }
       continue
     }
+    const run = /^(bufctl_last_[a-z_]+) (\d+)$/.exec(line)
+    if (run) {
+      assert.ok(typed.has(run[1]!), `sample before its TYPE: ${line}`)
+      samples.set(run[1]!, Number(run[2]))
+      continue
+    }
     const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{table="((?:[^"\\]|\\.)*)"\} (-?[0-9.]+(?:e[+-]?\d+)?)$/.exec(line)
     assert.ok(sample, `not an exposition line: ${line}`)
     assert.ok(sample[1]!.startsWith('bufctl_buffer_'), line)

@@ -57,8 +57,22 @@ test(`kill -9 during a recover into S3, ${ROUNDS} rounds, then a re-run: every r
   }
   t.diagnostic(`${killedMidway} of ${ROUNDS} runs killed while working; ${s3.uploads.size} multipart uploads started`)
   assert.ok(killedMidway >= ROUNDS / 2, `most runs were killed while working (${killedMidway} of ${ROUNDS})`)
-  assert.ok(
-    [...s3.uploads.values()].some((upload) => upload.state === 'aborted'),
-    'some killed run left an upload that the next run aborted',
-  )
+})
+
+test('killed with a multipart upload in flight (recorded in the journal): the next run aborts it and writes every row once', async (t) => {
+  const s3 = await startS3(t)
+  const root = await tempDir(t)
+  const ids = await writeBigLogs(root, 11 * 1024 * 1024)
+  const args = ['recover', '--path', root, '--out', `s3://${BUCKET}/crashed`, '--compression', 'none', '--granularity', 'none', '--target-file-size', '5.5MiB']
+  const killed = await runCli(args, { env: { ...s3.env, BUFCTL_CRASH_AT: 'upload-recorded' } })
+  assert.equal(killed.code, -1, 'died by SIGKILL')
+  const open = [...s3.uploads.values()].filter((upload) => upload.state === 'open')
+  assert.ok(open.length >= 1, 'an upload was left open')
+  const again = await runCli(args, { env: s3.env })
+  assert.equal(again.code, 0, again.stderr)
+  for (const upload of open) assert.equal(upload.state, 'aborted', `${upload.key}: aborted by the next run`)
+  for (const upload of s3.uploads.values()) assert.notEqual(upload.state, 'open')
+  const local = await tempDir(t)
+  await s3.download('crashed/', local)
+  await assertExactlyOnce(root, local, { otel_logs: ids })
 })

@@ -31,13 +31,14 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
       {
         async pull(controller) {
           try {
-            const piece = job.pieces[next++]
-            if (!piece) {
+            const group = coalesced(job.pieces, next)
+            next += group.length
+            if (group.length === 0) {
               controller.close()
               return
             }
-            controller.enqueue(await wasmBatchOf(wasm, piece, await reader.read(piece)))
-            handedOver += piece.length
+            for (const batch of await wasmBatchesOf(wasm, group, reader)) controller.enqueue(batch)
+            handedOver += group.reduce((sum, piece) => sum + piece.length, 0)
           } catch (error) {
             inputError = error
             controller.error(error)
@@ -85,6 +86,54 @@ async function wasmBatchOf(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Ar
   }
 }
 
+/** Small batches go into wasm together, up to this many bytes: one call per few MB, not per batch. */
+const COALESCE_BYTES = 4 * 1024 * 1024
+
+/**
+ * The pieces from `start` that can enter wasm as one IPC stream: whole batches of one source, with
+ * the same schema and dictionaries, up to COALESCE_BYTES. Always at least one piece (if any is left).
+ */
+function coalesced(pieces: readonly BatchPiece[], start: number): BatchPiece[] {
+  const first = pieces[start]
+  if (!first) return []
+  const group = [first]
+  if (!whole(first)) return group
+  let bytes = first.batch.end - first.batch.start
+  for (let i = start + 1; i < pieces.length; i++) {
+    const piece = pieces[i]!
+    bytes += piece.batch.end - piece.batch.start
+    if (bytes > COALESCE_BYTES || !whole(piece) || piece.source !== first.source || !sameRanges([piece.schema, ...piece.dictionaries], [first.schema, ...first.dictionaries])) break
+    group.push(piece)
+  }
+  return group
+}
+
+function whole(piece: BatchPiece): boolean {
+  return !piece.rewrite && piece.offset === 0 && piece.length === piece.batchRows
+}
+
+function sameRanges(a: readonly ByteRange[], b: readonly ByteRange[]): boolean {
+  return a.length === b.length && a.every((range, i) => range.start === b[i]!.start && range.end === b[i]!.end)
+}
+
+/** The batches of a group inside wasm: one IPC stream for all (falling back to one per piece if arrow-rs refuses it). */
+async function wasmBatchesOf(wasm: ParquetWasm, group: readonly BatchPiece[], reader: PieceReader): Promise<WasmBatch[]> {
+  if (group.length === 1) return [await wasmBatchOf(wasm, group[0]!, await reader.read(group[0]!))]
+  let table: import('parquet-wasm').Table | undefined
+  try {
+    table = wasm.Table.fromIPCStream(await reader.readGroup(group))
+  } catch {
+    const batches: WasmBatch[] = []
+    for (const piece of group) batches.push(await wasmBatchOf(wasm, piece, await reader.read(piece)))
+    return batches
+  }
+  try {
+    return Array.from({ length: table.numBatches }, (_, i) => table.recordBatch(i)!)
+  } finally {
+    table.free()
+  }
+}
+
 /** A piece's batch inside wasm, sliced to the piece's rows. */
 function toWasmBatch(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Array): WasmBatch {
   const table = wasm.Table.fromIPCStream(stream)
@@ -101,6 +150,17 @@ function toWasmBatch(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Array): 
   }
 }
 
+/** Adjacent ranges joined, so that consecutive batches cost one read. */
+function merged(ranges: readonly ByteRange[]): ByteRange[] {
+  const joined: ByteRange[] = []
+  for (const range of ranges) {
+    const last = joined.at(-1)
+    if (last && last.end === range.start) joined[joined.length - 1] = { start: last.start, end: range.end }
+    else joined.push(range)
+  }
+  return joined
+}
+
 /**
  * Reads the IPC stream of one piece (schema, dictionaries, batch) from its source. Files are opened
  * once and kept open until close(); wasm copies each batch in, so one buffer serves every read.
@@ -110,12 +170,21 @@ class PieceReader {
   #scratch = new Uint8Array(0)
 
   async read(piece: BatchPiece): Promise<Uint8Array> {
-    const ranges = [piece.schema, ...piece.dictionaries, piece.batch]
+    return this.#readRanges(piece.source, [piece.schema, ...piece.dictionaries, piece.batch])
+  }
+
+  /** One IPC stream of a coalesced group: the schema and dictionaries once, then every batch. */
+  async readGroup(group: readonly BatchPiece[]): Promise<Uint8Array> {
+    const [first] = group
+    return this.#readRanges(first!.source, [first!.schema, ...first!.dictionaries, ...merged(group.map((piece) => piece.batch))])
+  }
+
+  async #readRanges(source: PieceSource, ranges: readonly ByteRange[]): Promise<Uint8Array> {
     const total = ranges.reduce((sum, range) => sum + range.end - range.start, 0)
     if (this.#scratch.byteLength < total) this.#scratch = new Uint8Array(Math.max(total, this.#scratch.byteLength * 2))
     const bytes = this.#scratch.subarray(0, total)
     let at = 0
-    for (const range of ranges) at += await this.#copy(piece.source, range, bytes, at)
+    for (const range of ranges) at += await this.#copy(source, range, bytes, at)
     return bytes
   }
 

@@ -1,6 +1,7 @@
 /**
  * The Parquet writer's settings, as the exporter writes its files: zstd by default, dictionary
- * encoding and statistics on, large row groups.
+ * encoding on, statistics per column chunk (a page index costs time and no reader of this data
+ * asks for it), large row groups bounded in bytes as well as rows.
  */
 import { COMPRESSIONS, type Compression } from '../output-options.js'
 import { InvalidOptionsError } from '../usage-errors.js'
@@ -11,6 +12,8 @@ type ParquetWasm = typeof import('parquet-wasm')
 
 /** Rows per row group (arrow-rs's default): fewer, larger groups compress better and encode faster. */
 const ROW_GROUP_ROWS = 1024 * 1024
+/** Bytes per row group: wasm buffers a whole row group, and its memory never shrinks. */
+const ROW_GROUP_BYTES = 96 * 1024 * 1024
 
 /** Writer properties for one file; transformParquetStream takes ownership of them. */
 export function writerProperties(wasm: ParquetWasm, compression: Compression, metadata: Readonly<Record<string, string>> = {}) {
@@ -27,11 +30,12 @@ export function writerProperties(wasm: ParquetWasm, compression: Compression, me
     new wasm.WriterPropertiesBuilder()
       .setCompression(codec[compression])
       .setDictionaryEnabled(true)
-      .setStatisticsEnabled(wasm.EnabledStatistics.Page)
+      .setStatisticsEnabled(wasm.EnabledStatistics.Chunk)
       .setCreatedBy('bufctl')
       .setKeyValueMetadata(new Map(Object.entries(metadata)))
       // wasm buffers a whole row group before writing it; --target-file-size bounds it further.
       .setMaxRowGroupSize(ROW_GROUP_ROWS)
+      .setMaxRowGroupBytes(ROW_GROUP_BYTES)
       .build()
   )
 }

@@ -9,7 +9,7 @@
  * instant leaves a journal that the next run resolves first (journal-resolution). With `keep`,
  * the files get their names back and the commit is recorded in the kept ledger instead.
  */
-import { hostname } from 'node:os'
+import { availableParallelism, hostname } from 'node:os'
 import { realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OutputVerificationError, UnwritableDataError } from '../errors.js'
@@ -88,6 +88,7 @@ export async function commitDrain(directory: string, drained: FileDrain, options
         damage: options.damage,
         signal: options.signal,
         maxColumns: options.maxColumns,
+        shareAmong: encoders(options.concurrency),
       },
     )
   } catch (error) {
@@ -136,7 +137,10 @@ export async function commitDrain(directory: string, drained: FileDrain, options
       },
       onStarted: (relative, partial) => {
         partials.set(relative, [...(partials.get(relative) ?? []), partial])
-        const written = journalQueue.run(() => writeJournal(directory, withPartials()))
+        const written = journalQueue.run(async () => {
+          await writeJournal(directory, withPartials())
+          crashPoint('upload-recorded')
+        })
         // Awaited below; a failure is not unhandled meanwhile.
         written.catch(() => undefined)
         journalWrites.push(written)
@@ -179,6 +183,11 @@ export async function commitDrain(directory: string, drained: FileDrain, options
 async function unwritable(directory: string, files: readonly JournalFile[], error: OutputEncodingError, options: DrainCommitOptions): Promise<UnwritableDataError> {
   const names = new Map(files.map((file) => [join(directory, heldFileName(file.name)), file.name]))
   return new UnwritableDataError(directory, await unwritableFiles(error.output, names, options.compression ?? 'zstd'), error.message)
+}
+
+/** How many encoders write a drain's outputs (--jobs, else one per core). */
+export function encoders(concurrency: number | undefined): number {
+  return concurrency ?? availableParallelism()
 }
 
 /** Who writes: this host and the table directory's real path (part of every output's name). */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
-import { open, type FileHandle } from 'node:fs/promises'
+import { lstat, open, type FileHandle } from 'node:fs/promises'
 import { CorruptStreamError } from '../errors.js'
 import { InvalidOptionsError, UnsupportedTypeError } from '../usage-errors.js'
 import { unsupportedIn, type Unsupported } from '../format/type-support.js'
@@ -54,19 +54,36 @@ export interface PlanOptions extends OutputLayoutOptions {
   readonly signal?: AbortSignal
   /** Columns a schema may have before its file is refused as unsupported. */
   readonly maxColumns?: number
+  /**
+   * Encoders that will write the outputs: a drain smaller than that many full files is cut into
+   * that many near-equal ones, so that every encoder has a share and they finish together.
+   */
+  readonly shareAmong?: number
 }
+
+/** No output is cut smaller than this to share work: below it, starting a file costs more than it saves. */
+const MIN_SHARE_BYTES = 8 * 1024 * 1024
 
 /** The default --target-file-size: Arrow bytes per output file (the Parquet file is several times smaller). */
 export const DEFAULT_TARGET_FILE_BYTES = 256 * 1024 * 1024
 
 export async function planDrain(sources: readonly DrainSource[], options: PlanOptions): Promise<DrainPlan> {
-  const layout = new OutputLayout<BatchPiece>(options)
+  const layout = new OutputLayout<BatchPiece>({ ...options, targetFileBytes: await sharedTarget(sources, options) })
   const outcomes: FileOutcome[] = []
   for (const source of sources) outcomes.push(await planSource(source, layout, options))
   // No file has the column: the option is wrong for this table, not the files.
   const problem = outcomes.find((file) => file.partitionProblem)?.partitionProblem
   if (problem && outcomes.every((file) => file.partitionProblem || file.rows === 0)) throw problem
   return { outputs: layout.files(), files: outcomes, rows: outcomes.reduce((sum, file) => sum + file.rows, 0), repairedUtf8: sumCounts(outcomes.map((file) => file.repairedUtf8)) }
+}
+
+/** The target file size, lowered so that a small drain still gives every encoder a file of its own. */
+async function sharedTarget(sources: readonly DrainSource[], options: PlanOptions): Promise<number> {
+  const encoders = options.shareAmong ?? 1
+  if (encoders <= 1) return options.targetFileBytes
+  const sizes = await Promise.all(sources.map(async (source) => ('stream' in source ? source.stream.byteLength : ((await lstat(source.path).catch(() => undefined))?.size ?? 0))))
+  const total = sizes.reduce((sum, size) => sum + size, 0)
+  return Math.min(options.targetFileBytes, Math.max(MIN_SHARE_BYTES, Math.ceil(total / encoders)))
 }
 
 async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions): Promise<FileOutcome> {

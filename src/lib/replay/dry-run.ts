@@ -8,7 +8,7 @@ import { lockState } from '../buffer/directory-lock.js'
 import { inspectTable, streamFiles } from '../format/table-scan.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import { DEFAULT_TARGET_FILE_BYTES, planDrain } from './drain-plan.js'
-import { directoryIdentity } from './drain-commit.js'
+import { directoryIdentity, encoders } from './drain-commit.js'
 import { classify, describeSetAside, refuseDamage } from './file-verdict.js'
 import { predictEarlierCommits } from './journal-resolution.js'
 import type { TableReplayDraft } from './replay-report.js'
@@ -37,6 +37,7 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
     damage: options.mode === 'flush' ? 'strict' : 'salvage',
     signal: options.signal,
     maxColumns: options.maxColumns,
+    shareAmong: encoders(options.concurrency),
   })
   for (const file of plan.files.filter((outcome) => outcome.damage)) {
     report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })

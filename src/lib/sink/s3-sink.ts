@@ -53,19 +53,15 @@ export class S3Sink implements OutputSink {
       await this.#call(key, 's3:ListBucket', () => connection.client.send(new HeadBucketCommand({ Bucket: this.#location.bucket }), { abortSignal: signal }), root)
       return
     }
-    await this.#call(
-      key,
-      's3:PutObject',
-      () => connection.client.send(new PutObjectCommand({ Bucket: this.#location.bucket, Key: key, Body: new Uint8Array(0) }), { abortSignal: signal }),
-      root,
-    )
+    // With the objects' own options, so that a wrong KMS key or storage class fails here, not mid-table.
+    const probe = new PutObjectCommand({ Bucket: this.#location.bucket, Key: key, Body: new Uint8Array(0), ...this.#objectOptions() })
+    await this.#call(key, 's3:PutObject', () => connection.client.send(probe, { abortSignal: signal }), root)
     await this.#call(key, 's3:DeleteObject', () => connection.client.send(new DeleteObjectCommand({ Bucket: this.#location.bucket, Key: key }), { abortSignal: signal }), root)
   }
 
   async create(relative: string, events?: WriteEvents): Promise<OutputWriter> {
     const connection = await this.#connect()
     const key = this.#key(relative)
-    const { sse, kmsKeyId, storageClass } = this.#settings
     const body = new PassThrough({ highWaterMark: 64 * 1024 })
     const upload = new connection.Upload({
       client: connection.client,
@@ -76,9 +72,7 @@ export class S3Sink implements OutputSink {
         ContentType: 'application/vnd.apache.parquet',
         // Traces an object back to what wrote it and from which table.
         Metadata: { 'bufctl-version': bufctlVersion(), 'bufctl-table': relative.split('/')[0]! },
-        ...(sse ? { ServerSideEncryption: sse } : {}),
-        ...(sse === 'aws:kms' && kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}),
-        ...(storageClass ? { StorageClass: storageClass as never } : {}),
+        ...this.#objectOptions(),
       },
       partSize: PART_BYTES,
       queueSize: PARTS_IN_FLIGHT,
@@ -154,6 +148,16 @@ export class S3Sink implements OutputSink {
     const connection = this.#connection
     this.#connection = undefined
     if (connection) (await connection.catch(() => undefined))?.client.destroy()
+  }
+
+  /** What the operator set for every object: encryption and storage class. */
+  #objectOptions() {
+    const { sse, kmsKeyId, storageClass } = this.#settings
+    return {
+      ...(sse ? { ServerSideEncryption: sse } : {}),
+      ...(sse === 'aws:kms' && kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}),
+      ...(storageClass ? { StorageClass: storageClass as never } : {}),
+    }
   }
 
   #connect(): Promise<S3Connection> {
