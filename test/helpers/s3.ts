@@ -8,8 +8,9 @@
  * - faults queued by a test: an HTTP 500 or 503 instead of an answer, or the connection reset in
  *   the middle of a request's body.
  */
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, request, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { AddressInfo } from 'node:net'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -77,8 +78,9 @@ export async function startS3(t: TestContext): Promise<S3Fixture> {
   const faults: Fault[] = []
   const uploads = new Map<string, Upload>()
   const calls: ProxiedCall[] = []
+  const upstreams = new Set<ClientRequest>()
   const proxy = createServer((req, res) => {
-    handle(req, res, s3rverPort, faults, uploads, calls).catch(() => res.destroy())
+    handle(req, res, s3rverPort, faults, uploads, calls, upstreams).catch(() => res.destroy())
   })
   proxy.listen(0, '127.0.0.1')
   await once(proxy, 'listening')
@@ -88,7 +90,9 @@ export async function startS3(t: TestContext): Promise<S3Fixture> {
   t.after(async () => {
     client.destroy()
     await close(proxy)
-    await server.close()
+    for (const upstream of upstreams) upstream.destroy()
+    // Never let a connection s3rver still holds stall the suite.
+    await Promise.race([server.close(), sleep(10_000, undefined, { ref: false })])
   })
   const keys = async (prefix = ''): Promise<string[]> => {
     const found: string[] = []
@@ -122,7 +126,15 @@ export async function startS3(t: TestContext): Promise<S3Fixture> {
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, port: number, faults: Fault[], uploads: Map<string, Upload>, calls: ProxiedCall[]): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  faults: Fault[],
+  uploads: Map<string, Upload>,
+  calls: ProxiedCall[],
+  upstreams: Set<ClientRequest>,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://proxy')
   const [, bucket = '', ...rest] = url.pathname.split('/')
   const key = decodeURIComponent(rest.join('/'))
@@ -170,6 +182,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, port: number, f
   }
 
   const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers })
+  upstreams.add(upstream)
+  upstream.on('close', () => upstreams.delete(upstream))
+  // A client that goes away (bufctl killed in the middle of a part) takes its upstream request
+  // with it; otherwise s3rver would wait for the rest of the body, and never close.
+  req.on('close', () => {
+    if (!req.complete) upstream.destroy()
+  })
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy()
+  })
   req.pipe(upstream)
   const [response] = (await once(upstream, 'response')) as [IncomingMessage]
   const chunks: Buffer[] = []
