@@ -137,13 +137,13 @@ export async function commitDrain(directory: string, drained: FileDrain, options
       },
       onStarted: (relative, partial) => {
         partials.set(relative, [...(partials.get(relative) ?? []), partial])
-        const written = journalQueue.run(async () => {
+        const recorded = journalQueue.run(async () => {
           await writeJournal(directory, withPartials())
           crashPoint('upload-recorded')
         })
         // Awaited below; a failure is not unhandled meanwhile.
-        written.catch(() => undefined)
-        journalWrites.push(written)
+        recorded.catch(() => undefined)
+        journalWrites.push(recorded)
       },
     })
     await Promise.all(journalWrites)
