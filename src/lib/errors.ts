@@ -253,3 +253,8 @@ export class RestoreRefusedError extends BufctlError {
     )
   }
 }
+
+/** The object store failed to answer or refused bufctl: such a failure says nothing about an output, so it is never read as "missing". */
+export function isStoreFailure(error: unknown): error is StoreUnreachableError | StoreAccessError {
+  return error instanceof StoreUnreachableError || error instanceof StoreAccessError
+}

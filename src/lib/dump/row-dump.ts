@@ -12,10 +12,10 @@ import { columnValues, type DumpValue } from './value-text.js'
 
 export type { DumpValue }
 import { InputNotFoundError, InvalidOptionsError } from '../usage-errors.js'
-import { detectFormat, scanStream } from '../format/ipc-framing.js'
+import { detectFormat, fileFooterStart, scanStream } from '../format/ipc-framing.js'
 import { fileSource, limitSource, type ByteSource } from '../format/byte-source.js'
 import { BatchDecodeError, checkedBatches, fileRangeReader } from '../format/stream-batches.js'
-import { inspectTable } from '../format/table-scan.js'
+import { drainOrder, inspectTable } from '../format/table-scan.js'
 import { openSpillRoot, selectTables } from '../format/spill-root.js'
 
 export interface DumpOptions {
@@ -45,8 +45,7 @@ export interface DumpSummary {
 /** The stream files of a table in the order a drain reads them: pending files in sequence, then the active one. */
 export async function tableFiles(root: string, table: string): Promise<string[]> {
   const [directory] = selectTables(await openSpillRoot(root), [table])
-  const { pending, active } = await inspectTable(root, directory!)
-  return [...pending, ...(active ? [active] : [])].map((file) => file.path)
+  return drainOrder(await inspectTable(root, directory!)).map((file) => file.path)
 }
 
 /**
@@ -148,11 +147,8 @@ async function* fileRows(path: string, options: DumpOptions, counts: Map<string,
 
 /** The stream inside an IPC file: between the magic and the footer. */
 async function fileFormatStream(source: ByteSource): Promise<{ source: ByteSource; start: number } | { reason: string }> {
-  const trailer = await source.read(source.size - 10, 10)
-  const footerStart = source.size - 10 - new DataView(trailer.buffer, trailer.byteOffset, 4).getInt32(0, true)
-  if (source.size < 18 || new TextDecoder().decode(trailer.subarray(4)) !== 'ARROW1' || footerStart < 8 || footerStart > source.size) {
-    return { reason: 'an Arrow IPC file without its closing magic or footer (torn or truncated)' }
-  }
+  const footerStart = await fileFooterStart(source)
+  if (footerStart === undefined) return { reason: 'an Arrow IPC file without its closing magic or footer (torn or truncated)' }
   return { source: limitSource(source, footerStart), start: 8 }
 }
 

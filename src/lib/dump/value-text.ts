@@ -4,6 +4,7 @@
  * JSON would hold them.
  */
 import { DataType, TimeUnit, Type, Vector, type Data } from 'apache-arrow'
+import { isValidRow } from '../format/validity.js'
 
 /** A value as cat shows it: JSON's kinds, plus bigint for 64-bit integers. */
 export type DumpValue = string | number | bigint | boolean | null | DumpValue[] | { [key: string]: DumpValue }
@@ -16,7 +17,7 @@ export function columnValues(chunks: readonly Data[], type: DataType): { values:
     let view: Vector | undefined
     const vector = () => (view ??= new Vector([data]))
     for (let i = 0; i < data.length; i++) {
-      if (!isValid(data, i)) {
+      if (!isValidRow(data, i)) {
         values.push(null)
         continue
       }
@@ -68,13 +69,6 @@ function plain(value: unknown, type: DataType): DumpValue {
   if (json && typeof json === 'object') return Object.fromEntries(Object.entries(json).map(([key, item]) => [key, plain(item, type)]))
   if (json !== undefined && json !== value) return plain(json, type)
   return JSON.stringify(value)
-}
-
-function isValid(data: Data, index: number): boolean {
-  const bitmap = data.nullBitmap
-  if (bitmap.byteLength === 0 || data.nullCount === 0) return true
-  const bit = data.offset + index
-  return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0
 }
 
 const strict = new TextDecoder('utf-8', { fatal: true })

@@ -81,6 +81,21 @@ export function detectFormat(head: Uint8Array): IpcFormat {
   return 'unknown'
 }
 
+/** Bytes after an IPC file's footer: its length (int32) and the closing ARROW1 magic. */
+const FILE_TRAILER_BYTES = 10
+
+/**
+ * Where the footer of an IPC file begins: its stream lies between the 8-byte opening magic and
+ * there. Undefined when the file has no closing magic or a footer length that cannot be (torn or truncated).
+ */
+export async function fileFooterStart(source: ByteSource): Promise<number | undefined> {
+  if (source.size < 2 * FILE_MAGIC.length + FILE_TRAILER_BYTES - 2) return undefined
+  const trailer = await source.read(source.size - FILE_TRAILER_BYTES, FILE_TRAILER_BYTES)
+  const footerStart = source.size - FILE_TRAILER_BYTES - new DataView(trailer.buffer, trailer.byteOffset, 4).getInt32(0, true)
+  if (String.fromCharCode(...trailer.subarray(4)) !== FILE_MAGIC || footerStart < 8 || footerStart > source.size) return undefined
+  return footerStart
+}
+
 /**
  * Scans a source from `start` (0, or where the stream inside an IPC file begins) to its end. Never
  * throws for damaged content: damage is reported in the result.

@@ -134,6 +134,11 @@ export async function readSchemaMessage(file: StreamFileInspection): Promise<Uin
   }
 }
 
+/** The stream files in the order a drain reads them: pending files in sequence, then the active one. */
+export function drainOrder(inspection: Pick<TableInspection, 'pending' | 'active'>): StreamFileInspection[] {
+  return [...inspection.pending, ...(inspection.active ? [inspection.active] : [])]
+}
+
 /** Every stream file of a table, active first, then pending in order. */
 export function streamFiles(inspection: TableInspection): StreamFileInspection[] {
   return inspection.active ? [inspection.active, ...inspection.pending] : [...inspection.pending]

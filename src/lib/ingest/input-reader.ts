@@ -13,7 +13,7 @@ import { unsupportedIn } from '../format/type-support.js'
 import type { StreamFileSource } from '../buffer/record-store.js'
 import { decodeSchema } from '../format/batch-codec.js'
 import { fileSource, limitSource } from '../format/byte-source.js'
-import { detectFormat, scanStream, type StreamScan } from '../format/ipc-framing.js'
+import { detectFormat, fileFooterStart, scanStream, type StreamScan } from '../format/ipc-framing.js'
 import { BatchDecodeError, checkedBatches, fileRangeReader } from '../format/stream-batches.js'
 import type { InputSpool } from './input-spool.js'
 
@@ -32,10 +32,6 @@ export interface CheckedInput extends IngestedInput {
   /** `dev:ino:size:mtime` of a regular input file: the same file again has the same identity. */
   readonly identity?: string
 }
-
-const FILE_MAGIC_BYTES = 6
-/** Footer length (int32) and the closing magic. */
-const FILE_TRAILER_BYTES = 10
 
 /** Checks one input (`-` is standard input) whole, or throws an error naming it. */
 export async function checkInput(path: string, stdin: AsyncIterable<Uint8Array> | undefined, spool: InputSpool, maxColumns?: number): Promise<CheckedInput> {
@@ -86,11 +82,8 @@ async function checkFile(label: string, path: string, identity: string | undefin
  */
 async function checkFileFormat(label: string, path: string, handle: FileHandle, size: number, spool: InputSpool, maxColumns?: number): Promise<CheckedInput> {
   const torn = () => new CorruptStreamError(label, size, 'the IPC file has no closing ARROW1 magic or footer (torn or truncated); the input was not ingested')
-  if (size < 2 * FILE_MAGIC_BYTES + FILE_TRAILER_BYTES - 2) throw torn()
-  const trailer = Buffer.alloc(FILE_TRAILER_BYTES)
-  await handle.read(trailer, 0, FILE_TRAILER_BYTES, size - FILE_TRAILER_BYTES)
-  const footerStart = size - FILE_TRAILER_BYTES - trailer.readInt32LE(0)
-  if (trailer.subarray(4).toString('latin1') !== 'ARROW1' || footerStart < 8 || footerStart > size) throw torn()
+  const footerStart = await fileFooterStart(fileSource(handle, size))
+  if (footerStart === undefined) throw torn()
   const body = limitSource(fileSource(handle, size), footerStart)
   const first = (await scanStream(body, 8)).messages[0]
   let stream: StreamFileSource

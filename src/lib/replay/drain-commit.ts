@@ -78,7 +78,7 @@ export async function commitDrain(directory: string, drained: FileDrain, options
   let plan: Awaited<ReturnType<typeof planDrain>>
   try {
     plan = await planDrain(
-      files.map((file) => ({ name: file.name, path: join(directory, heldFileName(file.name)) })),
+      files.map((file) => ({ name: file.name, path: join(directory, heldFileName(file.name)), bytes: file.bytes })),
       {
         table: options.table,
         identity: await directoryIdentity(directory),

@@ -20,7 +20,8 @@ import { OutputLayout, type LaidOutFile, type OutputLayoutOptions } from '../sin
 import { defaultPartitionColumn, partitionRuns, type Granularity } from '../sink/partitioning.js'
 
 /** A stream to drain: a file on disk, or an IPC stream held in memory. */
-export type DrainSource = { readonly name: string; readonly path: string } | { readonly name: string; readonly stream: Uint8Array }
+/** A stream file (with its size when the caller knows it already) or a stream in memory. */
+export type DrainSource = { readonly name: string; readonly path: string; readonly bytes?: number } | { readonly name: string; readonly stream: Uint8Array }
 
 /** One Parquet file of the plan: its path relative to the sink's root, and the pieces that rebuild its rows. */
 export type PlannedOutput = LaidOutFile<BatchPiece>
@@ -81,7 +82,9 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
 async function sharedTarget(sources: readonly DrainSource[], options: PlanOptions): Promise<number> {
   const encoders = options.shareAmong ?? 1
   if (encoders <= 1) return options.targetFileBytes
-  const sizes = await Promise.all(sources.map(async (source) => ('stream' in source ? source.stream.byteLength : ((await lstat(source.path).catch(() => undefined))?.size ?? 0))))
+  const sizes = await Promise.all(
+    sources.map(async (source) => ('stream' in source ? source.stream.byteLength : (source.bytes ?? (await lstat(source.path).catch(() => undefined))?.size ?? 0))),
+  )
   const total = sizes.reduce((sum, size) => sum + size, 0)
   return Math.min(options.targetFileBytes, Math.max(MIN_SHARE_BYTES, Math.ceil(total / encoders)))
 }

@@ -5,7 +5,7 @@
  */
 import { LockHeldError } from '../errors.js'
 import { lockState } from '../buffer/directory-lock.js'
-import { inspectTable, streamFiles } from '../format/table-scan.js'
+import { drainOrder, inspectTable, streamFiles } from '../format/table-scan.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import { DEFAULT_TARGET_FILE_BYTES, planDrain } from './drain-plan.js'
 import { directoryIdentity, encoders } from './drain-commit.js'
@@ -23,7 +23,7 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
   report.skipped.push(...inspection.odd)
   if (options.mode === 'flush') refuseDamage(files)
   // In the order the real run drains them: pending files, then the active one it promotes after them.
-  const drained = [...inspection.pending, ...(inspection.active ? [inspection.active] : [])].filter((file) => {
+  const drained = drainOrder(inspection).filter((file) => {
     if (!['unreadable', 'unsupported'].includes(classify(file))) return true
     if (options.mode === 'recover') report.quarantined.push({ file: file.name, reason: describeSetAside(file) })
     return false

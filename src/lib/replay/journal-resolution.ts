@@ -8,7 +8,7 @@
  *   again, by this run).
  * A journal or ledger that cannot be trusted is set aside unread and the table is left as it is.
  */
-import { JournalError, RollbackError, StoreAccessError, StoreUnreachableError } from '../errors.js'
+import { isStoreFailure, JournalError, RollbackError } from '../errors.js'
 import { JOURNAL_FILE, KEPT_LEDGER_FILE } from '../format/table-directory.js'
 import type { OutputSinks } from '../sink/open-sink.js'
 import type { OutputSink } from '../sink/output-sink.js'
@@ -138,7 +138,7 @@ export async function undo(directory: string, record: JournalRecord, sink: Outpu
   for (const output of record.outputs) {
     try {
       const footer = await readFooter(sink, output.path).catch((error: unknown) => {
-        if (error instanceof StoreUnreachableError || error instanceof StoreAccessError) throw error
+        if (isStoreFailure(error)) throw error
         return 'unreadable' as const
       })
       if (footer !== 'unreadable' && footer?.drain === record.drain) await sink.remove(output.path, output.partials)

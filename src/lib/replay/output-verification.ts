@@ -4,7 +4,7 @@
  * and name the drain it was written from (drain-identity). hyparquet reads the footer from a few
  * byte ranges (local file or object store alike).
  */
-import { StoreAccessError, StoreUnreachableError } from '../errors.js'
+import { isStoreFailure } from '../errors.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import type { JournalOutput } from './commit-journal.js'
 import { DRAIN_KEY } from './drain-identity.js'
@@ -51,7 +51,7 @@ export async function verifyOutputs(sink: OutputSink, outputs: readonly JournalO
       footer = await readFooter(sink, output.path)
     } catch (error) {
       // A store that cannot be reached says nothing about the output: the caller stops, changing nothing.
-      if (error instanceof StoreUnreachableError || error instanceof StoreAccessError) throw error
+      if (isStoreFailure(error)) throw error
       return { path, index, reason: `not a readable Parquet file (${(error as Error).message})`, short: true }
     }
     if (!footer) return { path, index, reason: 'missing', short: false }

@@ -3,6 +3,7 @@
  * (a directory, or an s3:// URL); the run closes them all at its end. A journal names its output
  * root, never how to reach it: S3 roots are reached with this run's settings.
  */
+import { resolve } from 'node:path'
 import { LocalSink } from './local-sink.js'
 import { parseOutputRoot } from './output-root.js'
 import type { OutputSink } from './output-sink.js'
@@ -24,10 +25,12 @@ export class OutputSinks {
   /** The sink for `root`; throws InvalidOptionsError for a URL bufctl does not write to. */
   open(root: string): OutputSink {
     const parsed = parseOutputRoot(root)
-    const sink = parsed.kind === 'local' ? new LocalSink(parsed.path) : new S3Sink(parsed, this.#settings.s3)
-    const known = this.#open.get(sink.root)
-    if (known) return known
-    this.#open.set(sink.root, sink)
+    const key = parsed.kind === 'local' ? resolve(parsed.path) : parsed.url
+    let sink = this.#open.get(key)
+    if (!sink) {
+      sink = parsed.kind === 'local' ? new LocalSink(parsed.path) : new S3Sink(parsed, this.#settings.s3)
+      this.#open.set(key, sink)
+    }
     return sink
   }
 

@@ -9,6 +9,7 @@ import { InvalidOptionsError } from '../usage-errors.js'
 import { exporterPartitionColumn } from '../format/exporter-schemas.js'
 
 import type { Granularity } from '../output-options.js'
+import { isValidRow } from '../format/validity.js'
 
 export { GRANULARITIES, type Granularity } from '../output-options.js'
 
@@ -51,7 +52,7 @@ export function partitionRuns(batch: RecordBatch, column: string, granularity: G
   for (const data of vector.data as Data[]) {
     for (let i = 0; i < data.length; i++) {
       const row = offset + i
-      const millis = isValid(data, i) ? toMillis(data, i) : undefined
+      const millis = isValidRow(data, i) ? toMillis(data, i) : undefined
       // NaN stands for null; a key is only computed when the hour changes, once per run for ordered data.
       const hour = millis === undefined ? Number.NaN : Math.floor(millis / MS_PER_HOUR)
       if (row > 0 && Object.is(hour, previous)) continue
@@ -91,13 +92,6 @@ function pad(value: number): string {
 /** Four digits, as the exporter's `%04d` writes it (`0970`, and `-001` before year 0). */
 function year(value: number): string {
   return value < 0 ? `-${String(-value).padStart(3, '0')}` : String(value).padStart(4, '0')
-}
-
-function isValid(data: Data, index: number): boolean {
-  const bitmap = data.nullBitmap
-  if (bitmap.byteLength === 0 || data.nullCount === 0) return true
-  const bit = data.offset + index
-  return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0
 }
 
 type MillisReader = (data: Data, index: number) => number
