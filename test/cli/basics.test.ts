@@ -13,6 +13,14 @@ test('bufctl --version prints the package version', async () => {
   assert.match(result.stdout, new RegExp(`^bufctl/${pkg.version.replaceAll('.', '\\.')} `))
 })
 
+test('bufctl --version answers without oclif exactly as oclif would (its user agent)', async () => {
+  const { Config } = await import('@oclif/core')
+  const config = await Config.load(PROJECT_ROOT)
+  const result = await runCli(['--version'])
+  assert.equal(result.stdout, `${config.userAgent}\n`)
+  assert.equal(result.stderr, '')
+})
+
 test('bufctl --help lists usage', async () => {
   const result = await runCli(['--help'])
   assert.equal(result.code, 0)

@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { rename } from 'node:fs/promises'
+import { readdir, rename, stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
 import { BIN, runCli } from '../helpers/cli.js'
@@ -123,4 +123,26 @@ test('in a log: a plain line every few seconds; with --json or --quiet: no progr
   const json = await runCli(['recover', '--path', copy, '--out', await tempDir(t), '--granularity', 'none', '--json'])
   assert.equal(json.code, 0)
   assert.equal(json.stderr, '', 'nothing on stderr under --json')
+})
+
+test('a run that finishes an interrupted commit counts the files it held in the run’s total', async (t) => {
+  const root = await tempDir(t)
+  const out = await tempDir(t)
+  await writeBigLogs(root, 2 * MIB, MIB)
+  const directory = join(root, 'otel_logs')
+  const names = (await readdir(directory)).filter((name) => name.endsWith('.ipc'))
+  const total = (await Promise.all(names.map(async (name) => (await stat(join(directory, name))).size))).reduce((sum, size) => sum + size, 0)
+  const killed = await runCli(['recover', '--path', root, '--out', out], { env: { BUFCTL_CRASH_AT: 'files-held' } })
+  assert.notEqual(killed.code, 0)
+
+  const { replay } = await import('../../src/lib/replay/index.js')
+  const events: { done: number; total: number }[] = []
+  const report = await replay({ mode: 'recover', root, out, progress: (event) => events.push(event) })
+  assert.equal(report.failed.length, 0)
+  assert.ok(names.length > 1 && events.length > 0)
+  assert.ok(
+    events.every((event) => event.total === total),
+    `totals ${[...new Set(events.map((event) => event.total))].join(', ')}, files ${total}`,
+  )
+  assert.equal(events.at(-1)!.done, total)
 })

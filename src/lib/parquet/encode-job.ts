@@ -27,6 +27,11 @@ export interface BatchPiece {
    * compressed (parquet-wasm reads only uncompressed IPC), or it holds invalid UTF-8 to repair.
    */
   readonly rewrite?: boolean
+  /**
+   * Pieces with the same key come from streams whose schema messages are byte for byte the same and
+   * that have no dictionaries, so batches of several files can enter wasm as one IPC stream.
+   */
+  readonly streamKey?: string
 }
 
 /** One Parquet file to encode: its pieces, in order, the rows they add up to, and key-value metadata for its footer. */

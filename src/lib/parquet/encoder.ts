@@ -49,6 +49,8 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
     )
     // transformParquetStream takes ownership of the properties and of every batch it reads.
     yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression, job.metadata))) as AsyncIterable<Uint8Array>
+    // A system error reading the input (out of descriptors, EIO) is not the writer rejecting data.
+    if (typeof (inputError as NodeJS.ErrnoException | undefined)?.code === 'string') throw inputError
     if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
     if (handedOver !== job.rows) throw new Error(`the Parquet writer took ${handedOver} of ${job.rows} rows`)
   } finally {
@@ -90,8 +92,9 @@ async function wasmBatchOf(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Ar
 const COALESCE_BYTES = 4 * 1024 * 1024
 
 /**
- * The pieces from `start` that can enter wasm as one IPC stream: whole batches of one source, with
- * the same schema and dictionaries, up to COALESCE_BYTES. Always at least one piece (if any is left).
+ * The pieces from `start` that can enter wasm as one IPC stream: whole batches of the same stream
+ * (one source, or sources whose schema is the same and that have no dictionaries), up to
+ * COALESCE_BYTES. Always at least one piece (if any is left).
  */
 function coalesced(pieces: readonly BatchPiece[], start: number): BatchPiece[] {
   const first = pieces[start]
@@ -102,7 +105,7 @@ function coalesced(pieces: readonly BatchPiece[], start: number): BatchPiece[] {
   for (let i = start + 1; i < pieces.length; i++) {
     const piece = pieces[i]!
     bytes += piece.batch.end - piece.batch.start
-    if (bytes > COALESCE_BYTES || !whole(piece) || piece.source !== first.source || !sameRanges([piece.schema, ...piece.dictionaries], [first.schema, ...first.dictionaries])) break
+    if (bytes > COALESCE_BYTES || !whole(piece) || !sameStream(piece, first)) break
     group.push(piece)
   }
   return group
@@ -110,6 +113,12 @@ function coalesced(pieces: readonly BatchPiece[], start: number): BatchPiece[] {
 
 function whole(piece: BatchPiece): boolean {
   return !piece.rewrite && piece.offset === 0 && piece.length === piece.batchRows
+}
+
+/** Whether `piece`'s batch reads right after the schema and dictionaries of `first`. */
+function sameStream(piece: BatchPiece, first: BatchPiece): boolean {
+  if (piece.streamKey !== undefined && piece.streamKey === first.streamKey) return true
+  return piece.source === first.source && sameRanges([piece.schema, ...piece.dictionaries], [first.schema, ...first.dictionaries])
 }
 
 function sameRanges(a: readonly ByteRange[], b: readonly ByteRange[]): boolean {
@@ -150,41 +159,52 @@ function toWasmBatch(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Array): 
   }
 }
 
-/** Adjacent ranges joined, so that consecutive batches cost one read. */
-function merged(ranges: readonly ByteRange[]): ByteRange[] {
-  const joined: ByteRange[] = []
+/** Where bytes are read from: a range of one source. */
+interface SourceRange extends ByteRange {
+  readonly source: PieceSource
+}
+
+/** Adjacent ranges of one source joined, so that consecutive batches cost one read. */
+function merged(ranges: readonly SourceRange[]): SourceRange[] {
+  const joined: SourceRange[] = []
   for (const range of ranges) {
     const last = joined.at(-1)
-    if (last && last.end === range.start) joined[joined.length - 1] = { start: last.start, end: range.end }
+    if (last && last.source === range.source && last.end === range.start) joined[joined.length - 1] = { ...last, end: range.end }
     else joined.push(range)
   }
   return joined
 }
 
+/** Open files a reader keeps at most: a drain of thousands of small files must not run out of descriptors. */
+const OPEN_FILES = 8
+
 /**
- * Reads the IPC stream of one piece (schema, dictionaries, batch) from its source. Files are opened
- * once and kept open until close(); wasm copies each batch in, so one buffer serves every read.
+ * Reads the IPC stream of one piece (schema, dictionaries, batch) from its source. The last few
+ * files read stay open until close(); wasm copies each batch in, so one buffer serves every read.
  */
 class PieceReader {
+  /** In order of last use, most recent last. */
   readonly #handles = new Map<string, FileHandle>()
   #scratch = new Uint8Array(0)
 
   async read(piece: BatchPiece): Promise<Uint8Array> {
-    return this.#readRanges(piece.source, [piece.schema, ...piece.dictionaries, piece.batch])
+    const { source } = piece
+    return this.#readRanges([piece.schema, ...piece.dictionaries, piece.batch].map((range) => ({ ...range, source })))
   }
 
-  /** One IPC stream of a coalesced group: the schema and dictionaries once, then every batch. */
+  /** One IPC stream of a coalesced group: the first piece's schema and dictionaries, then every batch. */
   async readGroup(group: readonly BatchPiece[]): Promise<Uint8Array> {
-    const [first] = group
-    return this.#readRanges(first!.source, [first!.schema, ...first!.dictionaries, ...merged(group.map((piece) => piece.batch))])
+    const first = group[0]!
+    const head = [first.schema, ...first.dictionaries].map((range) => ({ ...range, source: first.source }))
+    return this.#readRanges(merged([...head, ...group.map((piece) => ({ ...piece.batch, source: piece.source }))]))
   }
 
-  async #readRanges(source: PieceSource, ranges: readonly ByteRange[]): Promise<Uint8Array> {
+  async #readRanges(ranges: readonly SourceRange[]): Promise<Uint8Array> {
     const total = ranges.reduce((sum, range) => sum + range.end - range.start, 0)
     if (this.#scratch.byteLength < total) this.#scratch = new Uint8Array(Math.max(total, this.#scratch.byteLength * 2))
     const bytes = this.#scratch.subarray(0, total)
     let at = 0
-    for (const range of ranges) at += await this.#copy(source, range, bytes, at)
+    for (const range of ranges) at += await this.#copy(range, bytes, at)
     return bytes
   }
 
@@ -194,19 +214,31 @@ class PieceReader {
     await Promise.all(handles.map((handle) => handle.close()))
   }
 
-  async #copy(source: PieceSource, range: ByteRange, into: Uint8Array, at: number): Promise<number> {
-    const length = range.end - range.start
+  async #copy({ source, start, end }: SourceRange, into: Uint8Array, at: number): Promise<number> {
+    const length = end - start
     if (typeof source !== 'string') {
-      into.set(source.subarray(range.start, range.end), at)
+      into.set(source.subarray(start, end), at)
       return length
     }
-    let handle = this.#handles.get(source)
-    if (!handle) {
-      handle = await openBufferFile(source)
-      this.#handles.set(source, handle)
-    }
-    const { bytesRead } = await handle.read(into, at, length, range.start)
-    if (bytesRead !== length) throw new Error(`short read of ${source} at byte ${range.start}`)
+    const handle = await this.#handle(source)
+    const { bytesRead } = await handle.read(into, at, length, start)
+    if (bytesRead !== length) throw new Error(`short read of ${source} at byte ${start}`)
     return length
+  }
+
+  async #handle(path: string): Promise<FileHandle> {
+    let handle = this.#handles.get(path)
+    if (handle) this.#handles.delete(path)
+    else {
+      const oldest = this.#handles.keys().next()
+      if (!oldest.done && this.#handles.size >= OPEN_FILES) {
+        const stale = this.#handles.get(oldest.value)!
+        this.#handles.delete(oldest.value)
+        await stale.close()
+      }
+      handle = await openBufferFile(path)
+    }
+    this.#handles.set(path, handle)
+    return handle
   }
 }

@@ -5,11 +5,11 @@
  * so memory does not grow with the backlog; the encoder rebuilds each batch from the same bytes.
  */
 import { createHash } from 'node:crypto'
-import { constants } from 'node:fs'
+import { constants, type BigIntStats } from 'node:fs'
 import { lstat, open, type FileHandle } from 'node:fs/promises'
 import { CorruptStreamError } from '../errors.js'
 import { InvalidOptionsError, UnsupportedTypeError } from '../usage-errors.js'
-import { unsupportedIn, type Unsupported } from '../format/type-support.js'
+import { unsupportedIn } from '../format/type-support.js'
 import { fieldList } from '../format/batch-codec.js'
 import { bytesSource, fileSource } from '../format/byte-source.js'
 import { scanStream, type StreamScan } from '../format/ipc-framing.js'
@@ -71,7 +71,25 @@ export const DEFAULT_TARGET_FILE_BYTES = 256 * 1024 * 1024
 export async function planDrain(sources: readonly DrainSource[], options: PlanOptions): Promise<DrainPlan> {
   const layout = new OutputLayout<BatchPiece>({ ...options, targetFileBytes: await sharedTarget(sources, options) })
   const outcomes: FileOutcome[] = []
-  for (const source of sources) outcomes.push(await planSource(source, layout, options))
+  const ahead = new Map<number, Promise<WholeFile | undefined>>()
+  const readAhead = (index: number) => {
+    const source = sources[index]
+    if (!source || 'stream' in source || ahead.has(index) || (source.bytes ?? 0) > READ_AHEAD_BYTES) return
+    const read = readWhole(source.path)
+    // A file that fails here is opened again in its turn, and fails there with its own error.
+    read.catch(() => undefined)
+    ahead.set(index, read)
+  }
+  try {
+    for (const [index, source] of sources.entries()) {
+      for (let next = index; next <= index + READ_AHEAD_FILES; next++) readAhead(next)
+      const early = ahead.get(index)
+      ahead.delete(index)
+      outcomes.push(await planSource(source, layout, options, await early?.catch(() => undefined)))
+    }
+  } finally {
+    await Promise.allSettled(ahead.values())
+  }
   // No file has the column: the option is wrong for this table, not the files.
   const problem = outcomes.find((file) => file.partitionProblem)?.partitionProblem
   if (problem && outcomes.every((file) => file.partitionProblem || file.rows === 0)) throw problem
@@ -89,16 +107,47 @@ async function sharedTarget(sources: readonly DrainSource[], options: PlanOption
   return Math.min(options.targetFileBytes, Math.max(MIN_SHARE_BYTES, Math.ceil(total / encoders)))
 }
 
-async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions): Promise<FileOutcome> {
+/**
+ * Files up to this size are read whole, a few ahead of the one being planned: a backlog of
+ * thousands of small files then waits on no read, as the next files load while this one decodes.
+ */
+const READ_AHEAD_BYTES = 1024 * 1024
+const READ_AHEAD_FILES = 8
+
+/** A small stream file's bytes, with the identity its output names are derived from. */
+interface WholeFile {
+  readonly bytes: Uint8Array
+  readonly identity: string
+}
+
+/** The whole file, when it is small enough to read ahead. */
+async function readWhole(path: string): Promise<WholeFile | undefined> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    const info = await handle.stat({ bigint: true })
+    if (info.size > READ_AHEAD_BYTES) return undefined
+    const bytes = new Uint8Array(Number(info.size))
+    const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, 0)
+    return { bytes: bytes.subarray(0, bytesRead), identity: fileIdentity(info) }
+  } finally {
+    await handle.close()
+  }
+}
+
+function fileIdentity(info: BigIntStats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`
+}
+
+async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions, early?: WholeFile): Promise<FileOutcome> {
   if ('stream' in source) {
     const identity = createHash('sha256').update(source.stream).digest('hex').slice(0, 32)
     return planStream(source.name, source.stream, identity, bytesSource(source.stream), bytesRangeReader(source.stream), layout, options)
   }
+  if (early) return planStream(source.name, source.path, early.identity, bytesSource(early.bytes), bytesRangeReader(early.bytes), layout, options)
   const handle: FileHandle = await open(source.path, constants.O_RDONLY | constants.O_NOFOLLOW)
   try {
     const info = await handle.stat({ bigint: true })
-    const identity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`
-    return await planStream(source.name, source.path, identity, fileSource(handle, Number(info.size)), fileRangeReader(handle, { reuse: true }), layout, options)
+    return await planStream(source.name, source.path, fileIdentity(info), fileSource(handle, Number(info.size)), fileRangeReader(handle, { reuse: true }), layout, options)
   } finally {
     await handle.close()
   }
@@ -123,12 +172,15 @@ async function planStream(
     return { name, rows, repairedUtf8, damage: { offset, reason }, droppedBytes: scan.size - validEnd }
   }
   const column = options.partitionBy ?? defaultPartitionColumn(options.table)
+  const schema = await schemaMessage(scan, read)
   // Valid Arrow that Parquet cannot take is set aside whole, before anything of it is decoded.
-  const unsupported = await unsupportedStream(scan, read, options.maxColumns)
+  const unsupported = schema && unsupportedIn(schema, options.maxColumns)
   if (unsupported) {
     if (options.damage === 'strict') throw new UnsupportedTypeError(label, unsupported.reason)
     return { name, rows: 0, repairedUtf8, damage: { offset: 0, reason: unsupported.reason }, droppedBytes: scan.size }
   }
+  // Batches of streams with this very schema and no dictionaries can share one IPC stream into wasm.
+  const schemaKey = schema && createHash('sha256').update(schema).digest('hex')
   try {
     for await (const checked of checkedBatches(read, scan)) {
       options.signal?.throwIfAborted()
@@ -139,7 +191,8 @@ async function planStream(
       const invalid = invalidUtf8(batch)
       for (const [column, count] of invalid) repairedUtf8[column] = (repairedUtf8[column] ?? 0) + count
       const rewrite = invalid.size > 0 || frame.compressed || checked.dictionaryCompressed
-      const stored = { source: where, schema: checked.schema, dictionaries: checked.dictionaries, batch: { start: frame.offset, end: frame.end }, rewrite }
+      const streamKey = checked.dictionaries.length === 0 ? schemaKey : undefined
+      const stored = { source: where, schema: checked.schema, dictionaries: checked.dictionaries, batch: { start: frame.offset, end: frame.end }, rewrite, streamKey }
       for (const run of partitionRuns(batch, column, options.granularity ?? 'hour', options.table)) {
         const length = run.end - run.start
         const piece: BatchPiece = { ...stored, batchRows: frame.rows, offset: run.start, length }
@@ -164,10 +217,11 @@ async function planStream(
   return { name, rows, repairedUtf8, droppedBytes: 0 }
 }
 
-async function unsupportedStream(scan: StreamScan, read: RangeReader, maxColumns: number | undefined): Promise<Unsupported | undefined> {
+/** The bytes of the stream's schema message (a copy: the reader may reuse its buffer); absent when it has none. */
+async function schemaMessage(scan: StreamScan, read: RangeReader): Promise<Uint8Array | undefined> {
   const schema = scan.messages[0]
   if (schema?.kind !== 'schema') return undefined
-  return unsupportedIn(await read([{ start: schema.offset, end: schema.end }]), maxColumns)
+  return (await read([{ start: schema.offset, end: schema.end }])).slice()
 }
 
 /** Per-column counts added up. */

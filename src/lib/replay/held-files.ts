@@ -37,7 +37,7 @@ export async function holdFiles(directory: string, files: readonly JournalFile[]
  */
 export async function releaseFiles(directory: string, files: readonly JournalFile[]): Promise<string[]> {
   const released: string[] = []
-  let names = new Set(await readdir(directory))
+  const names = new Set(await readdir(directory))
   for (const file of files) {
     const where = await locate(directory, file)
     if (where === 'pending') released.push(file.name)
@@ -45,7 +45,7 @@ export async function releaseFiles(directory: string, files: readonly JournalFil
     let target = file.name
     if (names.has(target)) target = pendingFileName((sortedPendingFiles(names).at(-1)?.sequence ?? 0) + 1)
     await rename(join(directory, heldFileName(file.name)), join(directory, target))
-    names = new Set([...names, target])
+    names.add(target)
     released.push(target)
   }
   await fsyncDirectory(directory)

@@ -7,7 +7,7 @@
  */
 import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ACTIVE_FILE, pendingSequence } from '../format/table-directory.js'
+import { ACTIVE_FILE, HELD_PREFIX, pendingSequence } from '../format/table-directory.js'
 import { RunProgress } from '../progress.js'
 import { InterruptedError, LockHeldError } from '../errors.js'
 import { InvalidOptionsError } from '../usage-errors.js'
@@ -106,12 +106,14 @@ async function replayTable(table: string, options: ReplayOptions & { dryRun: boo
   return report
 }
 
-/** Bytes of a table directory's stream files (its pending files and active.ipc); 0 when unreadable. */
+/**
+ * Bytes of a table directory's stream files (its pending files, active.ipc, and the files an
+ * interrupted commit holds, which this run drains again); 0 when unreadable.
+ */
 async function streamFileBytes(directory: string): Promise<number> {
   const names = await readdir(directory).catch(() => [])
-  const sizes = await Promise.all(
-    names.filter((name) => name === ACTIVE_FILE || pendingSequence(name) !== undefined).map(async (name) => (await lstat(join(directory, name)).catch(() => undefined))?.size ?? 0),
-  )
+  const streamFile = (name: string) => name === ACTIVE_FILE || pendingSequence(name.startsWith(HELD_PREFIX) ? name.slice(HELD_PREFIX.length) : name) !== undefined
+  const sizes = await Promise.all(names.filter(streamFile).map(async (name) => (await lstat(join(directory, name)).catch(() => undefined))?.size ?? 0))
   return sizes.reduce((sum, size) => sum + size, 0)
 }
 

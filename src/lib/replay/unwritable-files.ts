@@ -14,7 +14,10 @@ export async function unwritableFiles(output: PlannedOutput, sources: ReadonlyMa
   const order = [...new Set(output.pieces.map((piece) => piece.source))]
   const names = order.map((source) => sources.get(source) ?? (typeof source === 'string' ? source : 'a stream in memory'))
   if (order.length === 1) return names
-  const piecesOf = (chosen: readonly PieceSource[]) => output.pieces.filter((piece) => chosen.includes(piece.source))
+  const piecesOf = (chosen: readonly PieceSource[]) => {
+    const wanted = new Set(chosen)
+    return output.pieces.filter((piece) => wanted.has(piece.source))
+  }
   // Files that fail alone.
   const alone = await whole(
     order.map((source) => piecesOf([source])),
@@ -23,13 +26,16 @@ export async function unwritableFiles(output: PlannedOutput, sources: ReadonlyMa
   const culprits = names.filter((_, index) => !alone[index])
   if (culprits.length > 0) return culprits
   // Files that fail only beside the others (a schema that differs in what the writer compares):
-  // the first file whose addition breaks the growing prefix.
-  const prefixes = await whole(
-    order.slice(1).map((_, index) => piecesOf(order.slice(0, index + 2))),
-    compression,
-  )
-  const breaking = prefixes.findIndex((ok) => !ok)
-  return breaking >= 0 ? [names[breaking + 1]!] : names
+  // the first file whose addition breaks the growing prefix, found by halving (the whole set fails).
+  const fails = async (count: number) => !(await whole([piecesOf(order.slice(0, count))], compression))[0]
+  let low = 2
+  let high = order.length
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2)
+    if (await fails(middle)) high = middle
+    else low = middle + 1
+  }
+  return low < order.length || (await fails(low)) ? [names[low - 1]!] : names
 }
 
 /** Whether each set of pieces comes out of the writer whole, encoded one set at a time on this thread. */

@@ -56,11 +56,16 @@ export async function writeOutputs(outputs: readonly PlannedOutput[], sink: Outp
   })
 }
 
-/** The encoder's bytes, with its failures told apart from the sink's. */
+/**
+ * The encoder's bytes, with the writer's failures told apart from the sink's. A system error
+ * while the encoder reads its input (out of file descriptors, an I/O error) is the machine's
+ * problem, not the data's: it fails the drain as it is, and no file is blamed for it.
+ */
 async function* encoded(output: PlannedOutput, bytes: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   try {
     yield* bytes
   } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw error
     throw new OutputEncodingError(output, error)
   }
 }
