@@ -109,7 +109,12 @@ for (const entry of cases) {
   if (process.env.BENCH_GENERATE_ONLY === '1') continue
   const out = join(base, 'out')
   const repeat = entry.rows <= 4_000_000 ? 3 : 1
-  const clean = () => rmSync(out, { recursive: true, force: true })
+  // Each run starts from the same state: no output, and no kept commit (a --keep run elsewhere, by
+  // hand, would make this one skip the files it wrote).
+  const clean = () => {
+    rmSync(out, { recursive: true, force: true })
+    rmSync(join(root, 'otel_logs', 'bufctl-kept.json'), { force: true })
+  }
   const spillMiB = readdirSync(join(root, 'otel_logs')).reduce((sum, name) => sum + statSync(join(root, 'otel_logs', name)).size, 0) / 2 ** 20
   // One output tree without time partitions, as polars writes one file: the generated rows are 13 s
   // apart (1M rows span 150 days), and hourly partitions would compare 3,600 files with one.
