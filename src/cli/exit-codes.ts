@@ -48,6 +48,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   STORE_UNREACHABLE: EXIT_IN_USE,
   STORE_ACCESS: EXIT_USAGE,
   RESTORE_REFUSED: EXIT_USAGE,
+  // Out of descriptors or disk space: a failure to look at, not a usage error nor a lock to wait for.
+  SYSTEM_LIMIT: EXIT_PARTIAL,
 }
 
 /** A failure as bufctl shows it: on stderr as `Error:` and `Hint:` lines, under --json as this document. */

@@ -23,8 +23,10 @@ export function formatAge(seconds: number): string {
   return `${(seconds / 86400).toFixed(1)}d`
 }
 
+/** 1234567 as `1,234,567`. Grouped by hand: the first toLocaleString call loads ICU data (~13 ms of every status). */
 export function formatCount(count: number): string {
-  return count.toLocaleString('en-US')
+  if (!Number.isSafeInteger(count)) return count.toLocaleString('en-US')
+  return String(count).replace(/\B(?=(\d{3})+$)/g, ',')
 }
 
 /** Left-aligned text table with a header row. */

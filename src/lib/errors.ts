@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'STORE_UNREACHABLE'
   | 'STORE_ACCESS'
   | 'RESTORE_REFUSED'
+  | 'SYSTEM_LIMIT'
 
 export abstract class BufctlError extends Error {
   abstract readonly code: ErrorCode

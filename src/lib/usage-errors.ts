@@ -132,10 +132,30 @@ export class OutputRootError extends BufctlError {
 }
 
 /** bufctl's error for an operating-system error it knows how to explain, or undefined. */
-export function explainSystemError(error: unknown): BufctlError | undefined {
+export function explainSystemError(error: unknown, where = ''): BufctlError | undefined {
   const { code, path } = (error ?? {}) as NodeJS.ErrnoException
   if ((code === 'EACCES' || code === 'EPERM' || code === 'EROFS') && path) return new PermissionError(path, error)
+  // A failed write names no path: the directory being worked on stands in for it.
+  if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOSPC' || code === 'EDQUOT') return new SystemLimitError(code, path ?? where, error)
   return undefined
+}
+
+/**
+ * The machine ran out of something bufctl needs: open files, or disk space. Not bad input and not
+ * a bug: what was being committed was undone, and the same command finishes once there is room.
+ */
+export class SystemLimitError extends BufctlError {
+  readonly code = 'SYSTEM_LIMIT'
+  constructor(
+    readonly limit: 'EMFILE' | 'ENFILE' | 'ENOSPC' | 'EDQUOT',
+    path: string,
+    cause?: unknown,
+  ) {
+    const files = limit === 'EMFILE' || limit === 'ENFILE'
+    const what = files ? 'too many open files' : limit === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the device'
+    const room = files ? 'raise the open-file limit (`ulimit -n`; bufctl needs about 100)' : `free space on the device${path ? ` that holds ${path}` : ''}`
+    super(path ? `${what}: ${path}` : what, path, `${room}, then run the same command again: nothing was lost (an interrupted commit is finished or undone first)`, { cause })
+  }
 }
 
 /** An error as a report carries it (JSON-ready): bufctl's own with its hint, anything else with a generic one. */
@@ -147,7 +167,7 @@ export interface ErrorNote {
 }
 
 export function describeError(caught: unknown, directory: string): ErrorNote {
-  const error = explainSystemError(caught) ?? caught
+  const error = explainSystemError(caught, directory) ?? caught
   if (error instanceof BufctlError) return { code: error.code, message: error.message, hint: error.hint, path: error.path }
   const message = error instanceof Error ? error.message : String(error)
   return { code: (error as NodeJS.ErrnoException).code ?? 'ERROR', message: `${directory}: ${message}`, hint: 'see the message; the table was left as it was', path: directory }

@@ -32,6 +32,7 @@ const cases: [library.BufctlError, RegExp][] = [
   [new library.UnwritableDataError('/spill/t', ['pending-000002.ipc'], 'the writer refused a batch'), /recover keeps such a file in quarantine/],
   [new library.StoreUnreachableError('http://minio:9000', 'ECONNREFUSED'), /--endpoint-url|run again/],
   [new library.StoreAccessError('s3://lake/otel', 'AccessDenied', 'grant s3:PutObject on arn:aws:s3:::lake'), /grant s3:PutObject.*nothing was changed/],
+  [new library.SystemLimitError('ENOSPC', '/out/otel_logs'), /free space on the device that holds \/out\/otel_logs.*run the same command again/],
 ]
 
 test('every error kind names its path in its message, carries a hint that says what to do, and maps to an exit code', () => {
@@ -50,4 +51,13 @@ test('every error kind names its path in its message, carries a hint that says w
   assert.equal(exitCodeFor(new library.StoreAccessError('s3://lake/x', 'AccessDenied', 'grant')), 2)
   assert.equal(exitCodeFor(new Error('a bug')), 70, 'an internal error has a code of its own')
   assert.equal(exitCodeFor(Object.assign(new Error('EACCES'), { code: 'EACCES', path: '/x' })), 2, 'permission errors from the system are exit 2')
+  // Running out of descriptors or disk space is neither a bug (70) nor bad input (2).
+  for (const code of ['EMFILE', 'ENFILE', 'ENOSPC', 'EDQUOT']) {
+    const system = Object.assign(new Error(code), { code, path: '/spill/otel_logs/pending-000001.ipc' })
+    assert.equal(exitCodeFor(system), 1, code)
+    const explained = library.explainSystemError(system)
+    assert.ok(explained instanceof library.SystemLimitError, code)
+    assert.match(explained.message, /pending-000001\.ipc/)
+    assert.match(explained.hint, code.endsWith('FILE') ? /ulimit -n/ : /free space/)
+  }
 })

@@ -35,3 +35,10 @@ test('sizes: SI and IEC units', () => {
   assert.equal(parseSize('1048576', '--max-size'), 1048576)
   assert.throws(() => parseSize('lots', '--max-size'), InvalidOptionsError)
 })
+
+test('counts are grouped as en-US groups them, without loading ICU data', async () => {
+  const { formatCount } = await import('../../src/cli/style.js')
+  for (const count of [0, 7, 999, 1000, 12_345, 1_000_000, -1_234_567, 987_654_321_012, Number.MAX_SAFE_INTEGER, 2.5]) {
+    assert.equal(formatCount(count), count.toLocaleString('en-US'), String(count))
+  }
+})

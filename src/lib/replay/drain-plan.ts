@@ -17,6 +17,7 @@ import { BatchDecodeError, bytesRangeReader, checkedBatches, fileRangeReader, ty
 import { invalidUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
 import { OutputLayout, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
+import { openBufferFile } from '../fs-util.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from '../sink/partitioning.js'
 
 /** A stream to drain: a file on disk, or an IPC stream held in memory. */
@@ -120,12 +121,12 @@ interface WholeFile {
   readonly identity: string
 }
 
-/** The whole file, when it is small enough to read ahead. */
+/** The whole file, when it is a regular file small enough to read ahead (anything else is planned, and reported, as before). */
 async function readWhole(path: string): Promise<WholeFile | undefined> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  const handle = await openBufferFile(path)
   try {
     const info = await handle.stat({ bigint: true })
-    if (info.size > READ_AHEAD_BYTES) return undefined
+    if (!info.isFile() || info.size > READ_AHEAD_BYTES) return undefined
     const bytes = new Uint8Array(Number(info.size))
     const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, 0)
     return { bytes: bytes.subarray(0, bytesRead), identity: fileIdentity(info) }
