@@ -259,3 +259,8 @@ export class RestoreRefusedError extends BufctlError {
 export function isStoreFailure(error: unknown): error is StoreUnreachableError | StoreAccessError {
   return error instanceof StoreUnreachableError || error instanceof StoreAccessError
 }
+
+/** An operating-system error (it carries an errno code: EMFILE, EIO…): the machine's problem, never the data's. */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return typeof (error as NodeJS.ErrnoException | undefined)?.code === 'string'
+}

@@ -6,7 +6,7 @@
  * Runs on the main thread or in a worker (encoder-pool).
  */
 import type { FileHandle } from 'node:fs/promises'
-import { describe } from '../errors.js'
+import { describe, isSystemError } from '../errors.js'
 import type { Compression } from '../output-options.js'
 import type { BatchPiece, ByteRange, EncodeJob, PieceSource } from './encode-job.js'
 import { writerProperties } from './writer-settings.js'
@@ -50,7 +50,7 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
     // transformParquetStream takes ownership of the properties and of every batch it reads.
     yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression, job.metadata))) as AsyncIterable<Uint8Array>
     // A system error reading the input (out of descriptors, EIO) is not the writer rejecting data.
-    if (typeof (inputError as NodeJS.ErrnoException | undefined)?.code === 'string') throw inputError
+    if (isSystemError(inputError)) throw inputError
     if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
     if (handedOver !== job.rows) throw new Error(`the Parquet writer took ${handedOver} of ${job.rows} rows`)
   } finally {

@@ -2,6 +2,7 @@
  * The one way from planned outputs to Parquet in a sink, for flush, recover and ingest alike: the
  * encoder pool turns each planned file into Parquet bytes and the sink makes each durable.
  */
+import { isSystemError } from '../errors.js'
 import type { Compression } from '../output-options.js'
 import { encodeJobs } from '../parquet/encoder-pool.js'
 import { writeOutput, type OutputSink, type WriteEvents, type WrittenOutput } from '../sink/output-sink.js'
@@ -65,7 +66,7 @@ async function* encoded(output: PlannedOutput, bytes: AsyncIterable<Uint8Array>)
   try {
     yield* bytes
   } catch (error) {
-    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw error
+    if (isSystemError(error)) throw error
     throw new OutputEncodingError(output, error)
   }
 }
