@@ -108,9 +108,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 /**
  * The exporter's own shape (its real otel_logs schema: microsecond UTC timestamps, plain strings,
  * the default promoted attributes), `rows` rows in batches of `batchRows`, as one pending file or
- * spread over `files` pending files; returns the table directory.
+ * spread over `files` pending files; returns the table directory. Rows are evenly spaced in time
+ * unless `jitterUs` moves each of its two timestamps by its own pseudo-random amount below it.
  */
-export async function generateExporterSpill(root: string, rows: number, batchRows: number, files = 1): Promise<string> {
+export async function generateExporterSpill(root: string, rows: number, batchRows: number, files = 1, jitterUs = 0): Promise<string> {
   const { batchOfColumns, valueOf } = await import('../test/fixtures/exporter-data.js')
   const { DEFAULT_PROMOTED, exporterColumns } = await import('../src/lib/format/exporter-schemas.js')
   const specs = exporterColumns('otel_logs', DEFAULT_PROMOTED.otel_logs)
@@ -129,7 +130,7 @@ export async function generateExporterSpill(root: string, rows: number, batchRow
       for (let batch = file * perFile; batch < Math.min(batches, (file + 1) * perFile); batch++) {
         const first = batch * batchRows
         const ids = Array.from({ length: Math.min(batchRows, rows - first) }, (_, i) => first + i)
-        const columns = specs.map((spec) => ids.map((id) => (spec.name === 'body' ? body(id) : valueOf('otel_logs', spec, id))))
+        const columns = specs.map((spec) => ids.map((id) => (spec.name === 'body' ? body(id) : jittered(spec.name, id, valueOf('otel_logs', spec, id), jitterUs))))
         const { schemaMessage, dataMessages } = await encodeBatch(batchOfColumns('otel_logs', undefined, columns))
         if (position === 0) await write(schemaMessage)
         await write(dataMessages)
@@ -140,4 +141,12 @@ export async function generateExporterSpill(root: string, rows: number, batchRow
     }
   }
   return directory
+}
+
+/** A timestamp moved by a pseudo-random amount in [0, jitterUs), different for each column and row; other values as they are. */
+function jittered<T>(column: string, id: number, value: T, jitterUs: number): T {
+  if (jitterUs === 0 || (column !== 'time_unix_nano' && column !== 'observed_time_unix_nano')) return value
+  const seed = column === 'time_unix_nano' ? id : id + 0x9e3779b9
+  const hash = Math.imul(seed ^ (seed >>> 16), 0x45d9f3b) >>> 0
+  return ((value as bigint) + BigInt(Math.floor((hash / 2 ** 32) * jitterUs))) as T
 }

@@ -22,7 +22,7 @@ import {
   Uint64,
   Utf8,
 } from 'apache-arrow'
-import { summarizeSchemaMessage } from '../../src/lib/format/schema-summary.js'
+import { summarizeSchemaMessage, timestampColumns } from '../../src/lib/format/schema-summary.js'
 import { bytesSource, scanStream } from '../../src/lib/format/index.js'
 import { decodeSchema, fieldList } from '../../src/lib/format/batch-codec.js'
 import { GENERAL_SCHEMAS } from '../fixtures/general-data.js'
@@ -78,4 +78,19 @@ test('a type the summary does not cover yields undefined, for apache-arrow to sp
   const message = bytes.subarray(0, (await scanStream(bytesSource(bytes))).messages[0]!.end)
   assert.equal(summarizeSchemaMessage(message), undefined)
   assert.equal(summarizeSchemaMessage(new Uint8Array([1, 2, 3])), undefined)
+})
+
+test('timestampColumns names the top-level timestamp columns that are not dictionary-encoded, whatever else the schema holds', async () => {
+  const message = await schemaMessageOf(
+    new Schema([
+      new Field('time_unix_nano', new Timestamp(TimeUnit.NANOSECOND, 'UTC')),
+      new Field('body', new Utf8(), true),
+      new Field('seen', new Timestamp(TimeUnit.MICROSECOND), true),
+      new Field('coded', new Dictionary(new Timestamp(TimeUnit.SECOND), new Int8())),
+      new Field('day', new DateDay()),
+    ]),
+  )
+  assert.deepEqual(timestampColumns(message), ['time_unix_nano', 'seen'])
+  assert.deepEqual(timestampColumns(await schemaMessageOf(exporterSchema('otel_logs'))), ['time_unix_nano', 'observed_time_unix_nano'])
+  assert.deepEqual(timestampColumns(new Uint8Array([1, 2, 3])), [])
 })

@@ -36,11 +36,8 @@ export function summarizeSchemaMessage(schemaMessage: Uint8Array): string | unde
 /** The schema message's columns (name, type as fieldList spells it, nullability), or undefined when a type is not covered here. */
 export function schemaColumns(schemaMessage: Uint8Array): FoundColumn[] | undefined {
   try {
-    const view = new DataView(schemaMessage.buffer, schemaMessage.byteOffset, schemaMessage.byteLength)
-    const prefix = view.getUint32(0, true) === 0xffffffff ? 8 : 4
-    const message = Message.getRootAsMessage(new ByteBuffer(schemaMessage.subarray(prefix)))
-    if (message.headerType() !== MessageHeader.Schema) return undefined
-    const schema = message.header(new SchemaHeader()) as SchemaHeader
+    const schema = schemaHeader(schemaMessage)
+    if (!schema) return undefined
     const columns: FoundColumn[] = []
     for (let i = 0; i < schema.fieldsLength(); i++) {
       const field = schema.fields(i)!
@@ -86,4 +83,32 @@ function valueTypeName(field: FieldHeader): string | undefined {
 
 function intName(type: Int): string {
   return `${type.isSigned() ? 'I' : 'Ui'}nt${type.bitWidth()}`
+}
+
+/**
+ * Top-level timestamp columns of a schema message that are not dictionary-encoded: the columns
+ * the Parquet writer stores as deltas. Empty when the message cannot be read.
+ */
+export function timestampColumns(schemaMessage: Uint8Array): string[] {
+  try {
+    const schema = schemaHeader(schemaMessage)
+    if (!schema) return []
+    const names: string[] = []
+    for (let i = 0; i < schema.fieldsLength(); i++) {
+      const field = schema.fields(i)!
+      const name = field.name()
+      if (name && field.typeType() === Type.Timestamp && !field.dictionary()) names.push(name)
+    }
+    return names
+  } catch {
+    return []
+  }
+}
+
+/** The Schema flatbuffer of a framed schema message (with or without the continuation marker), or undefined when it holds another message. Throws on bytes that are no flatbuffer. */
+export function schemaHeader(schemaMessage: Uint8Array): SchemaHeader | undefined {
+  const view = new DataView(schemaMessage.buffer, schemaMessage.byteOffset, schemaMessage.byteLength)
+  const prefix = view.getUint32(0, true) === 0xffffffff ? 8 : 4
+  const message = Message.getRootAsMessage(new ByteBuffer(schemaMessage.subarray(prefix)))
+  return message.headerType() === MessageHeader.Schema ? (message.header(new SchemaHeader()) as SchemaHeader) : undefined
 }

@@ -48,9 +48,20 @@ export function fileRangeReader(handle: FileHandle, options: { readonly reuse: b
   return (ranges) => readRanges(handle, ranges, scratch)
 }
 
-/** Ranges of bytes already in memory. */
-export function bytesRangeReader(bytes: Uint8Array): RangeReader {
-  return async (ranges) => Buffer.concat(ranges.map((range) => bytes.subarray(range.start, range.end)))
+/**
+ * Ranges of bytes already in memory, joined in `scratch` (reused, and grown, by every read of every
+ * reader given it): a batch decoded from it is valid only until the next read.
+ */
+export function bytesRangeReader(bytes: Uint8Array, scratch: { buffer: Uint8Array }): RangeReader {
+  return async (ranges) => {
+    const joined = scratchOf(scratch, ranges)
+    let at = 0
+    for (const range of ranges) {
+      joined.set(bytes.subarray(range.start, range.end), at)
+      at += range.end - range.start
+    }
+    return joined
+  }
 }
 
 /** Yields each record batch of the scanned stream, checked; throws BatchDecodeError at the first that fails. */
@@ -122,9 +133,7 @@ export async function salvageBatches(read: RangeReader, scan: StreamScan, option
  * `scratch`, its buffer is reused (and grown) instead of allocating one per call.
  */
 export async function readRanges(handle: FileHandle, ranges: readonly ByteRange[], scratch?: { buffer: Uint8Array }): Promise<Uint8Array> {
-  const total = ranges.reduce((sum, range) => sum + range.end - range.start, 0)
-  if (scratch && scratch.buffer.byteLength < total) scratch.buffer = new Uint8Array(Math.max(total, scratch.buffer.byteLength * 2))
-  const bytes = scratch ? scratch.buffer.subarray(0, total) : new Uint8Array(total)
+  const bytes = scratch ? scratchOf(scratch, ranges) : new Uint8Array(ranges.reduce((sum, range) => sum + range.end - range.start, 0))
   let at = 0
   for (const range of ranges) {
     const { bytesRead } = await handle.read(bytes, at, range.end - range.start, range.start)
@@ -132,4 +141,11 @@ export async function readRanges(handle: FileHandle, ranges: readonly ByteRange[
     at += bytesRead
   }
   return bytes
+}
+
+/** The first bytes of `scratch` that hold `ranges` joined, growing its buffer (at least doubling) when it is too short. */
+function scratchOf(scratch: { buffer: Uint8Array }, ranges: readonly ByteRange[]): Uint8Array {
+  const total = ranges.reduce((sum, range) => sum + range.end - range.start, 0)
+  if (scratch.buffer.byteLength < total) scratch.buffer = new Uint8Array(Math.max(total, scratch.buffer.byteLength * 2))
+  return scratch.buffer.subarray(0, total)
 }

@@ -49,22 +49,43 @@ export interface InspectOptions {
   readonly maxColumns?: number
 }
 
+/** Files inspected at once: a backlog of thousands of small files waits on many reads together, not on each in turn. */
+const CONCURRENT_INSPECTIONS = 16
+
 export async function inspectTable(root: string, table: string, options: InspectOptions = {}): Promise<TableInspection> {
   const directory = join(root, table)
   const names = await readdir(directory)
-  const odd: OddEntry[] = []
-  const inspect = async (name: string) => {
-    const file = await inspectStreamFile(directory, name, options)
-    if ('reason' in file) odd.push(file)
-    else return file
-  }
-  const active = names.includes(ACTIVE_FILE) ? await inspect(ACTIVE_FILE) : undefined
-  const pending: StreamFileInspection[] = []
-  for (const { name } of sortedPendingFiles(names)) {
-    const file = await inspect(name)
-    if (file) pending.push(file)
-  }
+  const hasActive = names.includes(ACTIVE_FILE)
+  const order = [...(hasActive ? [ACTIVE_FILE] : []), ...sortedPendingFiles(names).map((file) => file.name)]
+  const inspected = await mapInOrder(order, CONCURRENT_INSPECTIONS, (name) => inspectStreamFile(directory, name, options))
+  const odd = inspected.filter((file): file is OddEntry => 'reason' in file)
+  const files = inspected.map((file) => ('reason' in file ? undefined : file))
+  const active = hasActive ? files[0] : undefined
+  const pending = files.slice(hasActive ? 1 : 0).filter((file) => file !== undefined)
   return { table, directory, active, pending, odd }
+}
+
+/**
+ * `inspect` applied to every item, `limit` at a time, the results in the items' order. After a
+ * failure no item is started; once the running ones settle, the earliest item's failure is thrown.
+ */
+async function mapInOrder<T, R>(items: readonly T[], limit: number, inspect: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = []
+  const failures = new Map<number, unknown>()
+  let next = 0
+  const lane = async () => {
+    while (failures.size === 0 && next < items.length) {
+      const index = next++
+      try {
+        results[index] = await inspect(items[index]!)
+      } catch (error) {
+        failures.set(index, error)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+  if (failures.size > 0) throw failures.get(Math.min(...failures.keys()))
+  return results
 }
 
 /**

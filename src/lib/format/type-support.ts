@@ -5,15 +5,13 @@
  * nested past a sane depth, big-endian streams, schemas wider than a cap — is refused by name
  * ("unsupported type <type> in column <name>"), never called damage, never half written.
  */
-import { ByteBuffer } from 'flatbuffers'
-import { Message } from 'apache-arrow/fb/message'
-import { MessageHeader } from 'apache-arrow/fb/message-header'
-import { Schema as SchemaHeader } from 'apache-arrow/fb/schema'
+import type { Schema as SchemaHeader } from 'apache-arrow/fb/schema'
 import type { Field as FieldHeader } from 'apache-arrow/fb/field'
 import { Type } from 'apache-arrow/fb/type'
 import { Interval } from 'apache-arrow/fb/interval'
 import { IntervalUnit } from 'apache-arrow/fb/interval-unit'
 import { Endianness } from 'apache-arrow/fb/endianness'
+import { schemaHeader } from './schema-summary.js'
 
 /** Columns (at any depth) a schema may have before it is refused as too wide. */
 export const DEFAULT_MAX_COLUMNS = 10_000
@@ -37,13 +35,10 @@ const NEVER: Partial<Record<Type, string>> = {
 
 /** Why bufctl cannot write this stream's data to Parquet, or undefined when it can. */
 export function unsupportedIn(schemaMessage: Uint8Array, maxColumns = DEFAULT_MAX_COLUMNS): Unsupported | undefined {
-  let schema: SchemaHeader
+  let schema: SchemaHeader | undefined
   try {
-    const view = new DataView(schemaMessage.buffer, schemaMessage.byteOffset, schemaMessage.byteLength)
-    const prefix = view.getUint32(0, true) === 0xffffffff ? 8 : 4
-    const message = Message.getRootAsMessage(new ByteBuffer(schemaMessage.subarray(prefix)))
-    if (message.headerType() !== MessageHeader.Schema) return undefined
-    schema = message.header(new SchemaHeader()) as SchemaHeader
+    schema = schemaHeader(schemaMessage)
+    if (!schema) return undefined
   } catch {
     return undefined // framing reports unreadable metadata
   }

@@ -11,6 +11,7 @@ import type { Compression } from '../output-options.js'
 import type { BatchPiece, ByteRange, EncodeJob, PieceSource } from './encode-job.js'
 import { writerProperties } from './writer-settings.js'
 import { openBufferFile } from '../fs-util.js'
+import { timestampColumns } from '../format/schema-summary.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
 type WasmBatch = import('parquet-wasm').RecordBatch
@@ -24,6 +25,10 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
   const wasm: ParquetWasm = await import('parquet-wasm')
   const reader = new PieceReader()
   try {
+    // Every piece of a file has the same fields: the first one's schema tells which are timestamps.
+    // Read before the input stream exists: it starts pulling at once, and the reader reads one range at a time.
+    const first = job.pieces[0]
+    const timestamps = first ? timestampColumns(await reader.readSchema(first)) : []
     let next = 0
     let handedOver = 0
     let inputError: unknown
@@ -48,7 +53,7 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
       { highWaterMark: 1 },
     )
     // transformParquetStream takes ownership of the properties and of every batch it reads.
-    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression, job.metadata))) as AsyncIterable<Uint8Array>
+    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression, job.metadata, timestamps))) as AsyncIterable<Uint8Array>
     // A system error reading the input (out of descriptors, EIO) is not the writer rejecting data.
     if (isSystemError(inputError)) throw inputError
     if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
@@ -186,6 +191,11 @@ class PieceReader {
   /** In order of last use, most recent last. */
   readonly #handles = new Map<string, FileHandle>()
   #scratch = new Uint8Array(0)
+
+  /** The schema message of a piece's stream. */
+  async readSchema(piece: BatchPiece): Promise<Uint8Array> {
+    return this.#readRanges([{ ...piece.schema, source: piece.source }])
+  }
 
   async read(piece: BatchPiece): Promise<Uint8Array> {
     const { source } = piece

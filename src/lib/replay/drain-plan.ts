@@ -72,24 +72,34 @@ export const DEFAULT_TARGET_FILE_BYTES = 256 * 1024 * 1024
 export async function planDrain(sources: readonly DrainSource[], options: PlanOptions): Promise<DrainPlan> {
   const layout = new OutputLayout<BatchPiece>({ ...options, targetFileBytes: await sharedTarget(sources, options) })
   const outcomes: FileOutcome[] = []
-  const ahead = new Map<number, Promise<WholeFile | undefined>>()
+  // Read-ahead buffers and the batch scratch serve the whole drain: thousands of small files then
+  // cost a few allocations, not two per file, which glibc's heap kept as ~90 MiB more RSS at 5,000 files.
+  const spare: Uint8Array[] = []
+  const scratch = { buffer: new Uint8Array(0) }
+  const ahead = new Map<number, { readonly buffer: Uint8Array; readonly read: Promise<WholeFile | undefined> }>()
   const readAhead = (index: number) => {
     const source = sources[index]
     if (!source || 'stream' in source || ahead.has(index) || (source.bytes ?? 0) > READ_AHEAD_BYTES) return
-    const read = readWhole(source.path)
+    const buffer = spare.pop() ?? new Uint8Array(READ_AHEAD_BYTES)
+    const read = readWhole(source.path, buffer)
     // A file that fails here is opened again in its turn, and fails there with its own error.
     read.catch(() => undefined)
-    ahead.set(index, read)
+    ahead.set(index, { buffer, read })
   }
   try {
     for (const [index, source] of sources.entries()) {
       for (let next = index; next <= index + READ_AHEAD_FILES; next++) readAhead(next)
       const early = ahead.get(index)
       ahead.delete(index)
-      outcomes.push(await planSource(source, layout, options, await early?.catch(() => undefined)))
+      try {
+        outcomes.push(await planSource(source, layout, options, scratch, await early?.read.catch(() => undefined)))
+      } finally {
+        // The plan keeps offsets only, never these bytes.
+        if (early) spare.push(early.buffer)
+      }
     }
   } finally {
-    await Promise.allSettled(ahead.values())
+    await Promise.allSettled([...ahead.values()].map((entry) => entry.read))
   }
   // No file has the column: the option is wrong for this table, not the files.
   const problem = outcomes.find((file) => file.partitionProblem)?.partitionProblem
@@ -121,15 +131,17 @@ interface WholeFile {
   readonly identity: string
 }
 
-/** The whole file, when it is a regular file small enough to read ahead (anything else is planned, and reported, as before). */
-async function readWhole(path: string): Promise<WholeFile | undefined> {
+/**
+ * The whole file, read into `buffer` (READ_AHEAD_BYTES long), when it is a regular file small
+ * enough to read ahead (anything else is planned, and reported, as before).
+ */
+async function readWhole(path: string, buffer: Uint8Array): Promise<WholeFile | undefined> {
   const handle = await openBufferFile(path)
   try {
     const info = await handle.stat({ bigint: true })
     if (!info.isFile() || info.size > READ_AHEAD_BYTES) return undefined
-    const bytes = new Uint8Array(Number(info.size))
-    const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, 0)
-    return { bytes: bytes.subarray(0, bytesRead), identity: fileIdentity(info) }
+    const { bytesRead } = await handle.read(buffer, 0, Number(info.size), 0)
+    return { bytes: buffer.subarray(0, bytesRead), identity: fileIdentity(info) }
   } finally {
     await handle.close()
   }
@@ -139,12 +151,13 @@ function fileIdentity(info: BigIntStats): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`
 }
 
-async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions, early?: WholeFile): Promise<FileOutcome> {
+/** Plans one source; `scratch` is where batches read from memory are joined (the plan keeps none of them). */
+async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions, scratch: { buffer: Uint8Array }, early?: WholeFile): Promise<FileOutcome> {
   if ('stream' in source) {
     const identity = createHash('sha256').update(source.stream).digest('hex').slice(0, 32)
-    return planStream(source.name, source.stream, identity, bytesSource(source.stream), bytesRangeReader(source.stream), layout, options)
+    return planStream(source.name, source.stream, identity, bytesSource(source.stream), bytesRangeReader(source.stream, scratch), layout, options)
   }
-  if (early) return planStream(source.name, source.path, early.identity, bytesSource(early.bytes), bytesRangeReader(early.bytes), layout, options)
+  if (early) return planStream(source.name, source.path, early.identity, bytesSource(early.bytes), bytesRangeReader(early.bytes, scratch), layout, options)
   const handle: FileHandle = await open(source.path, constants.O_RDONLY | constants.O_NOFOLLOW)
   try {
     const info = await handle.stat({ bigint: true })
