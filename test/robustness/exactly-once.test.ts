@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { Table, tableToIPC } from 'apache-arrow'
 import { BIN, runCli } from '../helpers/cli.js'
 import { instantWithin, measureRun, runAndSignal } from '../helpers/kill.js'
@@ -11,6 +11,7 @@ import { assertExactlyOnce, copyFixture, expandIds, expectedOf, filesUnder, snap
 import { rounds, seededRandom } from '../helpers/random.js'
 import { EXPORTER_TABLES, exporterBatch } from '../fixtures/exporter-data.js'
 import type { ReplayReport } from '../../src/lib/replay/index.js'
+import type { JournalRecord } from '../../src/lib/replay/commit-journal.js'
 
 const TABLES = EXPORTER_TABLES
 
@@ -77,6 +78,36 @@ test('kill -9 at random instants during flush and recover; the next run gives ev
   }
   t.diagnostic(`${total} rounds, ${killedMidway} killed before finishing; an uninterrupted recover took ${Math.round(durationMs)} ms`)
   assert.ok(killedMidway > 0, 'some runs must have been killed mid-way')
+})
+
+test('kill -9 at random instants of recovers that write small outputs while still planning: every Parquet file a killed run left is named in its journal, and the next run gives every row exactly once', async (t) => {
+  const total = rounds('PIPELINE_KILL_ROUNDS', 24, 16)
+  const random = seededRandom(Number(process.env.KILL_SEED ?? 20261127))
+  const expected = await crashedExpectation()
+  // 8 KiB outputs: the planner hands the first ones to the encoders long before it is done.
+  const args = (root: string, out: string) => ['recover', '--path', root, '--out', out, '--target-file-size', '8KiB', '--jobs', '2']
+  const calibration = await copyFixture(t, 'crashed')
+  const durationMs = await measureRun(args(calibration.root, calibration.out))
+  let journaled = 0
+  for (let round = 0; round < total; round++) {
+    const { root, out } = await copyFixture(t, 'crashed')
+    const delay = instantWithin(durationMs, random)
+    await runAndSignal(args(root, out), delay)
+    for (const table of TABLES) {
+      const journal = await readFile(join(root, table, 'bufctl-commit.json'), 'utf8').catch(() => undefined)
+      if (journal === undefined) continue
+      journaled++
+      const named = new Set((JSON.parse(journal) as JournalRecord).outputs.map((output) => output.path))
+      for (const file of await filesUnder(join(out, table), '.parquet')) {
+        assert.ok(named.has(relative(out, file)), `round ${round} (killed after ${delay} ms): ${relative(out, file)} exists but its journal does not name it`)
+      }
+    }
+    const result = await runCli(['recover', '--path', root, '--out', out])
+    assert.equal(result.code, 0, `round ${round} (killed after ${delay} ms): ${result.stderr}`)
+    await assertExactlyOnce(root, out, expected)
+  }
+  t.diagnostic(`${total} rounds, ${journaled} journals left by killed runs; an uninterrupted recover took ${Math.round(durationMs)} ms`)
+  assert.ok(journaled > 0, 'some runs must have been killed mid-commit')
 })
 
 test('two recover processes started together: each table is worked on once, the result is exactly once', async (t) => {

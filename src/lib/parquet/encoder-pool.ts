@@ -1,8 +1,9 @@
 /**
  * Encodes independent Parquet files on several cores: one worker thread per core (each with its
  * own parquet-wasm) takes the next job when it finishes one, and streams the file's bytes back
- * chunk by chunk; the caller's `write` consumes them (into a sink) while the worker goes on. A
- * single job, or a single core, is encoded on the calling thread without starting a worker.
+ * chunk by chunk; the caller's `write` consumes them (into a sink) while the worker goes on. Jobs
+ * may still be arriving (a JobFeed): a worker starts when its first job does. A single job, or a
+ * single core, is encoded on the calling thread without starting a worker.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
@@ -10,6 +11,7 @@ import type { Compression } from '../output-options.js'
 import type { EncodeJob } from './encode-job.js'
 import { encodeParquet } from './encoder.js'
 import { ChunkChannel } from './chunk-channel.js'
+import { JobFeed } from './job-feed.js'
 import type { ToWorker } from './worker-protocol.js'
 
 export interface EncodeOptions {
@@ -20,6 +22,8 @@ export interface EncodeOptions {
   readonly signal?: AbortSignal
   /** How long a worker may go without a chunk before its job fails. @default 10 minutes */
   readonly idleTimeoutMs?: number
+  /** Key-value metadata for the footer of every file whose job carries none. */
+  readonly metadata?: Readonly<Record<string, string>>
 }
 
 /** One chunk is at most one row group: even a large one is encoded well within this. */
@@ -28,39 +32,54 @@ const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000
 /** Consumes one job's Parquet bytes (writes them somewhere) and resolves once they are durable. */
 export type ParquetWrite<T> = (index: number, bytes: AsyncIterable<Uint8Array>) => Promise<T>
 
-/** Encodes every job; on the first failure stops handing out work, lets running jobs end, and rejects with it. */
-export async function encodeJobs<T>(jobs: readonly EncodeJob[], options: EncodeOptions, write: ParquetWrite<T>): Promise<T[]> {
-  const workers = Math.min(options.concurrency ?? availableParallelism(), jobs.length)
-  const results: T[] = new Array<T>(jobs.length)
-  if (workers <= 1) {
-    for (const [index, job] of jobs.entries()) results[index] = await write(index, encodeParquet(job, options.compression))
-    return results
-  }
-  let next = 0
+/**
+ * Encodes every job of `jobs` (a list, or a feed that jobs join while others are encoded), up to
+ * `concurrency` at a time; results come in the jobs' order. On the first failure no further job
+ * is taken, running ones end, and the failure is thrown.
+ */
+export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJob[], options: EncodeOptions, write: ParquetWrite<T>): Promise<T[]> {
+  const feed = jobs instanceof JobFeed ? jobs : JobFeed.of(jobs)
+  const lanes = Math.max(1, options.concurrency ?? availableParallelism())
+  const results: T[] = []
   let failure: unknown
-  const pool = Array.from({ length: workers }, startWorker)
+  const pool: Worker[] = []
   const stop = () => {
     failure ??= options.signal?.reason
     for (const worker of pool) void worker.terminate()
   }
   options.signal?.addEventListener('abort', stop, { once: true })
-  try {
-    await Promise.all(
-      pool.map(async (worker) => {
-        while (failure === undefined && next < jobs.length) {
-          const index = next++
-          const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
-          worker.postMessage({ type: 'encode', job: jobs[index]!, compression: options.compression } satisfies ToWorker)
-          try {
-            results[index] = await write(index, channel)
-          } catch (error) {
-            failure ??= error
-          } finally {
-            channel.dispose()
-          }
+  const lane = async () => {
+    let worker: Worker | undefined
+    for (;;) {
+      const next = failure === undefined ? await feed.next() : undefined
+      if (!next || failure !== undefined) return
+      const taken = { index: next.index, job: next.job.metadata || !options.metadata ? next.job : { ...next.job, metadata: options.metadata } }
+      // One lane, or a single job in all: encoded on this thread, without starting a worker.
+      if (!worker && (lanes === 1 || (feed.closed && feed.size === 1))) {
+        try {
+          results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.compression))
+        } catch (error) {
+          failure ??= error
         }
-      }),
-    )
+        continue
+      }
+      if (!worker) {
+        worker = startWorker()
+        pool.push(worker)
+      }
+      const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
+      worker.postMessage({ type: 'encode', job: taken.job, compression: options.compression } satisfies ToWorker)
+      try {
+        results[taken.index] = await write(taken.index, channel)
+      } catch (error) {
+        failure ??= error
+      } finally {
+        channel.dispose()
+      }
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: lanes }, lane))
   } finally {
     options.signal?.removeEventListener('abort', stop)
     await Promise.all(pool.map((worker) => worker.terminate()))

@@ -2,8 +2,9 @@
  * The exactly-once commit of one drain of a table directory into Parquet, shared by flush,
  * recover and ingest's flushes:
  *   1. journal `held`, then the drained files take their held names (the exporter stops seeing them);
- *   2. plan the outputs from the held files; journal `writing` with every output and its rows;
- *   3. write every output durably, and read each footer back;
+ *   2. plan the outputs from the held files and write them meanwhile: each output is journaled
+ *      (`writing`, with its rows) before an encoder may take it, the first as soon as it is full;
+ *   3. once every output is durable, read each footer back;
  *   4. journal `durable`, remove (or quarantine) the held files, remove the journal.
  * A failure undoes everything (outputs removed, files back under their names); a crash at any
  * instant leaves a journal that the next run resolves first (journal-resolution). With `keep`,
@@ -12,24 +13,25 @@
 import { availableParallelism, hostname } from 'node:os'
 import { realpath } from 'node:fs/promises'
 import { join } from 'node:path'
-import { OutputVerificationError, UnwritableDataError } from '../errors.js'
+import { describe, OutputVerificationError, UnwritableDataError } from '../errors.js'
 import type { FileDrain } from '../buffer/record-store.js'
 import { heldFileName } from '../format/table-directory.js'
 import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
 import type { OutputSink, WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
-import { removeJournal, writeJournal, type JournalFile, type JournalRecord } from './commit-journal.js'
+import { removeJournal, writeJournal, type JournalFile, type JournalOutput, type JournalRecord } from './commit-journal.js'
 import { SerialQueue } from '../buffer/serial-queue.js'
 import { writeKeptLedger, type KeptCommit } from './kept-ledger.js'
-import { crashPoint } from './crash-points.js'
+import { crashPoint, type CrashPoint } from './crash-points.js'
 import { drainIdentity, outputMetadata } from './drain-identity.js'
-import { DEFAULT_TARGET_FILE_BYTES, planDrain, type FileOutcome } from './drain-plan.js'
+import { DEFAULT_TARGET_FILE_BYTES, planDrain, type FileOutcome, type PlannedOutput } from './drain-plan.js'
 import { finishFiles, holdFiles, releaseFiles } from './held-files.js'
 import { undo } from './journal-resolution.js'
 import { verifyOutputs } from './output-verification.js'
 import { unwritableFiles } from './unwritable-files.js'
 import { OutputEncodingError, writeOutputs } from './write-outputs.js'
+import { JobFeed } from '../parquet/job-feed.js'
 
 export interface DrainCommitOptions {
   readonly table: string
@@ -75,7 +77,74 @@ export async function commitDrain(directory: string, drained: FileDrain, options
   await holdFiles(directory, files)
   crashPoint('files-held')
 
-  let plan: Awaited<ReturnType<typeof planDrain>>
+  // Outputs are written while planning goes on. Each is named in the journal before an encoder
+  // may take it, so a crash at any instant leaves every output that may exist named there; the
+  // journal's file list gets its quarantine marks once planning ends.
+  const record: Omit<JournalRecord, 'state'> & { files: JournalFile[]; outputs: JournalOutput[] } = { ...base, files: [...files], outputs: [] }
+  // Half-written outputs (S3 uploads) are recorded as they start, one journal write at a time.
+  const partials = new Map<string, string[]>()
+  const journalQueue = new SerialQueue()
+  const withPartials = (): JournalRecord => ({ ...record, state: 'writing', outputs: record.outputs.map((output) => ({ ...output, partials: partials.get(output.path) })) })
+  const journalWrites: Promise<void>[] = []
+  const recordJournal = (after: CrashPoint) => {
+    const recorded = journalQueue.run(async () => {
+      await writeJournal(directory, withPartials())
+      crashPoint(after)
+    })
+    // Awaited below; a failure is not unhandled meanwhile.
+    recorded.catch(() => undefined)
+    journalWrites.push(recorded)
+    return recorded
+  }
+  const feed = new JobFeed<PlannedOutput>()
+  const handedOver = new Map<string, PlannedOutput>()
+  const handOvers: Promise<void>[] = []
+  const handOver = (outputs: readonly PlannedOutput[], last = false) => {
+    for (const output of outputs) {
+      handedOver.set(output.path, output)
+      record.outputs.push({ path: output.path, rows: output.rows })
+    }
+    const handed = recordJournal('journal-written').then(() => {
+      // Planning failed meanwhile: the journal names it, nothing writes it.
+      if (feed.closed) return
+      for (const output of outputs) feed.add(output)
+      // Closed at once with the last ones: an encoder that takes the drain's only output sees it is the only one.
+      if (last) feed.close()
+    })
+    handed.catch(() => undefined)
+    handOvers.push(handed)
+  }
+  // A failed output stops planning; a failed plan stops the writing. Either way the commit is undone.
+  const halt = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal
+  let written = 0
+  let stored = 0
+  let total = drained.rows
+  let planned = false
+  const report = () => options.progress?.({ phase: 'rows', table: options.table, done: written, total, stored })
+  const writing = writeOutputs(feed, options.sink, {
+    metadata: outputMetadata(drain, options.table),
+    compression: options.compression ?? 'zstd',
+    concurrency: options.concurrency,
+    signal,
+    onWritten: (output) => {
+      written += output.rows
+      report()
+      if (!planned) crashPoint('output-written-while-planning')
+    },
+    onStored: (bytes) => {
+      stored = bytes
+      report()
+    },
+    onStarted: (relative, partial) => {
+      partials.set(relative, [...(partials.get(relative) ?? []), partial])
+      void recordJournal('upload-recorded')
+    },
+  })
+  writing.catch(() => halt.abort(new Error('writing an output failed')))
+
+  let plan: Awaited<ReturnType<typeof planDrain>> | undefined
+  let planFailure: unknown
   try {
     plan = await planDrain(
       files.map((file) => ({ name: file.name, path: join(directory, heldFileName(file.name)), bytes: file.bytes })),
@@ -86,79 +155,56 @@ export async function commitDrain(directory: string, drained: FileDrain, options
         granularity: options.granularity,
         partitionBy: options.partitionBy,
         damage: options.damage,
-        signal: options.signal,
+        signal,
         maxColumns: options.maxColumns,
         shareAmong: encoders(options.concurrency),
+        onOutput: (output) => handOver([output]),
       },
     )
+    const quarantined = new Set(plan.files.filter((file) => file.damage).map((file) => file.name))
+    record.files = files.map((file) => ({ ...file, quarantine: quarantined.has(file.name) }))
+    total = plan.rows
+    const rest = plan.outputs.filter((output) => !handedOver.has(output.path))
+    if (rest.length > 0) handOver(rest, true)
+    // Every output is in the feed before it closes.
+    await Promise.all(handOvers)
   } catch (error) {
-    await releaseFiles(directory, files)
-    await removeJournal(directory)
-    throw error
+    planFailure = error
+    // Planning failed on its own (damage, a signal): the outputs being written stop at once.
+    if (!halt.signal.aborted) halt.abort(error)
+  } finally {
+    planned = true
+    feed.close()
   }
-  const damaged = plan.files.filter((file) => file.damage)
-  const quarantined = new Set(damaged.map((file) => file.name))
-  const record = { ...base, files: files.map((file) => ({ ...file, quarantine: quarantined.has(file.name) })), outputs: plan.outputs.map(({ path, rows }) => ({ path, rows })) }
-  const result = { rows: plan.rows, damaged, repairedUtf8: plan.repairedUtf8 }
 
-  if (plan.rows === 0) {
+  let outputs: WrittenOutput[]
+  try {
+    outputs = await writing
+    await Promise.all(journalWrites)
+    if (planFailure !== undefined) throw planFailure instanceof Error ? planFailure : new Error(describe(planFailure))
+    const failure = await verifyOutputs(options.sink, record.outputs, drain)
+    if (failure) {
+      const error = new OutputVerificationError(failure.path, failure.reason)
+      throw failure.short ? new OutputEncodingError(handedOver.get(record.outputs[failure.index]!.path)!, error) : error
+    }
+  } catch (error) {
+    // The writer refused rows the reader accepted: name the files to blame, while they are still held.
+    const failure = error instanceof OutputEncodingError && !options.signal?.aborted ? await unwritable(directory, files, error, options) : error
+    // A damaged file in strict mode, disk full, a failed verification or the like: undo, so the table is as it was.
+    await journalQueue.run(async () => undefined)
+    await undo(directory, withPartials(), options.sink)
+    throw failure
+  }
+  const damaged = plan!.files.filter((file) => file.damage)
+  const result = { rows: plan!.rows, damaged, repairedUtf8: plan!.repairedUtf8 }
+
+  if (plan!.rows === 0) {
     // Only empty, schema-only or unreadable files: nothing to write; removing them loses no row.
     if (options.keep) await releaseFiles(directory, files)
     else await finishFiles(directory, record.files)
     await removeJournal(directory)
     if (!options.keep) drained.forget()
     return { ...result, outputs: [] }
-  }
-
-  await writeJournal(directory, { ...record, state: 'writing' })
-  crashPoint('journal-written')
-  // Half-written outputs (S3 uploads) are recorded as they start, one journal write at a time.
-  const partials = new Map<string, string[]>()
-  const journalQueue = new SerialQueue()
-  const withPartials = (): JournalRecord => ({ ...record, state: 'writing', outputs: record.outputs.map((output) => ({ ...output, partials: partials.get(output.path) })) })
-  const journalWrites: Promise<void>[] = []
-  let outputs: WrittenOutput[]
-  try {
-    let written = 0
-    let stored = 0
-    const report = () => options.progress?.({ phase: 'rows', table: options.table, done: written, total: plan.rows, stored })
-    outputs = await writeOutputs(plan.outputs, options.sink, {
-      metadata: outputMetadata(drain, options.table),
-      compression: options.compression ?? 'zstd',
-      concurrency: options.concurrency,
-      signal: options.signal,
-      onWritten: (output) => {
-        written += output.rows
-        report()
-      },
-      onStored: (bytes) => {
-        stored = bytes
-        report()
-      },
-      onStarted: (relative, partial) => {
-        partials.set(relative, [...(partials.get(relative) ?? []), partial])
-        const recorded = journalQueue.run(async () => {
-          await writeJournal(directory, withPartials())
-          crashPoint('upload-recorded')
-        })
-        // Awaited below; a failure is not unhandled meanwhile.
-        recorded.catch(() => undefined)
-        journalWrites.push(recorded)
-      },
-    })
-    await Promise.all(journalWrites)
-    const failure = await verifyOutputs(options.sink, record.outputs, drain)
-    if (failure) {
-      const error = new OutputVerificationError(failure.path, failure.reason)
-      throw failure.short ? new OutputEncodingError(plan.outputs[failure.index]!, error) : error
-    }
-  } catch (error) {
-    // The writer refused rows the reader accepted: name the files to blame, while they are still held.
-    const failure = error instanceof OutputEncodingError && !options.signal?.aborted ? await unwritable(directory, files, error, options) : error
-    // Disk full, a failed verification or the like: undo, so the table is as it was.
-    await journalQueue.run(async () => undefined)
-    await undo(directory, withPartials(), options.sink)
-    throw failure
   }
   crashPoint('outputs-written')
 

@@ -5,6 +5,7 @@
 import { isSystemError } from '../errors.js'
 import type { Compression } from '../output-options.js'
 import { encodeJobs } from '../parquet/encoder-pool.js'
+import { JobFeed } from '../parquet/job-feed.js'
 import { writeOutput, type OutputSink, type WriteEvents, type WrittenOutput } from '../sink/output-sink.js'
 import type { PlannedOutput } from './drain-plan.js'
 
@@ -35,9 +36,12 @@ export class OutputEncodingError extends Error {
   }
 }
 
-/** Encodes and writes every planned output; rejects with the first failure (outputs already durable stay). */
-export async function writeOutputs(outputs: readonly PlannedOutput[], sink: OutputSink, options: WriteOutputsOptions): Promise<WrittenOutput[]> {
-  const jobs = outputs.map((output) => ({ ...output, metadata: options.metadata }))
+/**
+ * Encodes and writes every planned output — a list, or a feed that outputs join while planning
+ * goes on; rejects with the first failure (outputs already durable stay).
+ */
+export async function writeOutputs(outputs: JobFeed<PlannedOutput> | readonly PlannedOutput[], sink: OutputSink, options: WriteOutputsOptions): Promise<WrittenOutput[]> {
+  const feed = outputs instanceof JobFeed ? outputs : JobFeed.of(outputs)
   const stored = new Map<string, number>()
   let storedTotal = 0
   const events = (relative: string): WriteEvents => ({
@@ -48,8 +52,8 @@ export async function writeOutputs(outputs: readonly PlannedOutput[], sink: Outp
       options.onStored?.(storedTotal)
     },
   })
-  return encodeJobs(jobs, { compression: options.compression, concurrency: options.concurrency, signal: options.signal }, async (index, bytes) => {
-    const planned = outputs[index]!
+  return encodeJobs(feed, { compression: options.compression, concurrency: options.concurrency, signal: options.signal, metadata: options.metadata }, async (index, bytes) => {
+    const planned = feed.job(index)
     const size = await writeOutput(sink, planned.path, encoded(planned, bytes), options.signal, events(planned.path))
     const written = { path: sink.locate(planned.path), relative: planned.path, partition: planned.partition, rows: planned.rows, bytes: size }
     options.onWritten?.(written)

@@ -27,6 +27,9 @@ export interface OutputLayoutOptions {
   readonly targetFileBytes: number
 }
 
+/** Told of each file the moment it is full: no piece will be added to it. */
+export type FullFileListener<P> = (file: LaidOutFile<P>) => void
+
 type OpenFile<P> = { signature: string; partition: string; rows: number; arrowBytes: number; pieces: P[]; identities: string[] }
 
 export class OutputLayout<P> {
@@ -34,8 +37,11 @@ export class OutputLayout<P> {
   readonly #open = new Map<string, OpenFile<P>>()
   readonly #files: OpenFile<P>[] = []
 
-  constructor(options: OutputLayoutOptions) {
+  readonly #onFull: FullFileListener<P> | undefined
+
+  constructor(options: OutputLayoutOptions, onFull?: FullFileListener<P>) {
     this.#options = options
+    this.#onFull = onFull
   }
 
   /**
@@ -55,16 +61,23 @@ export class OutputLayout<P> {
     file.identities.push(identity)
     file.rows += rows
     file.arrowBytes += arrowBytes
+    // The next piece of this schema and partition starts another file.
+    if (file.arrowBytes >= this.#options.targetFileBytes) this.#onFull?.(this.#laidOut(file))
   }
 
+  /** Every file, in the order they were started. */
   files(): LaidOutFile<P>[] {
+    return this.#files.map((file) => this.#laidOut(file))
+  }
+
+  #laidOut({ signature, partition, rows, arrowBytes, pieces, identities }: OpenFile<P>): LaidOutFile<P> {
     const { table, identity } = this.#options
-    return this.#files.map(({ signature, partition, rows, arrowBytes, pieces, identities }) => ({
+    return {
       path: posix.join(tableDirectoryName(table), 'data', partition, outputName([identity, table, signature, partition, ...identities])),
       partition,
       rows,
       arrowBytes,
       pieces,
-    }))
+    }
   }
 }
