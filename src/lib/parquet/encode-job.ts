@@ -34,9 +34,8 @@ export interface BatchPiece {
   readonly streamKey?: string
 }
 
-/** One Parquet file to encode: its pieces, in order, the rows they add up to, and key-value metadata for its footer. */
+/** One Parquet file to encode: its pieces, in order, and the rows they add up to. */
 export interface EncodeJob {
   readonly rows: number
   readonly pieces: readonly BatchPiece[]
-  readonly metadata?: Readonly<Record<string, string>>
 }

@@ -22,7 +22,7 @@ export interface EncodeOptions {
   readonly signal?: AbortSignal
   /** How long a worker may go without a chunk before its job fails. @default 10 minutes */
   readonly idleTimeoutMs?: number
-  /** Key-value metadata for the footer of every file whose job carries none. */
+  /** Key-value metadata for every file's footer. */
   readonly metadata?: Readonly<Record<string, string>>
 }
 
@@ -51,13 +51,12 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
   const lane = async () => {
     let worker: Worker | undefined
     for (;;) {
-      const next = failure === undefined ? await feed.next() : undefined
-      if (!next || failure !== undefined) return
-      const taken = { index: next.index, job: next.job.metadata || !options.metadata ? next.job : { ...next.job, metadata: options.metadata } }
+      const taken = failure === undefined ? await feed.next() : undefined
+      if (!taken || failure !== undefined) return
       // One lane, or a single job in all: encoded on this thread, without starting a worker.
       if (!worker && (lanes === 1 || (feed.closed && feed.size === 1))) {
         try {
-          results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.compression))
+          results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.compression, options.metadata))
         } catch (error) {
           failure ??= error
         }
@@ -68,7 +67,7 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
         pool.push(worker)
       }
       const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
-      worker.postMessage({ type: 'encode', job: taken.job, compression: options.compression } satisfies ToWorker)
+      worker.postMessage({ type: 'encode', job: taken.job, compression: options.compression, metadata: options.metadata } satisfies ToWorker)
       try {
         results[taken.index] = await write(taken.index, channel)
       } catch (error) {

@@ -21,7 +21,7 @@ type WasmBatch = import('parquet-wasm').RecordBatch
  * input fails — a short file, no error — so the rows handed over are counted and any input
  * failure is thrown after the last chunk, before the caller makes the file visible.
  */
-export async function* encodeParquet(job: EncodeJob, compression: Compression): AsyncGenerator<Uint8Array> {
+export async function* encodeParquet(job: EncodeJob, compression: Compression, metadata?: Readonly<Record<string, string>>): AsyncGenerator<Uint8Array> {
   const wasm: ParquetWasm = await import('parquet-wasm')
   const reader = new PieceReader()
   try {
@@ -53,7 +53,7 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression): 
       { highWaterMark: 1 },
     )
     // transformParquetStream takes ownership of the properties and of every batch it reads.
-    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression, job.metadata, timestamps))) as AsyncIterable<Uint8Array>
+    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression, metadata, timestamps))) as AsyncIterable<Uint8Array>
     // A system error reading the input (out of descriptors, EIO) is not the writer rejecting data.
     if (isSystemError(inputError)) throw inputError
     if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)

@@ -6,5 +6,4 @@
 export type { BatchPiece, EncodeJob, PieceSource } from './encode-job.js'
 export { encodeParquet } from './encoder.js'
 export { encodeJobs, type EncodeOptions, type ParquetWrite } from './encoder-pool.js'
-export { JobFeed } from './job-feed.js'
 export { COMPRESSIONS, type Compression } from './writer-settings.js'
