@@ -8,7 +8,17 @@ export { detectFormat, droppedBytes, END_OF_STREAM, scanFile, scanStream } from 
 export type { IpcFormat, MessageFrame, MessageKind, StreamDamage, StreamScan } from './ipc-framing.js'
 export { decodeSchema, encodeBatch, fieldList, sameSchema } from './batch-codec.js'
 export { assertBatchIntegrity } from './batch-integrity.js'
-export { BatchDecodeError, checkedBatches, fileRangeReader, salvageBatches, type ByteRange, type CheckedBatch, type SalvagedBatches } from './stream-batches.js'
+export {
+  BatchDecodeError,
+  checkedBatches,
+  checkedFrames,
+  fileRangeReader,
+  salvageBatches,
+  type ByteRange,
+  type CheckedBatch,
+  type CheckedFrame,
+  type SalvagedBatches,
+} from './stream-batches.js'
 export { summarizeSchemaMessage } from './schema-summary.js'
 export {
   ACTIVE_FILE,

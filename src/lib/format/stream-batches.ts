@@ -1,29 +1,51 @@
 /**
- * Walks a scanned stream batch by batch: each record batch is decoded from its own small IPC
- * stream (the schema, the dictionaries in force, the batch — zero-copy views) and checked against
- * its buffers. Read from a file, memory stays at one batch whatever the file's size. The one way
- * bufctl decodes stored batches: the flush/recover planner, the disk store's drain, ingest's
- * checks and status --deep all go through here.
+ * Walks a scanned stream batch by batch, checking each record batch against its buffers. Batches of
+ * flat schemas (the exporter's) are checked on their bytes (flat-batch) and wrapped zero-copy; the
+ * rest are decoded from their own small IPC stream (the schema, the dictionaries in force, the
+ * batch) by apache-arrow and checked after (batch-integrity). Read from a file, memory stays at one
+ * batch whatever the file's size. The one way bufctl decodes stored batches: the flush/recover
+ * planner, the disk store's drain, ingest's checks and status --deep all go through here.
  */
 import type { FileHandle } from 'node:fs/promises'
-import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow'
+import { RecordBatch, RecordBatchReader, Struct, makeData, type DataType, type Schema } from 'apache-arrow'
 import type { MessageFrame, StreamScan } from './ipc-framing.js'
 import { assertBatchIntegrity } from './batch-integrity.js'
+import { decodeSchema } from './batch-codec.js'
 import { registerCodecs } from './codecs.js'
+import { flatLayout, readFlatBatch, type FlatColumn, type FlatColumnLayout } from './flat-batch.js'
 
 export interface ByteRange {
   readonly start: number
   readonly end: number
 }
 
-export interface CheckedBatch {
+/** A record batch message that passed the checks, and what a reader needs to rebuild it. */
+export interface CheckedFrame {
   readonly frame: MessageFrame
-  readonly batch: RecordBatch
   readonly schema: ByteRange
   /** Dictionary messages in force for this batch, in stream order. */
   readonly dictionaries: readonly ByteRange[]
   /** One of those dictionary messages has a compressed body. */
   readonly dictionaryCompressed: boolean
+}
+
+export interface CheckedBatch extends CheckedFrame {
+  readonly batch: RecordBatch
+}
+
+export interface CheckOptions {
+  /** Check batches of flat schemas on their bytes (flat-batch) rather than decoding them with apache-arrow first. @default true */
+  readonly flat?: boolean
+  /** Schemas already read, by their message's bytes: a drain of thousands of files with one schema then reads it once. */
+  readonly schemas?: FlatSchemas
+}
+
+/** What a schema message is to the flat path: its layout and apache-arrow schema, or null when it is not flat. */
+export type FlatSchemas = Map<string, FlatSchema | null>
+
+interface FlatSchema {
+  readonly layout: readonly FlatColumnLayout[]
+  readonly schema: Schema
 }
 
 /** A complete message that cannot be decoded, or decodes to something its buffers cannot back. */
@@ -64,12 +86,22 @@ export function bytesRangeReader(bytes: Uint8Array, scratch: { buffer: Uint8Arra
   }
 }
 
-/** Yields each record batch of the scanned stream, checked; throws BatchDecodeError at the first that fails. */
-export async function* checkedBatches(read: RangeReader, scan: StreamScan): AsyncGenerator<CheckedBatch> {
+/** Yields each record batch of the scanned stream, checked and decoded; throws BatchDecodeError at the first that fails. */
+export async function* checkedBatches(read: RangeReader, scan: StreamScan, options: CheckOptions = {}): AsyncGenerator<CheckedBatch> {
+  for await (const checked of checkMessages(read, scan, true, options)) yield checked as CheckedBatch
+}
+
+/** Yields each record batch message of the scanned stream once it is checked, without building its rows where that can be avoided. */
+export async function* checkedFrames(read: RangeReader, scan: StreamScan): AsyncGenerator<CheckedFrame> {
+  yield* checkMessages(read, scan, false, {})
+}
+
+async function* checkMessages(read: RangeReader, scan: StreamScan, build: boolean, options: CheckOptions): AsyncGenerator<CheckedFrame & { readonly batch?: RecordBatch }> {
   registerCodecs()
   const [schemaFrame, ...frames] = scan.messages
   if (!schemaFrame) return
   const schema = { start: schemaFrame.offset, end: schemaFrame.end }
+  const flat = (options.flat ?? true) && frames.length > 0 ? await flatSchema(read, schema, options.schemas) : undefined
   const live = new Map<number, MessageFrame[]>()
   for (const frame of frames) {
     if (frame.kind === 'dictionary') {
@@ -78,17 +110,65 @@ export async function* checkedBatches(read: RangeReader, scan: StreamScan): Asyn
     }
     const inForce = [...live.values()].flat().sort((a, b) => a.offset - b.offset)
     const dictionaries = inForce.map((d) => ({ start: d.offset, end: d.end }))
-    const bytes = await read([schema, ...dictionaries, { start: frame.offset, end: frame.end }])
-    let batch: RecordBatch | undefined
-    try {
-      batch = RecordBatchReader.from(bytes).open().next().value as RecordBatch | undefined
-      if (!batch || batch.numRows !== frame.rows) throw new Error(`record batch decoded to ${batch?.numRows ?? 0} rows, metadata says ${frame.rows}`)
-      assertBatchIntegrity(batch)
-    } catch (error) {
-      throw new BatchDecodeError(frame.offset, `cannot decode: ${error instanceof Error ? error.message : String(error)}`)
+    const dictionaryCompressed = inForce.some((d) => d.compressed)
+    if (flat && inForce.length === 0 && !frame.compressed) {
+      const message = await read([{ start: frame.offset, end: frame.end }])
+      const columns = decodeOrThrow(frame, () => readFlatBatch(flat.layout, message, frame.metadataOffset - frame.offset, frame.metadataLength))
+      if (columns) {
+        yield { frame, schema, dictionaries, dictionaryCompressed, batch: build ? flatRecordBatch(flat.schema, frame.rows, columns) : undefined }
+        continue
+      }
     }
-    yield { frame, batch, schema, dictionaries, dictionaryCompressed: inForce.some((d) => d.compressed) }
+    const bytes = await read([schema, ...dictionaries, { start: frame.offset, end: frame.end }])
+    const batch = decodeOrThrow(frame, () => {
+      const decoded = RecordBatchReader.from(bytes).open().next().value as RecordBatch | undefined
+      if (!decoded || decoded.numRows !== frame.rows) throw new Error(`record batch decoded to ${decoded?.numRows ?? 0} rows, metadata says ${frame.rows}`)
+      assertBatchIntegrity(decoded)
+      return decoded
+    })
+    yield { frame, schema, dictionaries, dictionaryCompressed, batch }
   }
+}
+
+/** Runs a decode step; whatever it throws is damage at this frame (BatchDecodeError). */
+function decodeOrThrow<T>(frame: MessageFrame, step: () => T): T {
+  try {
+    return step()
+  } catch (error) {
+    throw new BatchDecodeError(frame.offset, `cannot decode: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+/**
+ * The stream's flat layout and its apache-arrow schema, or undefined when the schema is not flat.
+ * The schema is decoded once for the whole stream (and once for all streams sharing `known`); one
+ * apache-arrow cannot read is left to the general way, which reports it as it always has.
+ */
+async function flatSchema(read: RangeReader, range: ByteRange, known: FlatSchemas = new Map()): Promise<FlatSchema | undefined> {
+  // A copy: the reader may reuse its buffer, and the decoded schema keeps views of it.
+  const bytes = (await read([range])).slice()
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  if (!known.has(key)) {
+    const layout = flatLayout(bytes)
+    const schema = layout && decodeSchema(bytes)
+    known.set(key, layout && schema?.fields.length === layout.length ? { layout, schema } : null)
+  }
+  return known.get(key) ?? undefined
+}
+
+/** Checked flat columns as an apache-arrow batch: one Data per column over the same bytes. */
+function flatRecordBatch(schema: Schema, rows: number, columns: readonly FlatColumn[]): RecordBatch {
+  const children = columns.map((column, index) =>
+    makeData({
+      type: schema.fields[index]!.type as DataType,
+      length: column.length,
+      nullCount: column.nullCount,
+      nullBitmap: column.validity,
+      valueOffsets: column.offsets,
+      data: column.values,
+    } as Parameters<typeof makeData>[0]),
+  )
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }))
 }
 
 /** Checked batches of a stream up to its first damage, and where that is. */

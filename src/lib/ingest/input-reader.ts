@@ -14,7 +14,7 @@ import type { StreamFileSource } from '../buffer/record-store.js'
 import { decodeSchema } from '../format/batch-codec.js'
 import { fileSource, limitSource } from '../format/byte-source.js'
 import { detectFormat, fileFooterStart, scanStream, type StreamScan } from '../format/ipc-framing.js'
-import { BatchDecodeError, checkedBatches, fileRangeReader } from '../format/stream-batches.js'
+import { BatchDecodeError, checkedFrames, fileRangeReader } from '../format/stream-batches.js'
 import type { InputSpool } from './input-spool.js'
 
 export interface IngestedInput {
@@ -122,7 +122,7 @@ async function checkStream(label: string, handle: FileHandle, size: number, star
   }
   let rows = 0
   try {
-    for await (const { frame } of checkedBatches(fileRangeReader(handle, { reuse: true }), scan)) rows += frame.rows
+    for await (const { frame } of checkedFrames(fileRangeReader(handle, { reuse: true }), scan)) rows += frame.rows
   } catch (error) {
     if (error instanceof BatchDecodeError) throw new CorruptStreamError(label, error.offset, `${error.message}; the input was not ingested`)
     throw error

@@ -13,7 +13,7 @@ import { unsupportedIn } from '../format/type-support.js'
 import { fieldList } from '../format/batch-codec.js'
 import { bytesSource, fileSource } from '../format/byte-source.js'
 import { scanStream, type StreamScan } from '../format/ipc-framing.js'
-import { BatchDecodeError, bytesRangeReader, checkedBatches, fileRangeReader, type RangeReader } from '../format/stream-batches.js'
+import { BatchDecodeError, bytesRangeReader, checkedBatches, fileRangeReader, type FlatSchemas, type RangeReader } from '../format/stream-batches.js'
 import { invalidUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
 import { OutputLayout, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
@@ -80,7 +80,7 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
   // Read-ahead buffers and the batch scratch serve the whole drain: thousands of small files then
   // cost a few allocations, not two per file, which glibc's heap kept as ~90 MiB more RSS at 5,000 files.
   const spare: Uint8Array[] = []
-  const scratch = { buffer: new Uint8Array(0) }
+  const shared: SharedReading = { scratch: { buffer: new Uint8Array(0) }, schemas: new Map() }
   const ahead = new Map<number, { readonly buffer: Uint8Array; readonly read: Promise<WholeFile | undefined> }>()
   const readAhead = (index: number) => {
     const source = sources[index]
@@ -97,7 +97,7 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
       const early = ahead.get(index)
       ahead.delete(index)
       try {
-        outcomes.push(await planSource(source, layout, options, scratch, await early?.read.catch(() => undefined)))
+        outcomes.push(await planSource(source, layout, options, shared, await early?.read.catch(() => undefined)))
       } finally {
         // The plan keeps offsets only, never these bytes.
         if (early) spare.push(early.buffer)
@@ -156,17 +156,24 @@ function fileIdentity(info: BigIntStats): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`
 }
 
-/** Plans one source; `scratch` is where batches read from memory are joined (the plan keeps none of them). */
-async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions, scratch: { buffer: Uint8Array }, early?: WholeFile): Promise<FileOutcome> {
+/** What every file of a drain reads with: the scratch batches read from memory are joined in (the plan keeps none of them), and the schemas seen. */
+interface SharedReading {
+  readonly scratch: { buffer: Uint8Array }
+  readonly schemas: FlatSchemas
+}
+
+/** Plans one source. */
+async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions, shared: SharedReading, early?: WholeFile): Promise<FileOutcome> {
+  const { scratch, schemas } = shared
   if ('stream' in source) {
     const identity = createHash('sha256').update(source.stream).digest('hex').slice(0, 32)
-    return planStream(source.name, source.stream, identity, bytesSource(source.stream), bytesRangeReader(source.stream, scratch), layout, options)
+    return planStream(source.name, source.stream, identity, bytesSource(source.stream), bytesRangeReader(source.stream, scratch), layout, options, schemas)
   }
-  if (early) return planStream(source.name, source.path, early.identity, bytesSource(early.bytes), bytesRangeReader(early.bytes, scratch), layout, options)
+  if (early) return planStream(source.name, source.path, early.identity, bytesSource(early.bytes), bytesRangeReader(early.bytes, scratch), layout, options, schemas)
   const handle: FileHandle = await open(source.path, constants.O_RDONLY | constants.O_NOFOLLOW)
   try {
     const info = await handle.stat({ bigint: true })
-    return await planStream(source.name, source.path, fileIdentity(info), fileSource(handle, Number(info.size)), fileRangeReader(handle, { reuse: true }), layout, options)
+    return await planStream(source.name, source.path, fileIdentity(info), fileSource(handle, Number(info.size)), fileRangeReader(handle, { reuse: true }), layout, options, schemas)
   } finally {
     await handle.close()
   }
@@ -180,6 +187,7 @@ async function planStream(
   read: RangeReader,
   layout: OutputLayout<BatchPiece>,
   options: PlanOptions,
+  schemas: FlatSchemas,
 ): Promise<FileOutcome> {
   const scan = await scanStream(bytes)
   let rows = 0
@@ -201,10 +209,12 @@ async function planStream(
   // Batches of streams with this very schema and no dictionaries can share one IPC stream into wasm.
   const schemaKey = schema && createHash('sha256').update(schema).digest('hex')
   try {
-    for await (const checked of checkedBatches(read, scan)) {
+    let signature: string | undefined
+    for await (const checked of checkedBatches(read, scan, { schemas })) {
       options.signal?.throwIfAborted()
       const { frame, batch } = checked
-      const signature = fieldList(batch.schema)
+      // Every batch of a stream is decoded with the stream's schema.
+      signature ??= fieldList(batch.schema)
       const batchBytes = frame.end - frame.offset
       // A batch with invalid UTF-8, or a compressed one, is decoded and written again on its way into wasm.
       const invalid = invalidUtf8(batch)

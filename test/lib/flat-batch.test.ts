@@ -1,0 +1,220 @@
+/**
+ * Batches of flat schemas are checked on their bytes (flat-batch) instead of through apache-arrow's
+ * reader. The two ways must agree on everything bufctl derives from a batch: which batches pass,
+ * where damage is found, the rows they hold, the invalid UTF-8 counted and the partition runs.
+ * Held together here on the exporter's tables, other writers' flat columns, and seeded mutations
+ * of both (the corruption fuzz's).
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { Table, tableToIPC, type RecordBatch } from 'apache-arrow'
+import { bytesSource, checkedBatches, checkedFrames, scanStream, type StreamScan } from '../../src/lib/format/index.js'
+import { flatLayout, readFlatBatch } from '../../src/lib/format/flat-batch.js'
+import { fieldList } from '../../src/lib/format/batch-codec.js'
+import { unsupportedIn } from '../../src/lib/format/type-support.js'
+import { invalidUtf8 } from '../../src/lib/format/utf8-repair.js'
+import { partitionRuns } from '../../src/lib/sink/partitioning.js'
+import { BatchDecodeError, bytesRangeReader } from '../../src/lib/format/stream-batches.js'
+import { mutate } from '../helpers/mutations.js'
+import { rounds, seededRandom } from '../helpers/random.js'
+import { FIXTURES } from '../helpers/spill.js'
+import { typeCorpus } from '../helpers/type-corpus.js'
+import { generalBatch } from '../fixtures/general-data.js'
+
+interface Original {
+  readonly label: string
+  readonly table: string
+  readonly bytes: Uint8Array
+  /** The stream is flat: its batches must take the flat way. */
+  readonly flat: boolean
+}
+
+const EXPORTER_FILES = [
+  'clean/otel_logs/pending-000001.ipc',
+  'clean/otel_traces/pending-000001.ipc',
+  'clean/otel_metrics_histogram/pending-000001.ipc',
+  'crashed/otel_logs/pending-000004.ipc',
+]
+/** Flat columns of other writers (apache-arrow's), one type each. */
+const FLAT_CORPUS = [
+  'Bool',
+  'Int8',
+  'Int16',
+  'Int32',
+  'Uint8',
+  'Uint32',
+  'Float16',
+  'Float32',
+  'Float64',
+  'Int64',
+  'Uint64',
+  'Decimal32',
+  'Decimal64',
+  'Decimal128',
+  'Decimal256',
+  'Date32',
+  'Date64',
+  'Time32<SECOND>',
+  'Time64<NANOSECOND>',
+  'Timestamp<SECOND>',
+  'Timestamp<NANOSECOND, Europe/Paris>',
+  'Duration<MILLISECOND>',
+  'Interval<YEAR_MONTH>',
+  'Interval<DAY_TIME>',
+  'Binary',
+  'LargeBinary',
+  'FixedSizeBinary',
+  'Utf8',
+  'LargeUtf8',
+]
+/** Not judged on their bytes: nested, dictionary-encoded, views, the Null type, compressed bodies. */
+const GENERAL_CORPUS = ['Null', 'Utf8View', 'List<Int32>', 'Struct', 'Map<Utf8, Int32>', 'Dictionary<Int8, Utf8>', 'Utf8, ZSTD-compressed', 'Utf8, LZ4_FRAME-compressed']
+
+async function originals(): Promise<Original[]> {
+  const made: Original[] = []
+  for (const file of EXPORTER_FILES) made.push({ label: file, table: file.split('/')[1]!, bytes: new Uint8Array(await readFile(join(FIXTURES, file))), flat: true })
+  const corpus = await typeCorpus()
+  for (const [names, flat] of [
+    [FLAT_CORPUS, true],
+    [GENERAL_CORPUS, false],
+  ] as const) {
+    for (const name of names) {
+      const entry = corpus.find((candidate) => candidate.name === name)
+      assert.ok(entry, `the type corpus has ${name}`)
+      made.push({ label: name, table: 'other_writer', bytes: entry.bytes, flat })
+    }
+  }
+  made.push({
+    label: 'general app_logs, dictionaries',
+    table: 'app_logs',
+    bytes: tableToIPC(new Table([generalBatch('app_logs', 0, 10), generalBatch('app_logs', 10, 12)]), 'stream'),
+    flat: false,
+  })
+  return made
+}
+
+/** Made once: the type corpus registers compression codecs while it writes. */
+const ORIGINALS = originals()
+
+/** What bufctl derives from each batch, and where checking stopped. */
+async function derive(bytes: Uint8Array, scan: StreamScan, table: string, flat: boolean): Promise<unknown[]> {
+  const seen: unknown[] = []
+  const scratch = { buffer: new Uint8Array(0) }
+  try {
+    for await (const { frame, batch } of checkedBatches(bytesRangeReader(bytes, scratch), scan, { flat })) {
+      seen.push({
+        offset: frame.offset,
+        rows: batch.numRows,
+        signature: fieldList(batch.schema),
+        invalid: [...invalidUtf8(batch)],
+        runs: runs(batch, table),
+        values: values(batch),
+      })
+    }
+  } catch (error) {
+    if (!(error instanceof BatchDecodeError)) throw error
+    seen.push({ damageAt: error.offset, reason: error.message })
+  }
+  return seen
+}
+
+function withoutReasons(seen: readonly unknown[]): unknown[] {
+  return seen.map((entry) => ({ ...(entry as object), reason: undefined }))
+}
+
+function runs(batch: RecordBatch, table: string): unknown {
+  const column = batch.schema.fields.find((field) => String(field.type).startsWith('Timestamp'))?.name
+  return column ? partitionRuns(batch, column, 'hour', table) : undefined
+}
+
+/** Every value of every row, as text (bigints and byte arrays spelled out). */
+function values(batch: RecordBatch): string {
+  let text: string
+  try {
+    text = JSON.stringify(
+      batch.toArray().map((row) => row.toJSON() as unknown),
+      (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : ArrayBuffer.isView(value) ? [...(value as Uint8Array)].join(',') : value),
+    )
+  } catch (error) {
+    // Values apache-arrow cannot show (a date beyond 2^53 ms): the same either way.
+    text = `unshowable: ${(error as Error).message}`
+  }
+  return createHash('sha256').update(text).digest('hex')
+}
+
+test('flat schemas: the exporter tables and flat columns take the flat way, nested and dictionary ones do not', async () => {
+  for (const original of await ORIGINALS) {
+    const scan = await scanStream(bytesSource(original.bytes))
+    const schema = scan.messages[0]!
+    const layout = flatLayout(original.bytes.subarray(schema.offset, schema.end))
+    const batches = scan.messages.filter((message) => message.kind === 'recordBatch')
+    const judged =
+      layout && batches.map((frame) => readFlatBatch(layout, original.bytes.subarray(frame.offset, frame.end), frame.metadataOffset - frame.offset, frame.metadataLength))
+    assert.equal(judged?.every((columns, index) => columns?.every((column) => column.length === batches[index]!.rows)) ?? false, original.flat, original.label)
+  }
+})
+
+test('flat and general ways agree on intact streams and on seeded mutations of them', async () => {
+  const random = seededRandom(Number(process.env.FUZZ_SEED ?? 20261127))
+  const perOriginal = rounds('FLAT_BATCH_MUTATIONS', 120, 40)
+  let damaged = 0
+  let passed = 0
+  let stricter = 0
+  for (const original of await ORIGINALS) {
+    const scan = await scanStream(bytesSource(original.bytes))
+    assert.deepEqual(await derive(original.bytes, scan, original.table, true), await derive(original.bytes, scan, original.table, false), original.label)
+    for (let round = 0; round < perOriginal; round++) {
+      const mutation = mutate(original.bytes, scan, random)
+      const mutated = await scanStream(bytesSource(mutation.bytes))
+      // A schema bufctl refuses as unsupported never reaches batch checking.
+      const schema = mutated.messages[0]
+      if (schema && unsupportedIn(mutation.bytes.subarray(schema.offset, schema.end))) continue
+      const flat = await derive(mutation.bytes, mutated, original.table, true)
+      const general = await derive(mutation.bytes, mutated, original.table, false)
+      // The reasons may be worded differently; where and whether damage is found may not, with one
+      // exception: apache-arrow quietly cuts or pads a column whose length differs from its batch's
+      // (and makes it nullable), which the flat way calls damage, as the Parquet writer would.
+      const context = `${original.label}: ${mutation.label}: ${JSON.stringify([flat.at(-1), general.at(-1)])}`
+      const last = flat.at(-1) as { damageAt?: number; reason?: string } | undefined
+      if (last?.damageAt !== undefined && /has \d+ rows, the batch \d+$/.test(last.reason ?? '')) {
+        assert.deepEqual(withoutReasons(flat.slice(0, -1)), withoutReasons(general.slice(0, flat.length - 1)), context)
+        stricter++
+      } else assert.deepEqual(withoutReasons(flat), withoutReasons(general), context)
+      if (flat.some((entry) => (entry as { damageAt?: number }).damageAt !== undefined)) damaged++
+      else passed++
+    }
+  }
+  // Both outcomes occur, so the agreement covers damage found in bodies as well as batches kept.
+  assert.ok(damaged > 10 && passed > 10, `${damaged} mutations found damaged, ${passed} passed`)
+  assert.ok(stricter < damaged / 4, `${stricter} of ${damaged} damaged only by a column's length`)
+})
+
+test('checkedFrames: the same batches pass and the same damage stops it as checkedBatches', async () => {
+  const random = seededRandom(7)
+  for (const original of (await ORIGINALS).slice(0, 3)) {
+    const scan = await scanStream(bytesSource(original.bytes))
+    for (let round = 0; round < 30; round++) {
+      const mutation = mutate(original.bytes, scan, random)
+      const mutated = await scanStream(bytesSource(mutation.bytes))
+      const outcome = async (walk: AsyncIterable<{ readonly frame: { readonly offset: number } }>) => {
+        const offsets: number[] = []
+        try {
+          for await (const { frame } of walk) offsets.push(frame.offset)
+        } catch (error) {
+          if (!(error instanceof BatchDecodeError)) throw error
+          offsets.push(-error.offset)
+        }
+        return offsets
+      }
+      const scratch = { buffer: new Uint8Array(0) }
+      assert.deepEqual(
+        await outcome(checkedFrames(bytesRangeReader(mutation.bytes, scratch), mutated)),
+        await outcome(checkedBatches(bytesRangeReader(mutation.bytes, scratch), mutated)),
+        `${original.label}: ${mutation.label}`,
+      )
+    }
+  }
+})
