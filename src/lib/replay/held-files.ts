@@ -3,21 +3,26 @@
  * exporter — which knows nothing of bufctl's journal — can never flush them a second time. A file
  * is acted on only while it is still the file the journal names (same size and modification time),
  * so a newer file that reuses a name is never touched.
+ *
+ * A drain of thousands of small files makes these calls thousands of times, on one directory whose
+ * entries inspection has just read: they are made synchronously (microseconds each) rather than as
+ * a thread-pool round trip each, which took ~0.5 s per pass over 5,000 files.
  */
-import { lstat, readdir, rename } from 'node:fs/promises'
+import { lstatSync, renameSync, rmSync, type Stats } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fsyncDirectory, removeIfExists } from '../fs-util.js'
+import { fsyncDirectory } from '../fs-util.js'
 import { heldFileName, pendingFileName, sortedPendingFiles } from '../format/table-directory.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
 import type { JournalFile } from './commit-journal.js'
 
 /** Where a journal's file is now: under its held name, its pending name, or gone. */
-async function locate(directory: string, file: JournalFile): Promise<'held' | 'pending' | undefined> {
+function locate(directory: string, file: JournalFile): 'held' | 'pending' | undefined {
   for (const [where, name] of [
     ['held', heldFileName(file.name)],
     ['pending', file.name],
   ] as const) {
-    const info = await lstat(join(directory, name)).catch(() => undefined)
+    const info = lstatQuietly(join(directory, name))
     if (info?.isFile() && info.size === file.bytes && info.mtimeMs === file.mtimeMs) return where
   }
   return undefined
@@ -26,7 +31,7 @@ async function locate(directory: string, file: JournalFile): Promise<'held' | 'p
 /** Gives the files their held names (a file already held is left as it is). */
 export async function holdFiles(directory: string, files: readonly JournalFile[]): Promise<void> {
   for (const file of files) {
-    if ((await locate(directory, file)) === 'pending') await rename(join(directory, file.name), join(directory, heldFileName(file.name)))
+    if (locate(directory, file) === 'pending') renameSync(join(directory, file.name), join(directory, heldFileName(file.name)))
   }
   await fsyncDirectory(directory)
 }
@@ -39,12 +44,12 @@ export async function releaseFiles(directory: string, files: readonly JournalFil
   const released: string[] = []
   const names = new Set(await readdir(directory))
   for (const file of files) {
-    const where = await locate(directory, file)
+    const where = locate(directory, file)
     if (where === 'pending') released.push(file.name)
     if (where !== 'held') continue
     let target = file.name
     if (names.has(target)) target = pendingFileName((sortedPendingFiles(names).at(-1)?.sequence ?? 0) + 1)
-    await rename(join(directory, heldFileName(file.name)), join(directory, target))
+    renameSync(join(directory, heldFileName(file.name)), join(directory, target))
     names.add(target)
     released.push(target)
   }
@@ -55,11 +60,20 @@ export async function releaseFiles(directory: string, files: readonly JournalFil
 /** The end of a commit: each file (held, or pending for a kept commit) is removed, or moved to quarantine. */
 export async function finishFiles(directory: string, files: readonly JournalFile[]): Promise<void> {
   for (const file of files) {
-    const where = await locate(directory, file)
+    const where = locate(directory, file)
     if (!where) continue
     const name = where === 'held' ? heldFileName(file.name) : file.name
     if (file.quarantine) await moveToQuarantine(directory, name, 'damaged: its complete batches were written, the rest could not be read', { as: file.name, written: true })
-    else await removeIfExists(join(directory, name))
+    else rmSync(join(directory, name), { force: true })
   }
   await fsyncDirectory(directory)
+}
+
+/** The entry's status, or undefined when it cannot be had (gone, or not ours to look at). */
+function lstatQuietly(path: string): Stats | undefined {
+  try {
+    return lstatSync(path)
+  } catch {
+    return undefined
+  }
 }
