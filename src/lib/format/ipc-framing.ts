@@ -108,9 +108,9 @@ export async function scanStream(source: ByteSource, start = 0): Promise<StreamS
   let endOfStream = false
   let damage: StreamDamage | undefined
 
-  let rowsNeedBytes = false
+  let schema: SchemaFacts = { rowsNeedBytes: false }
   while (offset < source.size) {
-    const step = await readFrame(source, offset, messages.length === 0, rowsNeedBytes)
+    const step = await readFrame(source, offset, messages.length === 0, schema)
     if ('damage' in step) {
       damage = step.damage
       break
@@ -121,7 +121,7 @@ export async function scanStream(source: ByteSource, start = 0): Promise<StreamS
       break
     }
     messages.push(step.frame)
-    rowsNeedBytes ||= step.rowsNeedBytes
+    if (step.schema) schema = step.schema
     rows += step.frame.rows
     if (step.frame.kind === 'recordBatch') recordBatches++
     offset = step.frame.end
@@ -143,9 +143,15 @@ export async function scanFile(path: string): Promise<StreamScan> {
   }
 }
 
-type FrameStep = { frame: MessageFrame; rowsNeedBytes: boolean; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
+/** What the schema message tells framing about the record batches after it. */
+interface SchemaFacts {
+  readonly rowsNeedBytes: boolean
+  readonly columnNodes?: readonly number[]
+}
 
-async function readFrame(source: ByteSource, offset: number, first: boolean, rowsNeedBytes: boolean): Promise<FrameStep> {
+type FrameStep = { frame: MessageFrame; schema?: SchemaFacts; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
+
+async function readFrame(source: ByteSource, offset: number, first: boolean, schema: SchemaFacts): Promise<FrameStep> {
   const remaining = source.size - offset
   const torn = (reason: string): FrameStep => ({ damage: { offset, kind: 'torn', reason } })
   const corrupt = (reason: string): FrameStep => ({ damage: { offset, kind: 'corrupt', reason } })
@@ -173,7 +179,7 @@ async function readFrame(source: ByteSource, offset: number, first: boolean, row
   const metadataOffset = offset + prefixLength
   const metadata = await source.read(metadataOffset, metadataLength)
 
-  const header = parseMetadata(metadata)
+  const header = parseMetadata(metadata, schema.columnNodes)
   if (typeof header === 'string') return corrupt(header)
   if (first !== (header.kind === 'schema')) {
     return corrupt(first ? `expected a schema message first, found a ${header.kind} message` : 'a second schema message inside the stream')
@@ -183,12 +189,12 @@ async function readFrame(source: ByteSource, offset: number, first: boolean, row
     return torn(`expected to read ${header.bodyLength} body bytes, but only ${source.size - bodyOffset} remain`)
   }
   // The schema says every row takes body bytes: a count beyond 8 rows per (uncompressed) body byte was never written.
-  if (rowsNeedBytes && header.kind === 'recordBatch' && header.rows > 8 * header.bodyLength + 64) {
+  if (schema.rowsNeedBytes && header.kind === 'recordBatch' && header.rows > 8 * header.bodyLength + 64) {
     const bytes = header.buffers ? await uncompressedBytes(source, bodyOffset, header.buffers) : header.bodyLength
     if (header.rows > 8 * bytes + 64) return corrupt(`record batch claims ${header.rows} rows, more than its ${bytes}-byte body can hold`)
   }
   return {
-    rowsNeedBytes: header.rowsNeedBytes,
+    schema: header.kind === 'schema' ? { rowsNeedBytes: header.rowsNeedBytes, columnNodes: header.columnNodes } : undefined,
     frame: {
       offset,
       kind: header.kind,

@@ -27,12 +27,17 @@ export interface ParsedHeader {
   compressed: boolean
   /** Schema only: every row of a batch takes at least a bit of body (a column that is not all nulls by type). */
   rowsNeedBytes: boolean
+  /** Schema only: the index of each top-level column's field node in a record batch. */
+  columnNodes?: readonly number[]
   /** Compressed record batches: where each buffer lies in the body (each opens with its uncompressed length). */
   buffers?: readonly { readonly offset: number; readonly length: number }[]
 }
 
-/** Reads the fields framing needs from a Message flatbuffer, or says why it cannot be one. */
-export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
+/**
+ * Reads the fields framing needs from a Message flatbuffer, or says why it cannot be one. With
+ * `columnNodes` (the stream schema's), a record batch must give each top-level column its own row count.
+ */
+export function parseMetadata(metadata: Uint8Array, columnNodes?: readonly number[]): ParsedHeader | string {
   try {
     const message = Message.getRootAsMessage(new ByteBuffer(metadata))
     const version: number = message.version()
@@ -45,7 +50,16 @@ export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         const schema = message.header(new SchemaHeader()) as SchemaHeader | null
         const problem = schema ? checkSchema(schema, limit) : 'schema message without a schema'
         if (problem) return problem
-        return { kind: 'schema', bodyLength, rows: 0, dictionaryId: -1, dictionaryDelta: false, compressed: false, rowsNeedBytes: rowsNeedBytes(schema!) }
+        return {
+          kind: 'schema',
+          bodyLength,
+          rows: 0,
+          dictionaryId: -1,
+          dictionaryDelta: false,
+          compressed: false,
+          rowsNeedBytes: rowsNeedBytes(schema!),
+          columnNodes: columnNodeIndices(schema!),
+        }
       }
       case MessageHeader.RecordBatch: {
         const batch = message.header(new RecordBatchHeader()) as RecordBatchHeader | null
@@ -53,7 +67,8 @@ export function parseMetadata(metadata: Uint8Array): ParsedHeader | string {
         if (rows === undefined) return 'record batch without a valid row count'
         // Compressed buffers can be far smaller than their rows: the bound holds for plain bodies only.
         const compressed = batch!.compression() !== null
-        const problem = checkRecordBatch(batch!, limit, bodyLength) ?? (compressed ? undefined : checkRows(batch!, rows, bodyLength))
+        const problem =
+          checkRecordBatch(batch!, limit, bodyLength) ?? checkColumnLengths(batch!, rows, columnNodes) ?? (compressed ? undefined : checkRows(batch!, rows, bodyLength))
         if (problem) return problem
         return {
           kind: 'recordBatch',
@@ -107,6 +122,42 @@ function checkRecordBatch(batch: RecordBatchHeader, limit: number, bodyLength: n
     if (start < 0n || buffer.length() < 0n || end > BigInt(bodyLength)) return `buffer ${i} (${start}+${buffer.length()}) lies outside the ${bodyLength}-byte body`
   }
   return undefined
+}
+
+/**
+ * Every top-level column has as many rows as its batch. apache-arrow's reader would quietly cut or
+ * pad a column that claims another count (and call it nullable), where the Parquet writer refuses
+ * the batch: a damaged count is damage here, at this message, whichever way the batch is read.
+ */
+function checkColumnLengths(batch: RecordBatchHeader, rows: number, columnNodes: readonly number[] | undefined): string | undefined {
+  if (!columnNodes) return undefined
+  for (const [column, index] of columnNodes.entries()) {
+    // Missing nodes are the decoder's to report (it cannot read the batch at all).
+    const node = index < batch.nodesLength() ? batch.nodes(index) : null
+    if (node && node.length() !== BigInt(rows)) return `column ${column + 1} of the record batch claims ${node.length()} rows, the batch ${rows}`
+  }
+  return undefined
+}
+
+/**
+ * Where each top-level column's field node lies in a record batch: nodes come depth first, one per
+ * field and one per child field, except that a dictionary-encoded column has one (its indices).
+ */
+function columnNodeIndices(schema: SchemaHeader): number[] {
+  const indices: number[] = []
+  let node = 0
+  for (let i = 0; i < schema.fieldsLength(); i++) {
+    indices.push(node)
+    // checkSchema bounded the fields to what the metadata holds, so this walk ends.
+    const pending: FieldHeader[] = [schema.fields(i)!]
+    while (pending.length > 0) {
+      const field = pending.pop()!
+      node++
+      if (field.dictionary()) continue
+      for (let c = 0; c < field.childrenLength(); c++) pending.push(field.children(c)!)
+    }
+  }
+  return indices
 }
 
 /**
