@@ -2,6 +2,7 @@
  * Where framing reads bytes from: a buffer in memory, or an open file read ahead in windows so
  * that a scan costs about one read per message.
  */
+import { readSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 
 /** Read-ahead window for scanning files: one read usually covers a prefix and its metadata. */
@@ -37,6 +38,31 @@ export function fileSource(handle: FileHandle, size: number): ByteSource {
       windowStart = offset
       window = chunk.subarray(0, bytesRead)
       return window.subarray(0, Math.min(want, bytesRead))
+    },
+  }
+}
+
+/**
+ * A file source read with read(2) on the calling thread, windowed like fileSource. For scanning
+ * thousands of small files, where each thread-pool round trip costs more than the read itself.
+ * The window's buffer is reused, across the sources given the same `scratch` too: a view returned
+ * by `read` is valid until the next read (framing consumes each before it reads on).
+ */
+export function descriptorSource(fd: number, size: number, scratch: { buffer?: Uint8Array } = {}): ByteSource {
+  let windowStart = 0
+  let window: Uint8Array = new Uint8Array(0)
+  return {
+    size,
+    read(offset, length) {
+      const want = Math.min(length, size - offset)
+      if (offset < windowStart || offset + want > windowStart + window.byteLength) {
+        const span = Math.max(want, Math.min(WINDOW_BYTES, size - offset))
+        // Only metadata larger than a window (rare) gets a buffer of its own.
+        const chunk = span <= WINDOW_BYTES ? (scratch.buffer ??= new Uint8Array(WINDOW_BYTES)).subarray(0, span) : new Uint8Array(span)
+        windowStart = offset
+        window = chunk.subarray(0, readSync(fd, chunk, 0, chunk.byteLength, offset))
+      }
+      return Promise.resolve(window.subarray(offset - windowStart, Math.min(offset - windowStart + want, window.byteLength)))
     },
   }
 }
