@@ -52,7 +52,7 @@ export interface InspectOptions {
 /**
  * Files inspected between two turns of the event loop. Inspection reads on the calling thread —
  * a few small reads per file, which for a backlog of 5,000 files took 1.0–1.3 s as thread-pool
- * round trips (16 at a time) and takes ~0.3 s so — and lets timers and signals in between.
+ * round trips (16 at a time) and takes ~0.8 s so — and lets timers and signals in between.
  */
 const FILES_PER_TURN = 64
 
