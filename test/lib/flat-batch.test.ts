@@ -7,10 +7,10 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { Table, tableToIPC, type RecordBatch } from 'apache-arrow'
+import { Field, Int32, List, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow'
 import { bytesSource, checkedBatches, checkedFrames, scanStream, type StreamScan } from '../../src/lib/format/index.js'
 import { flatLayout, readFlatBatch } from '../../src/lib/format/flat-batch.js'
 import { fieldList } from '../../src/lib/format/batch-codec.js'
@@ -23,7 +23,9 @@ import { Message } from 'apache-arrow/fb/message'
 import { RecordBatch as RecordBatchHeader } from 'apache-arrow/fb/record-batch'
 import { mutate } from '../helpers/mutations.js'
 import { rounds, seededRandom } from '../helpers/random.js'
-import { FIXTURES } from '../helpers/spill.js'
+import { FIXTURES, readParquetRows } from '../helpers/spill.js'
+import { runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/fs.js'
 import { typeCorpus } from '../helpers/type-corpus.js'
 import { generalBatch } from '../fixtures/general-data.js'
 
@@ -238,4 +240,42 @@ test('a column whose row count differs from its batch is damage at that message,
       assert.deepEqual(kept, [batches[0]!.offset], `${label}, flat way ${way}`)
     }
   }
+})
+
+/** A stream of three batches of `type` (the middle one without rows) whose empty batch's offsets buffer is given no bytes. */
+async function withEmptyOffsets(type: DataType, values: readonly (readonly unknown[])[]): Promise<Uint8Array> {
+  const schema = new Schema([new Field('c', type, true)])
+  const batch = (rows: readonly unknown[]) =>
+    new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children: [vectorFromArray(rows, type).data[0]!] }))
+  const bytes = tableToIPC(new Table(values.map(batch)), 'stream')
+  const empty = (await scanStream(bytesSource(bytes))).messages.filter((message) => message.kind === 'recordBatch')[1]!
+  const header = Message.getRootAsMessage(new ByteBuffer(bytes.subarray(empty.metadataOffset, empty.metadataOffset + empty.metadataLength)))
+  // Buffers: validity, offsets, …; a Buffer struct is (offset, length).
+  const offsets = (header.header(new RecordBatchHeader()) as RecordBatchHeader).buffers(1)!
+  new DataView(bytes.buffer, bytes.byteOffset).setBigInt64(empty.metadataOffset + offsets.bb_pos + 8, 0n, true)
+  return bytes
+}
+
+test('a batch without rows may have no offsets (as Arrow C++, Go and Rust write and read it): not damage, and every row is written', async (t) => {
+  const strings = await withEmptyOffsets(new Utf8(), [['a', 'b'], [], ['c', null]])
+  const lists = await withEmptyOffsets(new List(new Field('item', new Int32(), true)), [[[1], [2, 3]], [], [[4], null]])
+  for (const [label, bytes] of [
+    ['Utf8 (flat)', strings],
+    ['List<Int32> (general)', lists],
+  ] as const) {
+    const scan = await scanStream(bytesSource(bytes))
+    assert.equal(scan.damage, undefined, label)
+    for (const flat of [true, false]) {
+      const rows: number[] = []
+      for await (const { frame } of checkedBatches(bytesRangeReader(bytes, { buffer: new Uint8Array(0) }), scan, { flat })) rows.push(frame.rows)
+      assert.deepEqual(rows, [2, 0, 2], `${label}, flat way ${flat}`)
+    }
+  }
+  const work = await tempDir(t)
+  await mkdir(join(work, 'spill', 'other_writer'), { recursive: true })
+  await writeFile(join(work, 'spill', 'other_writer', 'pending-000001.ipc'), strings)
+  const run = await runCli(['recover', '--path', join(work, 'spill'), '--out', join(work, 'out'), '--granularity', 'none', '--json'], { timeoutMs: 60_000 })
+  assert.equal(run.code, 0, run.stderr)
+  const written = await readParquetRows(join(work, 'out'))
+  assert.deepEqual(written.map((row) => row.c).sort(), ['a', 'b', 'c', null].sort())
 })
