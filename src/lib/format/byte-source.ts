@@ -24,22 +24,7 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
 
 /** A file source that reads ahead in windows, so a scan costs about one read per message. */
 export function fileSource(handle: FileHandle, size: number): ByteSource {
-  let windowStart = 0
-  let window = new Uint8Array(0)
-  return {
-    size,
-    async read(offset, length) {
-      const want = Math.min(length, size - offset)
-      if (offset >= windowStart && offset + want <= windowStart + window.byteLength) {
-        return window.subarray(offset - windowStart, offset - windowStart + want)
-      }
-      const chunk = new Uint8Array(Math.max(want, Math.min(WINDOW_BYTES, size - offset)))
-      const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, offset)
-      windowStart = offset
-      window = chunk.subarray(0, bytesRead)
-      return window.subarray(0, Math.min(want, bytesRead))
-    },
-  }
+  return windowedSource(size, async (chunk, offset) => (await handle.read(chunk, 0, chunk.byteLength, offset)).bytesRead)
 }
 
 /**
@@ -49,20 +34,29 @@ export function fileSource(handle: FileHandle, size: number): ByteSource {
  * by `read` is valid until the next read (framing consumes each before it reads on).
  */
 export function descriptorSource(fd: number, size: number, scratch: { buffer?: Uint8Array } = {}): ByteSource {
+  return windowedSource(size, (chunk, offset) => readSync(fd, chunk, 0, chunk.byteLength, offset), scratch)
+}
+
+/**
+ * Reads ahead in windows of WINDOW_BYTES through `fill` (which reads into a chunk at an offset and
+ * says how many bytes it read). With `scratch`, windows reuse its buffer instead of a new one each.
+ */
+function windowedSource(size: number, fill: (chunk: Uint8Array, offset: number) => number | Promise<number>, scratch?: { buffer?: Uint8Array }): ByteSource {
   let windowStart = 0
   let window: Uint8Array = new Uint8Array(0)
   return {
     size,
-    read(offset, length) {
+    async read(offset, length) {
       const want = Math.min(length, size - offset)
       if (offset < windowStart || offset + want > windowStart + window.byteLength) {
         const span = Math.max(want, Math.min(WINDOW_BYTES, size - offset))
         // Only metadata larger than a window (rare) gets a buffer of its own.
-        const chunk = span <= WINDOW_BYTES ? (scratch.buffer ??= new Uint8Array(WINDOW_BYTES)).subarray(0, span) : new Uint8Array(span)
+        const chunk = scratch && span <= WINDOW_BYTES ? (scratch.buffer ??= new Uint8Array(WINDOW_BYTES)).subarray(0, span) : new Uint8Array(span)
+        const read = await fill(chunk, offset)
         windowStart = offset
-        window = chunk.subarray(0, readSync(fd, chunk, 0, chunk.byteLength, offset))
+        window = chunk.subarray(0, read)
       }
-      return Promise.resolve(window.subarray(offset - windowStart, Math.min(offset - windowStart + want, window.byteLength)))
+      return window.subarray(offset - windowStart, Math.min(offset - windowStart + want, window.byteLength))
     },
   }
 }
