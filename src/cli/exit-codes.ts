@@ -79,8 +79,9 @@ export function errorDocument(error: unknown, command: string): ErrorDocument {
   const exitCode = exitCodeFor(error)
   const explained = explainSystemError(error) ?? error
   if (explained instanceof BufctlError) return { error: { code: explained.code, message: explained.message, hint: explained.hint, path: explained.path }, exitCode }
-  const message = firstLine(error instanceof Error ? error.message : String(error))
-  if (isUsageError(error)) return { error: { code: 'USAGE', message, hint: `see: bufctl ${command} --help`.trim(), path: '' }, exitCode }
+  const text = error instanceof Error ? error.message : String(error)
+  if (isUsageError(error)) return { error: { code: 'USAGE', message: usageMessage(text), hint: `see: bufctl ${command} --help`.trim(), path: '' }, exitCode }
+  const message = firstLine(text)
   return {
     error: { code: 'INTERNAL', message, hint: 'this is a bug in bufctl; please report it with the command you ran (the spill root was left as the journal says)', path: '' },
     exitCode,
@@ -100,17 +101,32 @@ function isUsageError(error: unknown): boolean {
   return exit === 2 || exit === undefined || exit === 1
 }
 
-/** oclif's messages carry a "See more help" tail and ANSI colour; the first line says it. */
-function firstLine(text: string): string {
+/** The lines of a message, without ANSI colour or blank lines. */
+function plainLines(text: string): string[] {
   return (
-    (
-      text
-        // eslint-disable-next-line no-control-regex
-        .replace(/\u001b\[[0-9;]*m/g, '')
-        .split('\n')
-        .find((line) => line.trim().length > 0) ?? text
-    ).trim()
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0)
   )
+}
+
+/** An unexpected error's first line: the rest is internals. */
+function firstLine(text: string): string {
+  return plainLines(text)[0] ?? text.trim()
+}
+
+/**
+ * oclif's message about the command line on one line, without its "See more help" tail: a bad
+ * value says which flag on the first line and why on the next ("Parsing --jobs", "Expected an
+ * integer greater than or equal to 1 but received: 0"), and both are needed.
+ */
+function usageMessage(text: string): string {
+  const lines = plainLines(text).filter((line) => !/^See more help with --help$/.test(line))
+  if (lines.length === 0) return text.trim()
+  return lines.reduce((joined, line) => `${joined}${/[:.]$/.test(joined) ? ' ' : ': '}${line}`)
 }
 
 /** Exit code of a run over several tables: failures outrank in-use, which outranks success. */

@@ -47,6 +47,14 @@ test('an unknown flag: exit 2, the one error shape (not oclif internals)', async
   const badValue = await runCli(['recover', '--path', 'x', '--compression', 'rar', '--json'])
   assert.equal(badValue.code, 2)
   assert.match(errorDocument(badValue).error.message, /compression/)
+  // oclif says which flag on one line and why on the next: both reach the user.
+  const outOfRange = await runCli(['recover', '--path', 'x', '--jobs', '0', '--json'])
+  assert.equal(outOfRange.code, 2)
+  assert.match(errorDocument(outOfRange).error.message, /^Parsing --jobs: Expected an integer greater than or equal to 1 but received: 0$/)
+  const notANumber = await runCli(['status', '--path', 'x', '--max-rows', 'many'])
+  assert.equal(notANumber.code, 2)
+  humanError(notANumber)
+  assert.match(notANumber.stderr, /--max-rows: Expected an integer/)
 })
 
 test('a missing spill root: exit 2, a hint about --path (not about standard input)', async () => {
