@@ -86,8 +86,9 @@ export class CorruptStreamError extends BufctlError {
     path: string,
     readonly offset: number,
     readonly reason: string,
+    hint = 'run `bufctl recover` to salvage the complete batches and quarantine what cannot be read',
   ) {
-    super(`${path} is damaged at byte ${offset}: ${reason}`, path, 'run `bufctl recover` to salvage the complete batches and quarantine what cannot be read')
+    super(`${path} is damaged at byte ${offset}: ${reason}`, path, hint)
   }
 }
 

@@ -131,6 +131,8 @@ test('bad input to ingest exits 2, names the file, and appends nothing — not e
     assert.ok(result.stderr.includes(path), `${label}: the message names ${path}: ${result.stderr}`)
     assert.match(result.stderr, message, label)
     assert.match(result.stderr, /Hint:/, label)
+    // recover mends a spill directory, not a file outside it.
+    assert.doesNotMatch(result.stderr, /bufctl recover/, `${label}: a hint that applies to an input`)
     assert.deepEqual(await snapshot(root), before, `${label}: nothing appended`)
   }
   const json = await runCli(['ingest', 'otel_logs', join(work, 'notes.csv'), '--path', root, '--json'])

@@ -81,7 +81,7 @@ async function checkFile(label: string, path: string, identity: string | undefin
  * the stream is spooled with the footer's schema in front.
  */
 async function checkFileFormat(label: string, path: string, handle: FileHandle, size: number, spool: InputSpool, maxColumns?: number): Promise<CheckedInput> {
-  const torn = () => new CorruptStreamError(label, size, 'the IPC file has no closing ARROW1 magic or footer (torn or truncated); the input was not ingested')
+  const torn = () => damagedInput(label, size, 'the IPC file has no closing ARROW1 magic or footer (torn or truncated)')
   const footerStart = await fileFooterStart(fileSource(handle, size))
   if (footerStart === undefined) throw torn()
   const body = limitSource(fileSource(handle, size), footerStart)
@@ -112,7 +112,7 @@ interface CheckedStream {
 /** Scans and checks the stream in [start, end) of an open file, one batch at a time. */
 async function checkStream(label: string, handle: FileHandle, size: number, start: number, end: number, maxColumns?: number): Promise<CheckedStream> {
   const scan = await scanStream(limitSource(fileSource(handle, size), end), start)
-  if (scan.damage) throw new CorruptStreamError(label, scan.damage.offset, `${scan.damage.reason}; the input was not ingested`)
+  if (scan.damage) throw damagedInput(label, scan.damage.offset, scan.damage.reason)
   const schemaFrame = scan.messages[0]
   if (schemaFrame) {
     const bytes = new Uint8Array(schemaFrame.end - schemaFrame.offset)
@@ -124,7 +124,7 @@ async function checkStream(label: string, handle: FileHandle, size: number, star
   try {
     for await (const { frame } of checkedFrames(fileRangeReader(handle, { reuse: true }), scan)) rows += frame.rows
   } catch (error) {
-    if (error instanceof BatchDecodeError) throw new CorruptStreamError(label, error.offset, `${error.message}; the input was not ingested`)
+    if (error instanceof BatchDecodeError) throw damagedInput(label, error.offset, error.message)
     throw error
   }
   return { schema: await schemaOf(handle, scan), batches: scan.recordBatches, rows, range: { start, end: scan.validEnd, rows, endOfStream: scan.endOfStream } }
@@ -136,6 +136,12 @@ async function schemaOf(handle: FileHandle, scan: StreamScan): Promise<Schema | 
   const bytes = new Uint8Array(frame.end - frame.offset)
   await handle.read(bytes, 0, bytes.byteLength, frame.offset)
   return decodeSchema(bytes)
+}
+
+/** A damaged input is not in the spill directory, so recover cannot mend it: the hint says what can. */
+function damagedInput(label: string, offset: number, reason: string): CorruptStreamError {
+  const see = label === '-' ? 'save standard input to a file and look at it with `bufctl cat FILE`' : `\`bufctl cat ${label}\` shows its complete batches`
+  return new CorruptStreamError(label, offset, `${reason}; the input was not ingested`, `write the input again from its source (${see}); nothing of it was appended`)
 }
 
 async function openInput(path: string): Promise<FileHandle> {
