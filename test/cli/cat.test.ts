@@ -166,6 +166,12 @@ test('cat | head stops quietly; junk input says what it is', async (t) => {
   const run = await runCli(['cat', junk])
   assert.equal(run.code, 1)
   assert.match(run.stderr, /not an Arrow IPC stream or file/)
+  // bufctl's own output, held by mistake, is called what it is.
+  const parquet = join(dir, 'out.parquet')
+  await writeFile(parquet, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(32), Buffer.from('PAR1')]))
+  const parquetRun = await runCli(['cat', parquet])
+  assert.equal(parquetRun.code, 1)
+  assert.match(parquetRun.stderr, /is a Parquet file .*Parquet reader/)
   const missing = await runCli(['cat', join(dir, 'nope.arrows')])
   assert.equal(missing.code, 2)
   // A reader that goes away early: bufctl stops without an error.

@@ -109,11 +109,15 @@ async function badInputs(dir: string): Promise<[string, string, RegExp][]> {
   const stream = await readFile(input('logs-stream.arrows'))
   const tornStream = join(dir, 'torn.arrows')
   await writeFile(tornStream, stream.subarray(0, stream.byteLength - 300))
+  // What an operator may hold by mistake: bufctl's own output.
+  const parquet = join(dir, 'out.parquet')
+  await writeFile(parquet, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(32), Buffer.from('PAR1')]))
   const directory = join(dir, 'a-directory')
   await mkdir(directory)
   return [
     ['not Arrow', notArrow, /is not an Arrow IPC stream or file/],
     ['empty', empty, /is empty/],
+    ['a Parquet file', parquet, /is a Parquet file/],
     ['a torn IPC file', tornFile, /ARROW1|damaged/],
     ['a torn IPC stream', tornStream, /damaged at byte \d+/],
     ['a directory', directory, /is a directory/],

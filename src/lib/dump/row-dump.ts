@@ -12,7 +12,7 @@ import { columnValues, type DumpValue } from './value-text.js'
 
 export type { DumpValue }
 import { InputNotFoundError, InvalidOptionsError } from '../usage-errors.js'
-import { detectFormat, fileFooterStart, scanStream } from '../format/ipc-framing.js'
+import { detectFormat, fileFooterStart, notArrowReason, scanStream } from '../format/ipc-framing.js'
 import { fileSource, limitSource, type ByteSource } from '../format/byte-source.js'
 import { BatchDecodeError, checkedBatches, fileRangeReader } from '../format/stream-batches.js'
 import { drainOrder, inspectTable } from '../format/table-scan.js'
@@ -115,7 +115,7 @@ async function* fileRows(path: string, options: DumpOptions, counts: Map<string,
     const head = await source.read(0, 8)
     const format = detectFormat(head)
     if (format === 'unknown') {
-      yield { kind: 'stopped', file: path, offset: 0, reason: 'not an Arrow IPC stream or file' }
+      yield { kind: 'stopped', file: path, offset: 0, reason: `not an Arrow IPC stream or file: ${notArrowReason(head)}` }
       return
     }
     const stream = format === 'file' ? await fileFormatStream(source) : { source, start: 0 }

@@ -81,6 +81,17 @@ export function detectFormat(head: Uint8Array): IpcFormat {
   return 'unknown'
 }
 
+/**
+ * Why bytes that detectFormat calls unknown are not Arrow IPC, for the message that refuses them.
+ * Parquet gets its own words: it is what an operator most often holds by mistake (bufctl's own output).
+ */
+export function notArrowReason(head: Uint8Array): string {
+  if (head.byteLength >= 4 && String.fromCharCode(...head.subarray(0, 4)) === 'PAR1') {
+    return 'it is a Parquet file (PAR1 magic); read it with a Parquet reader (DuckDB, pyarrow)'
+  }
+  return 'it does not start with an Arrow IPC stream message or the ARROW1 file magic'
+}
+
 /** Bytes after an IPC file's footer: its length (int32) and the closing ARROW1 magic. */
 const FILE_TRAILER_BYTES = 10
 

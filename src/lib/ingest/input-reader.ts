@@ -13,7 +13,7 @@ import { unsupportedIn } from '../format/type-support.js'
 import type { StreamFileSource } from '../buffer/record-store.js'
 import { decodeSchema } from '../format/batch-codec.js'
 import { fileSource, limitSource } from '../format/byte-source.js'
-import { detectFormat, fileFooterStart, scanStream, type StreamScan } from '../format/ipc-framing.js'
+import { detectFormat, fileFooterStart, notArrowReason, scanStream, type StreamScan } from '../format/ipc-framing.js'
 import { BatchDecodeError, checkedFrames, fileRangeReader } from '../format/stream-batches.js'
 import type { InputSpool } from './input-spool.js'
 
@@ -66,7 +66,7 @@ async function checkFile(label: string, path: string, identity: string | undefin
     const head = new Uint8Array(Math.min(8, size))
     await handle.read(head, 0, head.byteLength, 0)
     const format = detectFormat(head)
-    if (format === 'unknown') throw new NotArrowError(label, 'it does not start with an Arrow IPC stream message or the ARROW1 file magic')
+    if (format === 'unknown') throw new NotArrowError(label, notArrowReason(head))
     if (format === 'file') return { ...(await checkFileFormat(label, path, handle, size, spool, maxColumns)), identity }
     const checked = await checkStream(label, handle, size, 0, size, maxColumns)
     return { ...checked, path: label, format: 'stream', bytes: size, stream: { path, ...checked.range }, identity }

@@ -12,7 +12,7 @@ import { NotArrowError } from '../usage-errors.js'
 import { writeFully } from '../fs-util.js'
 import type { StreamFileSource } from '../buffer/record-store.js'
 import { encodeSchemaMessage } from '../format/batch-codec.js'
-import { detectFormat } from '../format/ipc-framing.js'
+import { detectFormat, notArrowReason } from '../format/ipc-framing.js'
 
 const CHUNK_BYTES = 4 * 1024 * 1024
 
@@ -28,12 +28,12 @@ export class InputSpool {
       for await (const chunk of stream) {
         if (head.byteLength < 8) {
           head = Buffer.concat([head, chunk]).subarray(0, 8)
-          if (head.byteLength >= 8 && detectFormat(head) === 'unknown') throw notArrow(label)
+          if (head.byteLength >= 8 && detectFormat(head) === 'unknown') throw new NotArrowError(label, notArrowReason(head))
         }
         await writeFully(target, chunk, size)
         size += chunk.byteLength
       }
-      if (size > 0 && detectFormat(head) === 'unknown') throw notArrow(label)
+      if (size > 0 && detectFormat(head) === 'unknown') throw new NotArrowError(label, notArrowReason(head))
       return size
     })
     return path
@@ -89,8 +89,4 @@ export class InputSpool {
       await target.close()
     }
   }
-}
-
-function notArrow(label: string): NotArrowError {
-  return new NotArrowError(label, 'it does not start with an Arrow IPC stream message or the ARROW1 file magic')
 }
