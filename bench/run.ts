@@ -219,7 +219,7 @@ note(
   '`bufctl --version` beside `node -e 0`',
   `${(version.seconds * 1000).toFixed(0)} ms`,
   `${(bare.seconds * 1000).toFixed(0)} ms`,
-  `+${extra.toFixed(0)} ms`,
+  `${extra < 0 ? '−' : '+'}${Math.abs(extra).toFixed(0)} ms`,
   '≤ +100 ms',
   extra <= 100,
 )
