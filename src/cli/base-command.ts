@@ -19,6 +19,11 @@ export abstract class BufctlCommand extends Command {
     super.logToStderr(terminalText(format(message, ...args)))
   }
 
+  /** A warning on stderr, also under --json (whose stdout holds only the document). */
+  protected warning(message: string): void {
+    process.stderr.write(`${palette().yellow('Warning:')} ${terminalText(message)}\n`)
+  }
+
   /** Sets the exit code without cutting the JSON document short (oclif prints it after run()). */
   protected setExitCode(code: number): void {
     if (code !== 0) process.exitCode = code

@@ -50,6 +50,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   RESTORE_REFUSED: EXIT_USAGE,
   // Out of descriptors or disk space: a failure to look at, not a usage error nor a lock to wait for.
   SYSTEM_LIMIT: EXIT_PARTIAL,
+  UNSAFE_ENTRY: EXIT_USAGE,
 }
 
 /** A failure as bufctl shows it: on stderr as `Error:` and `Hint:` lines, under --json as this document. */

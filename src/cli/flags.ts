@@ -11,6 +11,12 @@ export const rootFlag = Flags.string({
   env: 'BUFCTL_PATH',
 })
 
+/** The spill root the command was given, or the usage error that says how to give it. */
+export function requireRoot(path: string | undefined): string {
+  if (!path) throw new InvalidOptionsError('--path', 'no spill root given', 'name the spill root with --path DIR or the BUFCTL_PATH environment variable')
+  return path
+}
+
 export const maxColumnsFlag = Flags.integer({
   summary: 'Columns a schema may have (at any depth) before bufctl refuses its data as unsupported.',
   default: 10_000,

@@ -2,10 +2,9 @@
 import { Flags } from '@oclif/core'
 import { BufctlCommand } from './base-command.js'
 import { exitCodeForSignal, exitCodeForTables } from './exit-codes.js'
-import { maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, s3Flags, s3Settings, tableFlag, type S3Flags } from './flags.js'
+import { requireRoot, maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, s3Flags, s3Settings, tableFlag, type S3Flags } from './flags.js'
 import { runLongWork } from './long-work.js'
 import { formatBytes, formatCount, palette, printable } from './style.js'
-import { InvalidOptionsError } from '../lib/usage-errors.js'
 import { parseSize } from '../lib/units.js'
 import type { ReplayMode, ReplayReport, TableReplayReport } from '../lib/replay/index.js'
 
@@ -42,13 +41,13 @@ export interface ReplayFlags extends S3Flags {
 
 export abstract class ReplayCommand extends BufctlCommand {
   protected async runReplay(mode: ReplayMode, flags: ReplayFlags): Promise<ReplayReport> {
-    if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
+    const root = requireRoot(flags.path)
     const targetFileBytes = parseSize(flags['target-file-size'], '--target-file-size')
     const { replay } = await import('../lib/replay/index.js')
     const { result: report, stoppedBy } = await runLongWork(!this.jsonEnabled() && !flags.quiet, mode, ({ progress, signal }) =>
       replay({
         mode,
-        root: flags.path!,
+        root,
         out: flags.out,
         s3: s3Settings(flags),
         tables: flags.table,

@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
 import { EXIT_PARTIAL } from '../cli/exit-codes.js'
-import { maxColumnsFlag, quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
+import { requireRoot, maxColumnsFlag, quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
 import { formatAge, formatBytes, formatCount, palette, printable, terminalText, textTable } from '../cli/style.js'
-import { InvalidOptionsError } from '../lib/usage-errors.js'
 import type { StatusReport } from '../lib/inspect/index.js'
 import { parseDuration, parseSize } from '../lib/units.js'
 
@@ -36,7 +35,7 @@ Exits 1, naming the table, when a file would stop the exporter from opening it (
 
   async run(): Promise<StatusReport> {
     const { flags } = await this.parse(Status)
-    if (!flags.path) throw new InvalidOptionsError('--path', 'name the spill root with --path or BUFCTL_PATH')
+    const root = requireRoot(flags.path)
     // The library is loaded here, not at start-up, so that --help and --version stay fast.
     const { lastSuccessIn, renderFailedRun, renderPrometheus, status, writeStatusFile } = await import('../lib/inspect/index.js')
     const textfile = flags.format === 'prometheus' ? flags.output : undefined
@@ -44,7 +43,7 @@ Exits 1, naming the table, when a file would stop the exporter from opening it (
     let report: StatusReport
     try {
       report = await status({
-        root: flags.path,
+        root,
         tables: flags.table,
         deep: flags.deep,
         maxColumns: flags['max-columns'],

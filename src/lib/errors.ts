@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'STORE_ACCESS'
   | 'RESTORE_REFUSED'
   | 'SYSTEM_LIMIT'
+  | 'UNSAFE_ENTRY'
 
 export abstract class BufctlError extends Error {
   abstract readonly code: ErrorCode
@@ -252,6 +253,21 @@ export class RestoreRefusedError extends BufctlError {
       `${path} stays in quarantine: ${reason}`,
       path,
       'fix or replace the file first (bufctl cat shows what it holds), or leave it for bufctl quarantine purge; nothing was changed',
+    )
+  }
+}
+
+/**
+ * An entry inside a spill root that bufctl will not act through: a link, or a file where a
+ * directory belongs (a hostile local user may have planted it). Nothing was moved, read or deleted.
+ */
+export class UnsafeEntryError extends BufctlError {
+  readonly code = 'UNSAFE_ENTRY'
+  constructor(path: string, what: string) {
+    super(
+      `${path} ${what}: bufctl never follows links or acts through them inside a spill root`,
+      path,
+      `look at what ${path} is and who made it; replace it with a plain directory (or remove it), then run again; nothing was changed`,
     )
   }
 }

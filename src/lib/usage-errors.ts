@@ -107,8 +107,9 @@ export class InputNotFoundError extends BufctlError {
   constructor(
     path: string,
     readonly reason: string,
+    hint = 'check the path; pass `-` to read standard input',
   ) {
-    super(`cannot read ${path}: ${reason}`, path, 'check the path; pass `-` to read standard input')
+    super(`cannot read ${path}: ${reason}`, path, hint)
   }
 }
 
@@ -118,8 +119,9 @@ export class InvalidOptionsError extends BufctlError {
   constructor(
     readonly option: string,
     detail: string,
+    hint = `give ${option} a value as the command's --help describes it`,
   ) {
-    super(`invalid option ${option}: ${detail}`, option, `give ${option} a value as its help describes (bufctl <command> --help)`)
+    super(`invalid option ${option}: ${detail}`, option, hint)
   }
 }
 

@@ -20,6 +20,8 @@ const cases: [library.BufctlError, RegExp][] = [
   [new library.InterruptedError('SIGINT'), /run the same command again/],
   [new library.InputNotFoundError('/in.arrows', 'no such file'), /check the path/],
   [new library.InvalidOptionsError('--max-size', 'expected a size'), /--max-size.*--help/],
+  [new library.UnsafeEntryError('/spill/otel_logs/quarantine', 'is not a directory but a link or a file'), /replace it with a plain directory.*nothing was changed/],
+  [new library.RestoreRefusedError('/spill/otel_logs/quarantine/pending-000002.ipc', 'no reason record'), /fix or replace the file|purge/],
   [new library.StoreClosedError('/spill/otel_logs'), /open the buffer/],
   [new library.StoreWriteError('/spill/otel_logs/active.ipc', cause), /free disk space|permissions/],
   [new library.FlushFailedError('otel_logs', '/spill/otel_logs', cause), /flush again/],

@@ -89,31 +89,52 @@ async function inspectFile(directory: string, name: string, options: InspectOpti
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ELOOP') return { name, reason: 'a symbolic link: bufctl never follows links in a table directory' }
-    if (code === 'ENXIO') return { name, reason: 'a socket, not a file' }
-    if (code === 'EACCES' || code === 'EPERM') return { name, reason: 'bufctl may not read it (permission denied)' }
+    const odd = oddOpenFailure(error)
+    if (odd) return { name, reason: odd }
     throw error
   }
   try {
-    const info = fstatSync(fd)
-    if (!info.isFile()) return { name, reason: `${info.isDirectory() ? 'a directory' : info.isFIFO() ? 'a FIFO' : 'not a regular file'}, not a stream file` }
-    // Loaded on first use: status of an empty root never needs the Arrow message accessors.
-    const { scanStream } = await import('./ipc-framing.js')
-    const { descriptorSource } = await import('./byte-source.js')
-    const scan = await scanStream(descriptorSource(fd, info.size, scratch))
-    const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
-    let unsupported: Unsupported | undefined
-    if (schema) {
-      const bytes = new Uint8Array(schema.end - schema.offset)
-      readSync(fd, bytes, 0, bytes.byteLength, schema.offset)
-      const { unsupportedIn } = await import('./type-support.js')
-      unsupported = unsupportedIn(bytes, options.maxColumns)
-    }
-    return { ...describeScan(name, path, info.mtimeMs, scan), unsupported }
+    return await inspectDescriptor(fd, name, path, options, scratch)
   } finally {
     closeSync(fd)
   }
+}
+
+/** Why an entry could not be opened as a stream file, when the reason is the entry itself (a link, a socket, no permission). */
+export function oddOpenFailure(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ELOOP') return 'a symbolic link: bufctl never follows links in a table directory'
+  if (code === 'ENXIO') return 'a socket, not a file'
+  if (code === 'EACCES' || code === 'EPERM') return 'bufctl may not read it (permission denied)'
+  return undefined
+}
+
+/**
+ * What the stream file open on `fd` holds (the caller opened it, without following a link or
+ * waiting on a FIFO, and closes it); `name` and `path` only label the result.
+ */
+export async function inspectDescriptor(
+  fd: number,
+  name: string,
+  path: string,
+  options: InspectOptions = {},
+  scratch: { buffer?: Uint8Array } = {},
+): Promise<StreamFileInspection | OddEntry> {
+  const info = fstatSync(fd)
+  if (!info.isFile()) return { name, reason: `${info.isDirectory() ? 'a directory' : info.isFIFO() ? 'a FIFO' : 'not a regular file'}, not a stream file` }
+  // Loaded on first use: status of an empty root never needs the Arrow message accessors.
+  const { scanStream } = await import('./ipc-framing.js')
+  const { descriptorSource } = await import('./byte-source.js')
+  const scan = await scanStream(descriptorSource(fd, info.size, scratch))
+  const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
+  let unsupported: Unsupported | undefined
+  if (schema) {
+    const bytes = new Uint8Array(schema.end - schema.offset)
+    readSync(fd, bytes, 0, bytes.byteLength, schema.offset)
+    const { unsupportedIn } = await import('./type-support.js')
+    unsupported = unsupportedIn(bytes, options.maxColumns)
+  }
+  return { ...describeScan(name, path, info.mtimeMs, scan), unsupported }
 }
 
 function describeScan(name: string, path: string, mtimeMs: number, scan: StreamScan): StreamFileInspection {

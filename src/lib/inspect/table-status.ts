@@ -4,7 +4,7 @@
  * stop the exporter from opening the table, a stream being written, and whether the data has the
  * exporter's shape.
  */
-import { readdir } from 'node:fs/promises'
+import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lockState, type LockState } from '../buffer/directory-lock.js'
 import { DEFAULT_BYTES_PER_ROW } from '../buffer/signal-buffer.js'
@@ -203,6 +203,8 @@ function shapeOf(table: ExporterTable, columns: readonly FoundColumn[]): Exporte
 async function countQuarantined(directory: string, names: readonly string[]): Promise<number> {
   if (!names.includes(QUARANTINE_DIR)) return 0
   const { REASON_SUFFIX } = await import('../buffer/quarantine.js')
+  // Counted only in a plain directory: a quarantine/ that is a link leads outside the spill root.
+  if (!(await lstat(join(directory, QUARANTINE_DIR)).catch(() => undefined))?.isDirectory()) return 0
   const entries = await readdir(join(directory, QUARANTINE_DIR)).catch(() => [])
   return entries.filter((name) => !name.endsWith(REASON_SUFFIX)).length
 }

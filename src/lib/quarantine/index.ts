@@ -1,8 +1,10 @@
 /**
  * quarantine — what recover set aside in `<table>/quarantine/`: listed with why, put back after a
- * fix (checked as recover would check it), or removed once looked at.
+ * fix (checked as recover would check it), or removed once looked at — every one through the
+ * directories it looked at (pinned-directory), never outside the spill root.
  * Imports: the ground, format/, buffer/ and replay/ (its verdicts).
  */
-export { listQuarantine, type QuarantinedFile } from './quarantine-list.js'
-export { restoreFromQuarantine, type RestoredFile } from './quarantine-restore.js'
-export { removeQuarantined, selectForPurge, type PurgeOptions } from './quarantine-purge.js'
+export { listQuarantine } from './quarantine-list.js'
+export type { QuarantinedFile } from './quarantine-scan.js'
+export { restoreFromQuarantine, type RestoredFile, type RestoreOptions } from './quarantine-restore.js'
+export { purgeQuarantine, type PurgeOptions, type PurgeResult } from './quarantine-purge.js'

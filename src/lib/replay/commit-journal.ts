@@ -15,6 +15,7 @@ import { isAbsolute, join, posix } from 'node:path'
 import { JournalError } from '../errors.js'
 import { fsyncDirectory, removeIfExists, writeFileAtomically } from '../fs-util.js'
 import { JOURNAL_FILE, pendingSequence, tableDirectoryName } from '../format/table-directory.js'
+import { display } from '../pinned-directory.js'
 import { OUTPUT_NAME_PATTERN } from '../sink/output-name.js'
 
 export type JournalState = 'held' | 'writing' | 'durable'
@@ -69,10 +70,11 @@ export async function readJournal(directory: string, table: string): Promise<Jou
 }
 
 /** A bookkeeping file's text, read only if it is a regular file of a plausible size (never a link or a FIFO). */
-export async function readTrusted(path: string): Promise<string | undefined> {
+export async function readTrusted(location: string | Buffer): Promise<string | undefined> {
+  const path = typeof location === 'string' ? location : display(location)
   let text: string
   try {
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    const handle = await open(location, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     try {
       const info = await handle.stat()
       if (!info.isFile()) throw new JournalError(path, 'not a regular file')
