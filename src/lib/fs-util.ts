@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { JournalError } from './errors.js'
 import { matchOwner } from './ownership.js'
+import { display } from './pinned-directory.js'
 
 /** Writes all of `bytes` at `position`, looping over short writes. */
 export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
@@ -65,4 +67,29 @@ export async function writeFileAtomically(path: string, bytes: Uint8Array, optio
   await handle.close()
   await rename(temporary, path)
   await fsyncDirectory(directory)
+}
+
+/** A bookkeeping file past this size is not one bufctl wrote (a journal of a drain of 100,000 files takes about 15 MB). */
+const MAX_BOOKKEEPING_BYTES = 32 * 1024 * 1024
+
+/** A bookkeeping file's text, read only if it is a regular file of a plausible size (never a link or a FIFO). */
+export async function readTrusted(location: string | Buffer): Promise<string | undefined> {
+  const path = typeof location === 'string' ? location : display(location)
+  let text: string
+  try {
+    const handle = await open(location, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    try {
+      const info = await handle.stat()
+      if (!info.isFile()) throw new JournalError(path, 'not a regular file')
+      if (info.size > MAX_BOOKKEEPING_BYTES) throw new JournalError(path, `${info.size} bytes, more than any journal bufctl writes`)
+      text = await handle.readFile('utf8')
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (error instanceof JournalError) throw error
+    throw new JournalError(path, (error as Error).message)
+  }
+  return text
 }

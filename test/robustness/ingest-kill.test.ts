@@ -59,6 +59,74 @@ test('kill -9 during ingest: files whose ingest exited 0 are present exactly onc
   assert.ok(killed > 0, 'some ingests were killed before they finished')
 })
 
+test('a multi-file ingest killed right before or right after an input becomes a pending file, then run again: every input once', async (t) => {
+  const work = await tempDir(t)
+  const files: string[] = []
+  for (let input = 0; input < 4; input++) {
+    const file = join(work, `in-${input}.arrows`)
+    await writeFile(file, tableToIPC(new Table([exporterBatch('otel_logs', input * 100, 100)]), 'stream'))
+    files.push(file)
+  }
+  for (const point of ['ingest-intent-recorded', 'ingest-renamed']) {
+    for (const input of [1, 3, 4]) {
+      const root = join(work, `spill-${point}-${input}`)
+      const args = ['ingest', 'otel_logs', ...files, '--path', root, '--quiet']
+      const killed = await runCli(args, { env: { BUFCTL_CRASH_AT: `${point}#${input}` } })
+      assert.equal(killed.code, -1, `killed at ${point} of input ${input}: ${killed.stderr}`)
+      const again = await runCli(args)
+      assert.equal(again.code, 0, again.stderr)
+      const out = join(work, `out-${point}-${input}`)
+      assert.equal((await runCli(['recover', '--path', root, '--out', out])).code, 0)
+      const ids = (await outputIds(out, ['otel_logs'])).otel_logs!
+      assert.deepEqual(
+        ids,
+        Array.from({ length: 400 }, (_, i) => i),
+        `${point} of input ${input}: rows 0–399, each once`,
+      )
+    }
+  }
+})
+
+test('kill -9 during a multi-file ingest, then the same command again: every input present exactly once', async (t) => {
+  const work = await tempDir(t)
+  const root = join(work, 'spill')
+  const total = rounds('INGEST_MULTI_KILL_ROUNDS', 40, 25)
+  const random = seededRandom(Number(process.env.KILL_SEED ?? 7))
+  const INPUTS = 5
+  const PER_INPUT = 2_000
+  let durationMs = 0
+  let killed = 0
+  let reruns = 0
+  for (let round = 0; round < total; round++) {
+    const files: string[] = []
+    for (let input = 0; input < INPUTS; input++) {
+      const first = (round * INPUTS + input) * PER_INPUT
+      const file = join(work, `round-${round}-${input}.arrows`)
+      await writeFile(file, tableToIPC(new Table([exporterBatch('otel_logs', first, PER_INPUT)]), 'stream'))
+      files.push(file)
+    }
+    const args = ['ingest', 'otel_logs', ...files, '--path', root, '--quiet']
+    if (round === 0) {
+      durationMs = await measureRun(args)
+      continue
+    }
+    const run = await runAndSignal(args, instantWithin(durationMs, random, 0.3, 1.1))
+    if (run.code === 0) continue
+    killed++
+    // The documented re-run: the same command, until it succeeds.
+    const again = await runCli(args)
+    reruns++
+    assert.equal(again.code, 0, again.stderr)
+  }
+  t.diagnostic(`${total} multi-file ingests, ${killed} killed and run again; an uninterrupted one took ${Math.round(durationMs)} ms`)
+  const recovered = await runCli(['recover', '--path', root, '--out', join(work, 'out')])
+  assert.equal(recovered.code, 0, recovered.stderr)
+  const ids = (await outputIds(join(work, 'out'), ['otel_logs'])).otel_logs!
+  assert.equal(ids.length, total * INPUTS * PER_INPUT, `every input once (${ids.length} rows, ${new Set(ids).size} distinct)`)
+  assert.equal(new Set(ids).size, ids.length, 'no row twice')
+  assert.ok(killed > 0 && reruns === killed, 'some ingests were killed and run again')
+})
+
 test('ingest --fsync fsyncs the spilled stream (seen by strace)', async (t) => {
   const work = await tempDir(t)
   const input = join(work, 'in.arrows')

@@ -20,7 +20,7 @@ import { DirectoryLock } from './directory-lock.js'
 import { readDrainedBatches } from './pending-reader.js'
 import { recoverDirectory } from './orphan-recovery.js'
 import { PendingFiles } from './pending-files.js'
-import type { Drain, FileDrain, PendingFile, RecordStore, StoreMetrics, StreamFileSource } from './record-store.js'
+import type { CopiedHook, Drain, FileDrain, PendingFile, RecordStore, StoreMetrics, StreamFileSource } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
 import { copyStreamFile } from './stream-file-copy.js'
 
@@ -122,16 +122,21 @@ export class DiskStore implements RecordStore {
    * stream is sealed first so that order is kept. The copy appears whole or not at all; an
    * end-of-stream marker is added if the source has none.
    */
-  adoptStreamFile(source: StreamFileSource): Promise<void> {
+  adoptStreamFile(source: StreamFileSource, onCopied?: CopiedHook): Promise<void> {
     return this.#queue.run(async () => {
       this.#assertOpen()
       await this.#sealActive()
-      const temporary = join(this.location, ingestTemporaryName(randomBytes(8).toString('hex')))
+      const name = ingestTemporaryName(randomBytes(8).toString('hex'))
+      const temporary = join(this.location, name)
+      let copied = false
       try {
         await copyStreamFile(source, temporary, this.#fsync)
+        copied = true
+        await onCopied?.(name)
         await this.#pending.renameIn(temporary, source.rows, this.#fsync)
       } catch (error) {
-        await removeIfExists(temporary).catch(() => undefined)
+        // A copy that a record may name stays: the next open decides from its presence (CopiedHook).
+        if (!copied || !onCopied) await removeIfExists(temporary).catch(() => undefined)
         throw new StoreWriteError(temporary, error)
       }
     })

@@ -9,7 +9,7 @@ import { tableDirectoryName } from '../format/table-directory.js'
 import { DiskStore } from './disk-store.js'
 import { checkManagerOptions, type CheckedManagerOptions, type ManagerOptions } from './manager-options.js'
 import { MemoryStore } from './memory-store.js'
-import type { StreamFileSource } from './record-store.js'
+import type { CopiedHook, StreamFileSource } from './record-store.js'
 import { SignalBuffer, type BufferMetrics } from './signal-buffer.js'
 
 export type { FileFlushFunc, FlushFunc, ManagerOptions, StorageOptions, StorageType } from './manager-options.js'
@@ -47,9 +47,9 @@ export class Manager {
    * Adds a checked IPC stream from a file as one pending file (disk storage), without decoding it;
    * the size trigger applies as for add(), before the file.
    */
-  async addStreamFile(table: string, source: StreamFileSource): Promise<void> {
+  async addStreamFile(table: string, source: StreamFileSource, onCopied?: CopiedHook): Promise<void> {
     const buffer = await this.#bufferWithRoom(table)
-    await buffer.addStreamFile(source)
+    await buffer.addStreamFile(source, onCopied)
   }
 
   /** The table's buffer, created (and for disk storage, opened and recovered) on first use. */

@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path'
 import { fsyncDirectory, removeIfExists } from '../fs-util.js'
 import { BUFCTL_TEMPORARY_PATTERN, pendingFileName, pendingSequence } from '../format/table-directory.js'
 import { inspectTable, type StreamFileInspection, type TableInspection } from '../format/table-scan.js'
+import { IngestLedger } from './ingest-ledger.js'
 import type { PendingFile } from './pending-files.js'
 import { moveToQuarantine } from './quarantine.js'
 
@@ -17,6 +18,8 @@ import { moveToQuarantine } from './quarantine.js'
  * inspection of the directory (the caller's, when it has just made one).
  */
 export async function recoverDirectory(directory: string, fsync: boolean, known?: TableInspection): Promise<PendingFile[]> {
+  // Before bufctl's temporary files go: an interrupted ingest is settled from whether its copy is there.
+  await IngestLedger.resolve(directory)
   for (const name of await readdir(directory)) if (BUFCTL_TEMPORARY_PATTERN.test(name)) await removeIfExists(join(directory, name))
   const inspection = known ?? (await inspectTable(dirname(directory), basename(directory)))
   const pending = inspection.pending.map((file) => describePending(file, file.name, pendingSequence(file.name)!))

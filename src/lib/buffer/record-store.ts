@@ -23,7 +23,7 @@ export interface RecordStore {
   readonly location: string
   append(batch: RecordBatch): Promise<void>
   /** Takes a checked IPC stream, bytes [start, end) of a file, as the next pending file (disk stores only). */
-  adoptStreamFile?(source: StreamFileSource): Promise<void>
+  adoptStreamFile?(source: StreamFileSource, onCopied?: CopiedHook): Promise<void>
   /**
    * Returns every batch not yet committed — those of earlier uncommitted drains too, together
    * with anything appended since.
@@ -71,3 +71,11 @@ export interface FileDrain {
   /** The caller has removed (or moved) these files itself: the store stops listing them. */
   forget(): void
 }
+
+/**
+ * Told the temporary name of a stream file's complete copy right before it is renamed in as a
+ * pending file: a caller that must know after a crash whether the rename happened records it
+ * (the ingest ledger). Once it has been called, the copy is never removed by the store: the next
+ * open decides from whether it is still there.
+ */
+export type CopiedHook = (temporaryName: string) => Promise<void>

@@ -4,7 +4,7 @@
  * rows × a bytes-per-row figure calibrated from the Parquet bytes each successful flush reports.
  */
 import type { RecordBatch } from 'apache-arrow'
-import type { FileDrain, StreamFileSource } from './record-store.js'
+import type { CopiedHook, FileDrain, StreamFileSource } from './record-store.js'
 import { MemoryStore } from './memory-store.js'
 import type { RecordStore } from './record-store.js'
 import { SerialQueue } from './serial-queue.js'
@@ -52,9 +52,9 @@ export class SignalBuffer {
   }
 
   /** Takes a checked IPC stream from a file without decoding it, as one pending file; only a disk store can. */
-  addStreamFile(source: StreamFileSource): Promise<void> {
+  addStreamFile(source: StreamFileSource, onCopied?: CopiedHook): Promise<void> {
     if (!this.#store.adoptStreamFile) throw new TypeError(`the buffer of ${this.table} (${this.location}) cannot take files; add batches instead`)
-    return this.#store.adoptStreamFile(source)
+    return this.#store.adoptStreamFile(source, onCopied)
   }
 
   /**

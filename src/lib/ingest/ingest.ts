@@ -14,13 +14,14 @@ import { Manager, type StorageType } from '../buffer/manager.js'
 import { tableDirectoryName } from '../format/table-directory.js'
 import type { Compression } from '../output-options.js'
 import type { ProgressListener } from '../progress.js'
+import { crashPoint } from '../replay/crash-points.js'
 import { sumCounts } from '../replay/drain-plan.js'
 import { describeError, type ErrorNote, type SalvageNote } from '../replay/replay-report.js'
 import { OutputSinks } from '../sink/open-sink.js'
 import type { S3Settings } from '../s3-settings.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
-import { IngestLedger } from './ingest-ledger.js'
+import { IngestLedger } from '../buffer/ingest-ledger.js'
 import { checkInput, type CheckedInput, type IngestedInput } from './input-reader.js'
 import { InputSpool } from './input-spool.js'
 import { readBatches } from './input-batches.js'
@@ -154,11 +155,21 @@ async function append(options: IngestOptions, storage: StorageType, directory: s
         inputs[index] = { ...inputs[index]!, status: 'skipped', note: `appended to this table before, on ${earlier.at} (the same file); --allow-duplicate appends it again` }
         continue
       }
+      const entry = input.identity ? { identity: input.identity, path: input.path, rows: input.rows, at: new Date().toISOString() } : undefined
       if (input.rows > 0) {
-        if (storage === 'disk') await manager.addStreamFile(options.table, input.stream)
+        // The ledger names the copy before it becomes a pending file: a kill in between is settled by the next open.
+        const recordIntent =
+          entry && ledger
+            ? async (appending: string) => {
+                await ledger.record({ ...entry, appending })
+                crashPoint('ingest-intent-recorded', index + 1)
+              }
+            : undefined
+        if (storage === 'disk') await manager.addStreamFile(options.table, input.stream, recordIntent)
         else for await (const batch of readBatches(input.stream)) await manager.add(options.table, batch)
+        crashPoint('ingest-renamed', index + 1)
       }
-      if (input.identity) await ledger?.record({ identity: input.identity, path: input.path, rows: input.rows, at: new Date().toISOString() })
+      if (entry) await ledger?.record(entry)
       inputs[index] = { ...inputs[index]!, status: 'appended' }
     }
     if (options.flush || storage === 'memory') await manager.stop()

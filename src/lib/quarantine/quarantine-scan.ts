@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { openQuarantine, REASON_SUFFIX, type QuarantineReason } from '../buffer/quarantine.js'
 import { inspectDescriptor, oddOpenFailure, type StreamFileInspection } from '../format/table-scan.js'
 import { display, identityOf, PinnedDirectory, type FileIdentity } from '../pinned-directory.js'
-import { readTrusted } from '../replay/commit-journal.js'
+import { readTrusted } from '../fs-util.js'
 import { classify, describeSetAside, type Verdict } from '../replay/file-verdict.js'
 
 export interface QuarantinedFile {

@@ -9,13 +9,11 @@
  * names) before anything acts on it. (Commits made with --keep are recorded in kept-ledger.)
  */
 import { randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
-import { open, rename } from 'node:fs/promises'
+import { rename } from 'node:fs/promises'
 import { isAbsolute, join, posix } from 'node:path'
 import { JournalError } from '../errors.js'
-import { fsyncDirectory, removeIfExists, writeFileAtomically } from '../fs-util.js'
+import { fsyncDirectory, readTrusted, removeIfExists, writeFileAtomically } from '../fs-util.js'
 import { JOURNAL_FILE, pendingSequence, tableDirectoryName } from '../format/table-directory.js'
-import { display } from '../pinned-directory.js'
 import { OUTPUT_NAME_PATTERN } from '../sink/output-name.js'
 
 export type JournalState = 'held' | 'writing' | 'durable'
@@ -53,8 +51,6 @@ export interface JournalRecord {
 
 export type JournalResolution = 'rolled-forward' | 'rolled-back' | 'kept'
 
-/** A journal past this size is not one bufctl wrote (a drain of 100,000 files takes about 15 MB). */
-const MAX_JOURNAL_BYTES = 32 * 1024 * 1024
 const STATES: readonly string[] = ['held', 'writing', 'durable']
 /** An S3 upload id: printable ASCII, no spaces. */
 const PARTIAL_NAME = /^[\x21-\x7e]{1,1024}$/
@@ -67,28 +63,6 @@ export async function readJournal(directory: string, table: string): Promise<Jou
   const problem = checkRecord(record, table)
   if (problem) throw new JournalError(join(directory, JOURNAL_FILE), problem)
   return record as JournalRecord
-}
-
-/** A bookkeeping file's text, read only if it is a regular file of a plausible size (never a link or a FIFO). */
-export async function readTrusted(location: string | Buffer): Promise<string | undefined> {
-  const path = typeof location === 'string' ? location : display(location)
-  let text: string
-  try {
-    const handle = await open(location, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-    try {
-      const info = await handle.stat()
-      if (!info.isFile()) throw new JournalError(path, 'not a regular file')
-      if (info.size > MAX_JOURNAL_BYTES) throw new JournalError(path, `${info.size} bytes, more than any journal bufctl writes`)
-      text = await handle.readFile('utf8')
-    } finally {
-      await handle.close()
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    if (error instanceof JournalError) throw error
-    throw new JournalError(path, (error as Error).message)
-  }
-  return text
 }
 
 export function parse(path: string, text: string): unknown {

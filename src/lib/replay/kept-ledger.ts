@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { JournalError } from '../errors.js'
 import { removeIfExists, writeFileAtomically } from '../fs-util.js'
 import { KEPT_LEDGER_FILE } from '../format/table-directory.js'
-import { checkRecord, parse, readTrusted, type JournalFile, type JournalOutput } from './commit-journal.js'
+import { readTrusted } from '../fs-util.js'
+import { checkRecord, parse, type JournalFile, type JournalOutput } from './commit-journal.js'
 
 export interface KeptCommit {
   readonly drain: string
