@@ -25,6 +25,13 @@ export function openBufferFile(path: string): Promise<FileHandle> {
   return open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
 }
 
+/** The error, naming `path` when it names no file (a failed write or fsync names none). */
+export function withPath(error: unknown, path: string): unknown {
+  const errno = error as NodeJS.ErrnoException | undefined
+  if (errno && typeof errno === 'object' && typeof errno.code === 'string' && errno.path === undefined) errno.path = path
+  return error
+}
+
 /** fsync a directory, so that renames and unlinks inside it are durable. */
 export async function fsyncDirectory(directory: string): Promise<void> {
   const handle = await open(directory, 'r')

@@ -3,6 +3,8 @@
  * output root, a permission — part of the one error hierarchy of errors.ts. Each names the path
  * and says what to do; all exit 2 (cli/exit-codes.ts).
  */
+import { existsSync } from 'node:fs'
+import { isAbsolute } from 'node:path'
 import { BufctlError } from './errors.js'
 
 /** A batch or file whose schema differs from the active stream it would be appended to. */
@@ -128,8 +130,8 @@ export class InvalidOptionsError extends BufctlError {
 /** The output root cannot take outputs: not a directory, not writable, or a link leading outside it. */
 export class OutputRootError extends BufctlError {
   readonly code = 'OUTPUT_ROOT'
-  constructor(root: string, reason: string) {
-    super(`cannot write Parquet under ${root}: ${reason}`, root, 'give --out a directory you can write (it is created if missing); nothing in the spill root was changed')
+  constructor(root: string, reason: string, hint = 'give --out a directory you can write (it is created if missing)') {
+    super(`cannot write Parquet under ${root}: ${reason}`, root, `${hint}; nothing in the spill root was changed`)
   }
 }
 
@@ -138,26 +140,48 @@ export function explainSystemError(error: unknown, where = ''): BufctlError | un
   const { code, path } = (error ?? {}) as NodeJS.ErrnoException
   if ((code === 'EACCES' || code === 'EPERM' || code === 'EROFS') && path) return new PermissionError(path, error)
   // A failed write names no path: the directory being worked on stands in for it.
-  if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOSPC' || code === 'EDQUOT') return new SystemLimitError(code, path ?? where, error)
+  if (code !== undefined && code in LIMITS) return new SystemLimitError(code as SystemLimit, path ?? where, error)
+  const unloadable = code === 'ERR_MODULE_NOT_FOUND' ? presentModule(error) : undefined
+  if (unloadable) return new SystemLimitError('EMFILE', unloadable, error)
   return undefined
 }
 
 /**
- * The machine ran out of something bufctl needs: open files, or disk space. Not bad input and not
- * a bug: what was being committed was undone, and the same command finishes once there is room.
+ * The module a failed import names, when it is there after all: Node's module loader opens many
+ * files at once and reports a file it could not open (out of descriptors, at a low `ulimit -n`)
+ * as one it "cannot find".
+ */
+function presentModule(error: unknown): string | undefined {
+  const named = /'([^']+)'/.exec(error instanceof Error ? error.message : '')?.[1]
+  return named !== undefined && isAbsolute(named) && existsSync(named) ? named : undefined
+}
+
+/**
+ * The machine ran out of something bufctl needs: open files, disk space, or the size a file may
+ * have. Not bad input and not a bug: what was being committed was undone, and the same command
+ * finishes once there is room.
  */
 export class SystemLimitError extends BufctlError {
   readonly code = 'SYSTEM_LIMIT'
   constructor(
-    readonly limit: 'EMFILE' | 'ENFILE' | 'ENOSPC' | 'EDQUOT',
+    readonly limit: SystemLimit,
     path: string,
     cause?: unknown,
   ) {
-    const files = limit === 'EMFILE' || limit === 'ENFILE'
-    const what = files ? 'too many open files' : limit === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the device'
-    const room = files ? 'raise the open-file limit (`ulimit -n`; bufctl needs about 100)' : `free space on the device${path ? ` that holds ${path}` : ''}`
-    super(path ? `${what}: ${path}` : what, path, `${room}, then run the same command again: nothing was lost (an interrupted commit is finished or undone first)`, { cause })
+    const { what, room } = LIMITS[limit]
+    super(path ? `${what}: ${path}` : what, path, `${room(path)}, then run the same command again: nothing was lost (an interrupted commit is finished or undone first)`, { cause })
   }
+}
+
+type SystemLimit = 'EMFILE' | 'ENFILE' | 'ENOSPC' | 'EDQUOT' | 'EFBIG'
+
+const onDevice = (path: string) => (path ? ` on the device that holds ${path}` : '')
+const LIMITS: Record<SystemLimit, { what: string; room: (path: string) => string }> = {
+  EMFILE: { what: 'too many open files', room: () => 'raise the open-file limit (`ulimit -n`; bufctl needs about 128)' },
+  ENFILE: { what: 'too many open files in the system', room: () => 'close files elsewhere or raise the system limit (fs.file-max)' },
+  ENOSPC: { what: 'no space left on the device', room: (path) => `free space${onDevice(path)}` },
+  EDQUOT: { what: 'disk quota exceeded', room: (path) => `free space or raise the quota${onDevice(path)}` },
+  EFBIG: { what: 'file too large', room: (path) => `raise the file-size limit (\`ulimit -f\`) or use a smaller --target-file-size${path ? ` for ${path}` : ''}` },
 }
 
 /** An error as a report carries it (JSON-ready): bufctl's own with its hint, anything else with a generic one. */

@@ -95,8 +95,54 @@ test('a store that never answers: exit 75 after --s3-timeout', async (t) => {
   })
   assert.equal(run.code, 75, run.stderr)
   assert.ok(Date.now() - started < 20_000, `gave up in ${Date.now() - started} ms`)
-  assert.match(run.stderr, new RegExp(`cannot reach the object store at ${endpoint}`))
+  assert.match(run.stderr, new RegExp(`cannot reach the object store at ${endpoint}: no answer to s3:PutObject within the time allowed \\(--s3-timeout\\)`))
   assert.deepEqual(await snapshot(root), before)
+})
+
+/** A web server that answers every request with `status` and an HTML page, as a wrong --endpoint-url would. */
+async function webServer(t: Parameters<typeof tempDir>[0], status: number): Promise<string> {
+  const { createServer } = await import('node:http')
+  const server = createServer((request, response) => {
+    request.resume()
+    response.writeHead(status, { 'content-type': 'text/html' })
+    response.end('<html><body><h1>Welcome</h1></body></html>')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`
+}
+
+test('an endpoint that answers but is not S3: what it answered, exit 2 (a 4xx) or 75 (a 5xx); no file is blamed, nothing changed', async (t) => {
+  const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_EC2_METADATA_DISABLED: 'true' }
+  for (const [status, code] of [
+    [404, 2],
+    [403, 2],
+    [502, 75],
+  ] as const) {
+    const { root } = await copyFixture(t, 'crashed')
+    const before = await snapshot(root)
+    const endpoint = await webServer(t, status)
+    const run = await runCli(['recover', '--path', root, '--out', `s3://${BUCKET}/x`, '--endpoint-url', endpoint, '--json'], { env, timeoutMs: 60_000 })
+    assert.equal(run.code, code, `HTTP ${status}: ${run.stdout}`)
+    const document = JSON.parse(run.stdout) as ErrorDocument
+    assert.notEqual(document.error.code, 'INTERNAL')
+    assert.match(document.error.message, status === 403 ? /access denied|refused/ : new RegExp(`answered s3:PutObject with HTTP ${status}`))
+    assert.doesNotMatch(document.error.hint, /bug in bufctl/)
+    assert.deepEqual(await snapshot(root), before)
+  }
+  // One that takes every write and answers every read with a web page: the read-back catches it, and it is the store's fault, not the data's.
+  const { root } = await copyFixture(t, 'crashed')
+  const endpoint = await webServer(t, 200)
+  const run = await runCli(['recover', '--path', root, '--out', `s3://${BUCKET}/x`, '--endpoint-url', endpoint, '--json'], { env, timeoutMs: 60_000 })
+  assert.equal(run.code, 1, run.stderr)
+  const report = JSON.parse(run.stdout) as { tables: { table: string; status: string; quarantined: unknown[]; error?: { code: string; message: string } }[] }
+  for (const table of report.tables.filter((entry) => entry.status === 'failed')) {
+    assert.equal(table.error?.code, 'OUTPUT_VERIFICATION', `${table.table}: ${table.error?.message}`)
+    assert.match(table.error?.message ?? '', /does not hold what was written: it has \d+ bytes, \d+ were written/)
+  }
+  assert.ok(report.tables.some((entry) => entry.status === 'failed'))
+  const quarantinedByWriter = report.tables.flatMap((entry) => entry.quarantined).filter((note) => /Parquet writer/.test(JSON.stringify(note)))
+  assert.deepEqual(quarantinedByWriter, [], 'no file was set aside as unwritable')
 })
 
 test('wrong credentials: exit 2, naming the bucket and the denied action; nothing changed', async (t) => {

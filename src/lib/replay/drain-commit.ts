@@ -178,11 +178,15 @@ export async function commitDrain(directory: string, drained: FileDrain, options
   }
 
   let outputs: WrittenOutput[]
+  let sized: JournalOutput[]
   try {
     outputs = await writing
     await Promise.all(journalWrites)
     if (planFailure !== undefined) throw planFailure instanceof Error ? planFailure : new Error(describe(planFailure))
-    const failure = await verifyOutputs(options.sink, record.outputs, drain)
+    // Read back against the sizes just written: a store that answers with something else is not the writer's fault.
+    const sizes = new Map(outputs.map((output) => [output.relative, output.bytes]))
+    sized = record.outputs.map((output) => ({ ...output, bytes: sizes.get(output.path) }))
+    const failure = await verifyOutputs(options.sink, sized, drain)
     if (failure) {
       const error = new OutputVerificationError(failure.path, failure.reason)
       throw failure.short ? new OutputEncodingError(handedOver.get(record.outputs[failure.index]!.path)!, error) : error
@@ -215,8 +219,7 @@ export async function commitDrain(directory: string, drained: FileDrain, options
     await releaseFiles(directory, files)
     await removeJournal(directory)
   } else {
-    const sizes = new Map(outputs.map((output) => [output.relative, output.bytes]))
-    await writeJournal(directory, { ...record, state: 'durable', outputs: record.outputs.map((output) => ({ ...output, bytes: sizes.get(output.path) })) })
+    await writeJournal(directory, { ...record, state: 'durable', outputs: sized })
     crashPoint('journal-durable')
     await finishFiles(directory, record.files)
     crashPoint('files-committed')

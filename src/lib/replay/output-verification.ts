@@ -5,7 +5,7 @@
  * byte ranges (local file or object store alike).
  */
 import { isStoreFailure } from '../errors.js'
-import type { OutputSink } from '../sink/output-sink.js'
+import type { OutputReader, OutputSink } from '../sink/output-sink.js'
 import type { JournalOutput } from './commit-journal.js'
 import { DRAIN_KEY } from './drain-identity.js'
 
@@ -31,33 +31,43 @@ export async function readFooter(sink: OutputSink, relative: string): Promise<Ou
   const reader = await sink.open(relative)
   if (!reader) return undefined
   try {
-    const { parquetMetadataAsync } = await import('hyparquet')
-    const metadata = await parquetMetadataAsync(reader)
-    return { rows: Number(metadata.num_rows), drain: metadata.key_value_metadata?.find((entry) => entry.key === DRAIN_KEY)?.value, bytes: reader.byteLength }
+    return await footerOf(reader)
   } finally {
     await reader.close()
   }
 }
 
+async function footerOf(reader: OutputReader): Promise<OutputFooter> {
+  const { parquetMetadataAsync } = await import('hyparquet')
+  const metadata = await parquetMetadataAsync(reader)
+  return { rows: Number(metadata.num_rows), drain: metadata.key_value_metadata?.find((entry) => entry.key === DRAIN_KEY)?.value, bytes: reader.byteLength }
+}
+
 /**
- * The first output that is missing, holds other than its recorded rows (or size, once recorded), or
- * was not written from `drain`; undefined when every output is right.
+ * The first output that is missing, holds other than its recorded rows (or size, when known), or
+ * was not written from `drain`; undefined when every output is right. Only an output of exactly
+ * the size written whose footer is wrong blames the writer (`short`): any other difference is
+ * the store's or the disk's (a store that answers with something else than the object).
  */
 export async function verifyOutputs(sink: OutputSink, outputs: readonly JournalOutput[], drain: string): Promise<VerificationFailure | undefined> {
   for (const [index, output] of outputs.entries()) {
     const path = sink.locate(output.path)
-    let footer: OutputFooter | undefined
+    const failure = (reason: string, short = false): VerificationFailure => ({ path, index, reason, short })
+    // A store that cannot be reached says nothing about the output: it throws, and the caller stops, changing nothing.
+    const reader = await sink.open(output.path)
+    if (!reader) return failure('missing')
+    let footer: OutputFooter
     try {
-      footer = await readFooter(sink, output.path)
+      if (output.bytes !== undefined && reader.byteLength !== output.bytes) return failure(`it has ${reader.byteLength} bytes, ${output.bytes} were written`)
+      footer = await footerOf(reader)
     } catch (error) {
-      // A store that cannot be reached says nothing about the output: the caller stops, changing nothing.
       if (isStoreFailure(error)) throw error
-      return { path, index, reason: `not a readable Parquet file (${(error as Error).message})`, short: true }
+      return failure(`not a readable Parquet file (${(error as Error).message})`, output.bytes !== undefined)
+    } finally {
+      await reader.close()
     }
-    if (!footer) return { path, index, reason: 'missing', short: false }
-    if (footer.drain !== drain) return { path, index, reason: 'not written from these pending files (its footer names another drain)', short: false }
-    if (footer.rows !== output.rows) return { path, index, reason: `its footer holds ${footer.rows} rows, ${output.rows} were written`, short: true }
-    if (output.bytes !== undefined && footer.bytes !== output.bytes) return { path, index, reason: `it has ${footer.bytes} bytes, ${output.bytes} were written`, short: false }
+    if (footer.drain !== drain) return failure('not written from these pending files (its footer names another drain)')
+    if (footer.rows !== output.rows) return failure(`its footer holds ${footer.rows} rows, ${output.rows} were written`, true)
   }
   return undefined
 }

@@ -10,7 +10,7 @@ import { constants } from 'node:fs'
 import { access, mkdir, open, readdir, realpath, rename, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { OutputRootError } from '../usage-errors.js'
-import { fsyncDirectory, removeIfExists, writeFully } from '../fs-util.js'
+import { fsyncDirectory, removeIfExists, withPath, writeFully } from '../fs-util.js'
 import type { OutputReader, OutputSink, OutputWriter } from './output-sink.js'
 
 const CREATE_EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
@@ -145,7 +145,8 @@ class LocalWriter implements OutputWriter {
   }
 
   async write(chunk: Uint8Array): Promise<void> {
-    await writeFully(this.#handle, chunk, this.#size)
+    // A failed write names no file: this output is the one (a full disk is the output's, not the spill root's).
+    await writeFully(this.#handle, chunk, this.#size).catch((error: unknown) => Promise.reject(withPath(error, this.#path)))
     this.#size += chunk.byteLength
   }
 
@@ -154,7 +155,7 @@ class LocalWriter implements OutputWriter {
       await this.#handle.sync()
     } catch (error) {
       await this.abort()
-      throw error
+      throw withPath(error, this.#path)
     }
     await this.#close()
     await rename(this.#temporary, this.#path)

@@ -18,7 +18,7 @@ export interface StoreCall {
   readonly action: string
 }
 
-type SdkError = Error & { code?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown }
+type SdkError = Error & { code?: string | number; $metadata?: { httpStatusCode?: number }; cause?: unknown }
 
 export function storeError(error: unknown, call: StoreCall): Error {
   if (!(error instanceof Error)) return new Error(String(error))
@@ -41,12 +41,32 @@ export function storeError(error: unknown, call: StoreCall): Error {
     )
   }
   if (sdk.name === 'NoSuchBucket' || (sdk.name === 'NotFound' && call.action === 's3:ListBucket'))
-    return new OutputRootError(call.url, `the bucket ${call.bucket} does not exist at ${call.endpoint}`)
-  if ((code && NETWORK_CODES.has(code)) || sdk.name === 'TimeoutError' || sdk.name === 'AbortError' || sdk.name === 'RequestTimeout') {
-    return new StoreUnreachableError(call.endpoint, code ? `${code} (${firstLine(sdk.message)})` : firstLine(sdk.message) || sdk.name, error)
+    return new OutputRootError(
+      call.url,
+      `the bucket ${call.bucket} does not exist at ${call.endpoint}`,
+      `create the bucket ${call.bucket}, or check the bucket in --out and the endpoint (--endpoint-url, AWS_ENDPOINT_URL_S3)`,
+    )
+  if (sdk.name === 'TimeoutError' || sdk.name === 'AbortError' || sdk.name === 'RequestTimeout' || (typeof code === 'number' && /abort/i.test(sdk.message))) {
+    return new StoreUnreachableError(call.endpoint, `no answer to ${call.action} within the time allowed (--s3-timeout)`, error)
+  }
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return new StoreUnreachableError(call.endpoint, `${code} (${firstLine(sdk.message)})`, error)
+  const status = sdk.$metadata?.httpStatusCode
+  // An answer, but not one S3 gives (a web server's error page, a proxy): the store's fault, never bufctl's.
+  if (status !== undefined && (sdk.message === 'UnknownError' || !S3_ERROR_NAME.test(sdk.name))) {
+    const answered = `the endpoint answered ${call.action} with HTTP ${status} and no S3 error`
+    if (status >= 500 || status === 429) return new StoreUnreachableError(call.endpoint, `${answered} (the store or a proxy before it is failing)`, error)
+    return new StoreAccessError(
+      call.url,
+      `${answered}: is ${call.endpoint} an S3 API endpoint?`,
+      'check --endpoint-url (or AWS_ENDPOINT_URL_S3): it must be the address of the S3 API itself (MinIO: its API port, not its console), and --s3-path-style for stores that need it',
+      error,
+    )
   }
   return error
 }
+
+/** The names S3 gives its errors (NoSuchKey, SlowDown, InternalError, …), as the SDK passes them on. */
+const S3_ERROR_NAME = /^[A-Z][A-Za-z]+$/
 
 function firstLine(text: string): string {
   return text.split('\n')[0]!.trim()
