@@ -27,7 +27,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 /** A fault for the next request(s) that `match`: `times` of them fail this way. */
 export interface Fault {
   readonly match: (call: ProxiedCall) => boolean
-  readonly kind: 500 | 503 | 'reset-mid-body'
+  /** 501: the store does not implement the call (as some S3-compatible stores lack ListMultipartUploads). */
+  readonly kind: 500 | 501 | 503 | 'reset-mid-body'
   times: number
 }
 
@@ -153,7 +154,8 @@ async function handle(
     }
     req.resume()
     await once(req, 'end')
-    reply(res, fault.kind, `<Error><Code>${fault.kind === 503 ? 'SlowDown' : 'InternalError'}</Code><Message>injected by the test proxy</Message></Error>`)
+    const code = { 500: 'InternalError', 501: 'NotImplemented', 503: 'SlowDown' }[fault.kind]
+    reply(res, fault.kind, `<Error><Code>${code}</Code><Message>injected by the test proxy</Message></Error>`)
     return
   }
 
@@ -194,22 +196,26 @@ async function handle(
   })
   req.pipe(upstream)
   const [response] = (await once(upstream, 'response')) as [IncomingMessage]
-  const chunks: Buffer[] = []
-  const recordBody = operation === 'CreateMultipartUpload' || operation === 'CompleteMultipartUpload'
   res.writeHead(response.statusCode ?? 502, response.headers)
-  for await (const chunk of response) {
-    if (recordBody) chunks.push(chunk as Buffer)
-    res.write(chunk)
+  if (operation !== 'CreateMultipartUpload' && operation !== 'CompleteMultipartUpload') {
+    for await (const chunk of response) res.write(chunk)
+    res.end()
+    return
   }
-  res.end()
+  // The answer is read whole and the upload recorded before the client sees a byte of it: a
+  // client that acts on the answer (and, in a crash test, dies right after) finds it recorded.
+  const chunks: Buffer[] = []
+  for await (const chunk of response) chunks.push(chunk as Buffer)
+  const body = Buffer.concat(chunks)
   if (operation === 'CreateMultipartUpload' && response.statusCode === 200) {
-    const id = /<UploadId>([^<]+)<\/UploadId>/.exec(Buffer.concat(chunks).toString())?.[1]
+    const id = /<UploadId>([^<]+)<\/UploadId>/.exec(body.toString())?.[1]
     if (id) uploads.set(id, { key, state: 'open' })
   }
-  if (operation === 'CompleteMultipartUpload' && response.statusCode === 200 && !Buffer.concat(chunks).toString().includes('<Error>')) {
+  if (operation === 'CompleteMultipartUpload' && response.statusCode === 200 && !body.toString().includes('<Error>')) {
     const upload = uploads.get(url.searchParams.get('uploadId') ?? '')
     if (upload) upload.state = 'completed'
   }
+  res.end(body)
 }
 
 function operationOf(method: string, query: URLSearchParams, key: string): string {

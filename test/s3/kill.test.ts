@@ -76,3 +76,23 @@ test('killed with a multipart upload in flight (recorded in the journal): the ne
   await s3.download('crashed/', local)
   await assertExactlyOnce(root, local, { otel_logs: ids })
 })
+
+test('killed with an upload in flight, then a store that cannot list multipart uploads (501): the recorded upload is aborted, every row once', async (t) => {
+  const s3 = await startS3(t)
+  const root = await tempDir(t)
+  const ids = await writeBigLogs(root, 11 * 1024 * 1024)
+  const args = ['recover', '--path', root, '--out', `s3://${BUCKET}/crashed`, '--compression', 'none', '--granularity', 'none', '--target-file-size', '5.5MiB']
+  const killed = await runCli(args, { env: { ...s3.env, BUFCTL_CRASH_AT: 'upload-recorded' } })
+  assert.equal(killed.code, -1, 'died by SIGKILL')
+  const open = [...s3.uploads.values()].filter((upload) => upload.state === 'open')
+  assert.ok(open.length >= 1, 'an upload was left open')
+  s3.faults.push({ match: (call) => call.operation === 'ListMultipartUploads', kind: 501, times: 1000 })
+  const again = await runCli(args, { env: s3.env })
+  assert.equal(again.code, 0, again.stderr)
+  for (const upload of open) assert.equal(upload.state, 'aborted', `${upload.key}: aborted by the next run`)
+  for (const upload of s3.uploads.values()) assert.notEqual(upload.state, 'open')
+  const local = await tempDir(t)
+  await s3.download('crashed/', local)
+  assert.ok(s3.calls.some((call) => call.operation === 'ListMultipartUploads'), 'the run tried to list')
+  await assertExactlyOnce(root, local, { otel_logs: ids })
+})

@@ -52,9 +52,14 @@ export function storeError(error: unknown, call: StoreCall): Error {
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return new StoreUnreachableError(call.endpoint, `${code} (${firstLine(sdk.message)})`, error)
   const status = sdk.$metadata?.httpStatusCode
   // An answer, but not one S3 gives (a web server's error page, a proxy): the store's fault, never bufctl's.
-  if (status !== undefined && (sdk.message === 'UnknownError' || !S3_ERROR_NAME.test(sdk.name))) {
+  const s3Answer = sdk.message !== 'UnknownError' && S3_ERROR_NAME.test(sdk.name)
+  // A store that keeps failing (after the SDK's retries) is to be tried again later, as one that does not answer.
+  if (status !== undefined && (status >= 500 || status === 429)) {
+    const answered = s3Answer ? `the store answered ${call.action} with HTTP ${status} ${sdk.name} (${firstLine(sdk.message)})` : `the endpoint answered ${call.action} with HTTP ${status} and no S3 error`
+    return new StoreUnreachableError(call.endpoint, `${answered}, also after retries`, error)
+  }
+  if (status !== undefined && !s3Answer) {
     const answered = `the endpoint answered ${call.action} with HTTP ${status} and no S3 error`
-    if (status >= 500 || status === 429) return new StoreUnreachableError(call.endpoint, `${answered} (the store or a proxy before it is failing)`, error)
     return new StoreAccessError(
       call.url,
       `${answered}: is ${call.endpoint} an S3 API endpoint?`,

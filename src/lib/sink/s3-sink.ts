@@ -129,11 +129,14 @@ export class S3Sink implements OutputSink {
     const connection = await this.#connect()
     const key = this.#key(relative)
     const { ListMultipartUploadsCommand, AbortMultipartUploadCommand } = connection.sdk
+    const ids = new Set(partials)
+    // Uploads a crash started before the journal could name them are found by listing; a store
+    // that cannot list them (some S3-compatible ones) leaves those to the bucket's lifecycle rule:
+    // an incomplete upload is no object, so no reader ever sees it.
     const listed = await this.#call(key, 's3:ListBucketMultipartUploads', () =>
       connection.client.send(new ListMultipartUploadsCommand({ Bucket: this.#location.bucket, Prefix: key })),
-    )
-    const ids = new Set(partials)
-    for (const upload of listed.Uploads ?? []) if (upload.Key === key && upload.UploadId) ids.add(upload.UploadId)
+    ).catch((error: unknown) => (unsupported(error) ? undefined : Promise.reject(error instanceof Error ? error : new Error(String(error)))))
+    for (const upload of listed?.Uploads ?? []) if (upload.Key === key && upload.UploadId) ids.add(upload.UploadId)
     for (const id of ids) {
       try {
         await connection.client.send(new AbortMultipartUploadCommand({ Bucket: this.#location.bucket, Key: key, UploadId: id }))
@@ -181,6 +184,13 @@ export class S3Sink implements OutputSink {
       throw storeError(error, this.#callOf(key, action, connection, url))
     }
   }
+}
+
+/** The store does not implement the call (501 NotImplemented, 405 MethodNotAllowed), as the error storeError made says. */
+function unsupported(error: unknown): boolean {
+  const cause = (error as { cause?: { name?: string; $metadata?: { httpStatusCode?: number } } }).cause ?? (error as { name?: string; $metadata?: { httpStatusCode?: number } })
+  const status = cause.$metadata?.httpStatusCode
+  return cause.name === 'NotImplemented' || cause.name === 'MethodNotAllowed' || status === 501 || status === 405
 }
 
 function isNotFound(error: unknown): boolean {
