@@ -25,7 +25,7 @@ export const maxColumnsFlag = Flags.integer({
 
 export const quietFlag = Flags.boolean({ char: 'q', summary: 'Print nothing but errors; no progress bar.', default: false })
 
-export const tableFlag = Flags.string({ char: 't', summary: 'Only this table (repeatable); all tables by default.', multiple: true })
+export const tableFlag = Flags.string({ char: 't', summary: 'Only this table (repeatable); all tables by default.', multiple: true, multipleNonGreedy: true })
 
 export const outFlag = Flags.string({
   char: 'o',

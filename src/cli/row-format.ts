@@ -3,6 +3,7 @@
  * a program. 64-bit integers are written exactly (digits, never rounded through a double).
  */
 import type { DumpValue } from '../lib/dump/index.js'
+import { printable, printableValue } from './style.js'
 
 export type RowFormat = 'table' | 'jsonl' | 'csv'
 export const ROW_FORMATS: readonly RowFormat[] = ['table', 'jsonl', 'csv']
@@ -33,20 +34,20 @@ export function csvLine(cells: readonly DumpValue[]): string {
 
 function csvCell(value: DumpValue): string {
   if (value === null) return ''
-  const text = typeof value === 'object' ? jsonText(value) : String(value)
+  // Values and names come from files anyone may have written: nothing in them may drive a terminal.
+  const text = printableValue(typeof value === 'object' ? jsonText(value) : String(value))
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
 /** A cell as the table shows it: null as ∅, nested values as JSON, one line. */
 export function cellText(value: DumpValue): string {
   if (value === null) return '∅'
-  const text = typeof value === 'object' ? jsonText(value) : String(value)
-  return text.replace(/[\r\n\t]/g, ' ')
+  return printableValue(typeof value === 'object' ? jsonText(value) : String(value)).replace(/[\n\t]/g, ' ')
 }
 
 /** Column widths for a table, from its header and a sample of rows. */
 export function columnWidths(columns: readonly string[], rows: readonly (readonly DumpValue[])[]): number[] {
-  return columns.map((column, index) => Math.min(MAX_CELL, Math.max(column.length, ...rows.map((row) => cellText(row[index]!).length))))
+  return columns.map((column, index) => Math.min(MAX_CELL, Math.max(printable(column).length, ...rows.map((row) => cellText(row[index]!).length))))
 }
 
 export function tableLine(cells: readonly string[], widths: readonly number[]): string {

@@ -45,19 +45,37 @@ function visibleLength(text: string): number {
   return text.replace(/\u001b\[[0-9;]*m/g, '').length
 }
 
-/** A name as it can be shown on a terminal: control characters (which could retitle or clear it) escaped. */
+/**
+ * Characters that change how a terminal shows what follows without being visible: C0 and C1
+ * controls (a title, a clear screen, a carriage return) and the bidirectional overrides and
+ * isolates (U+202A–U+202E, U+2066–U+2069), which make text read other than it is stored.
+ */
+// eslint-disable-next-line no-control-regex
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+
+/** A character as an escape: `\x1b` for a control, `\u202e` for a bidirectional override. */
+function escaped(ch: string): string {
+  const code = ch.charCodeAt(0)
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`
+}
+
+/** A name as it can be shown on a terminal: every hidden character (see HIDDEN) escaped. */
 export function printable(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return name.replace(HIDDEN, escaped)
+}
+
+/** A value for CSV or a table cell: hidden characters escaped, but newlines and tabs kept (CSV quotes them; a cell flattens them). */
+export function printableValue(text: string): string {
+  return text.replace(HIDDEN, (ch) => (ch === '\n' || ch === '\t' ? ch : escaped(ch)))
 }
 
 /**
- * Text as it may reach a terminal: every control character escaped (names, reasons and paths come
+ * Text as it may reach a terminal: every hidden character escaped (names, reasons and paths come
  * from files anyone may have written) except newlines, tabs and the colour sequences palette()
  * itself emits when colour is on. The last guard before any human output is written.
  */
 export function terminalText(text: string): string {
   const colour = palette().level > 0
   // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (match) => (match.length > 1 && colour ? match : printable(match)))
+  return text.replace(/\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (match) => (match.length > 1 && colour ? match : escaped(match)))
 }

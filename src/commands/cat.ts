@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8'
 import { Args, Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
 import { EXIT_PARTIAL } from '../cli/exit-codes.js'
-import { quietFlag, rootFlag } from '../cli/flags.js'
+import { maxColumnsFlag, quietFlag, rootFlag } from '../cli/flags.js'
 import { cellText, columnWidths, csvLine, jsonLine, ROW_FORMATS, TABLE_SAMPLE_ROWS, tableLine, type RowFormat } from '../cli/row-format.js'
 import { formatCount, palette, printable, terminalText } from '../cli/style.js'
 import type { DumpSummary, DumpValue } from '../lib/dump/index.js'
@@ -16,8 +16,8 @@ export default class Cat extends BufctlCommand {
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> /var/lib/otelcol/spill/otel_logs/pending-000042.ipc --limit 20',
-    '<%= config.bin %> <%= command.id %> /var/lib/otelcol/spill otel_logs --tail 5 --columns timestamp,service_name,body',
-    '<%= config.bin %> <%= command.id %> otel_logs --path ./crashed --format jsonl | jq -r .service_name | sort | uniq -c',
+    '<%= config.bin %> <%= command.id %> /var/lib/otelcol/spill otel_logs --tail 5 --columns time_unix_nano,attr_service_name,body',
+    '<%= config.bin %> <%= command.id %> otel_logs --path ./crashed --format jsonl | jq -r .attr_service_name | sort | uniq -c',
     '<%= config.bin %> <%= command.id %> ./input.arrows --format csv > rows.csv',
   ]
 
@@ -34,8 +34,21 @@ export default class Cat extends BufctlCommand {
     format: Flags.string({ char: 'f', summary: 'Output format (default: table on a terminal, jsonl otherwise).', options: [...ROW_FORMATS] }),
     limit: Flags.integer({ char: 'n', summary: 'Print at most this many rows, from the start.', min: 0 }),
     tail: Flags.integer({ summary: 'Print only the last this many rows.', min: 0, exclusive: ['limit'] }),
-    columns: Flags.string({ char: 'c', summary: 'Only these columns, in this order (comma-separated; repeatable).', multiple: true }),
+    columns: Flags.string({ char: 'c', summary: 'Only these columns, in this order (comma-separated; repeatable).', multiple: true, multipleNonGreedy: true, delimiter: ',' }),
+    'max-columns': maxColumnsFlag,
+    json: Flags.boolean({ summary: 'Rows as JSON Lines (as --format jsonl), and a failure as one JSON document on stdout.', default: false, exclusive: ['format'] }),
     quiet: quietFlag,
+  }
+
+  /** cat's --json is its own (rows are JSON Lines, not one document), but failures take the one JSON shape too. */
+  override jsonEnabled(): boolean {
+    const end = this.argv.indexOf('--')
+    return (end === -1 ? this.argv : this.argv.slice(0, end)).includes('--json')
+  }
+
+  /** Notes about the rows (where a file stopped, what was counted) go to stderr, with --json too: stdout holds only rows. */
+  #stderr(line: string): void {
+    process.stderr.write(`${terminalText(line)}\n`)
   }
 
   async run(): Promise<void> {
@@ -43,23 +56,23 @@ export default class Cat extends BufctlCommand {
     // Every row is garbage a moment after it is written: ask V8 to collect it eagerly rather than
     // let the heap grow with the file (memory stays flat on gigabytes).
     setFlagsFromString('--optimize-for-size')
-    const format = (flags.format ?? (process.stdout.isTTY ? 'table' : 'jsonl')) as RowFormat
+    const format = (flags.json ? 'jsonl' : (flags.format ?? (process.stdout.isTTY ? 'table' : 'jsonl'))) as RowFormat
     const columns = flags.columns?.flatMap((list) => list.split(',').map((name) => name.trim())).filter((name) => name !== '')
     const { dumpFiles, dumpRows } = await import('../lib/dump/index.js')
-    const files = await dumpFiles([args.target, ...(args.table === undefined ? [] : [args.table])], flags.path)
+    const { files, named } = await dumpFiles([args.target, ...(args.table === undefined ? [] : [args.table])], flags.path)
     const output = new Output()
     const summary: { value?: DumpSummary } = {}
     let stopped = false
     const color = palette()
     const writer = new RowWriter(format, output)
     try {
-      for await (const event of dumpRows(files, { columns, limit: flags.limit, tail: flags.tail, signal: output.closed }, summary)) {
+      for await (const event of dumpRows(files, { named, columns, limit: flags.limit, tail: flags.tail, maxColumns: flags['max-columns'], signal: output.closed }, summary)) {
         if (event.kind === 'columns') await writer.columns(event.columns)
         else if (event.kind === 'rows') await writer.rows(event.rows)
         else {
           stopped = true
           await writer.flush()
-          this.logToStderr(`${color.yellow('stopped')} reading ${printable(event.file)} at byte ${event.offset}: ${event.reason}; the rows above are its complete batches`)
+          this.#stderr(`${color.yellow('stopped')} reading ${printable(event.file)} at byte ${event.offset}: ${event.reason}; the rows above are its complete batches`)
         }
       }
       await writer.flush()
@@ -72,7 +85,7 @@ export default class Cat extends BufctlCommand {
     if (flags.quiet || !summary.value) return
     const { rows, invalidUtf8 } = summary.value
     const repaired = Object.entries(invalidUtf8).map(([column, count]) => `${formatCount(count)} in ${column}`)
-    this.logToStderr(
+    this.#stderr(
       color.dim(`${formatCount(rows)} rows from ${files.length} file(s)${repaired.length ? `; values with invalid UTF-8 (shown as \\xNN): ${repaired.join(', ')}` : ''}`),
     )
   }
@@ -137,7 +150,7 @@ class RowWriter {
   async flush(): Promise<void> {
     if (this.#format !== 'table' || this.#widths || this.#columns.length === 0) return
     this.#widths = columnWidths(this.#columns, this.#sample)
-    const header = tableLine(this.#columns, this.#widths)
+    const header = tableLine(this.#columns.map(printable), this.#widths)
     const rule = tableLine(
       this.#widths.map((width) => '─'.repeat(width)),
       this.#widths,

@@ -91,7 +91,9 @@ test('cat of every fixture file prints the rows nodejs-polars reads, value by va
     // Polars refuses invalid UTF-8 outright; such files are checked byte by byte below.
     if (/invalid UTF-8/.test(run.stderr)) continue
     const stopped = /at byte (\d+)/.exec(run.stderr)
-    assert.equal(run.code, stopped ? 1 : 0, `${label}: ${run.stderr}`)
+    // A file that is not Arrow from its first byte (an empty one) is refused as input (exit 2), with no row.
+    const notArrow = /is not an Arrow IPC stream or file/.test(run.stderr)
+    assert.equal(run.code, notArrow ? 2 : stopped ? 1 : 0, `${label}: ${run.stderr}`)
     // The independent reader reads what cat says is whole: the bytes before the damage, closed.
     const bytes = await readFile(file)
     const whole = stopped ? Buffer.concat([bytes.subarray(0, Number(stopped[1])), END_OF_STREAM]) : bytes
@@ -163,14 +165,15 @@ test('cat | head stops quietly; junk input says what it is', async (t) => {
   const dir = await tempDir(t)
   const junk = join(dir, 'junk.arrows')
   await writeFile(junk, 'hello, this is not arrow\n')
+  // A file named on the command line that is not Arrow at all is bad input (exit 2), as for ingest.
   const run = await runCli(['cat', junk])
-  assert.equal(run.code, 1)
+  assert.equal(run.code, 2)
   assert.match(run.stderr, /not an Arrow IPC stream or file/)
   // bufctl's own output, held by mistake, is called what it is.
   const parquet = join(dir, 'out.parquet')
   await writeFile(parquet, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(32), Buffer.from('PAR1')]))
   const parquetRun = await runCli(['cat', parquet])
-  assert.equal(parquetRun.code, 1)
+  assert.equal(parquetRun.code, 2)
   assert.match(parquetRun.stderr, /is a Parquet file .*Parquet reader/)
   const missing = await runCli(['cat', join(dir, 'nope.arrows')])
   assert.equal(missing.code, 2)
@@ -187,6 +190,65 @@ test('cat | head stops quietly; junk input says what it is', async (t) => {
   )
   assert.equal(piped.status, 0, piped.stderr)
   assert.doesNotMatch(piped.stderr, /Error|EPIPE/)
+})
+
+test('cat refuses what it cannot print, by name: a FIFO, a schema wider than --max-columns (at once); --json rows and errors', async (t) => {
+  const dir = await tempDir(t)
+  const { execFileSync } = await import('node:child_process')
+  const fifo = join(dir, 'pipe.arrows')
+  execFileSync('mkfifo', [fifo])
+  const piped = await runCli(['cat', fifo], { timeoutMs: 30_000 })
+  assert.equal(piped.code, 2)
+  assert.match(piped.stderr, /a FIFO, not a regular file/)
+  assert.match(piped.stderr, /save the stream to a file first/)
+
+  const { Field, Int32, RecordBatchStreamWriter, Schema } = await import('apache-arrow')
+  const writer = new RecordBatchStreamWriter()
+  writer.reset(undefined, new Schema(Array.from({ length: 100_000 }, (_, index) => new Field(`c${index}`, new Int32(), false))))
+  writer.finish()
+  const wide = join(dir, 'wide.arrows')
+  await writeFile(wide, writer.toUint8Array(true))
+  const refused = await runCli(['cat', wide, '--json'], { timeoutMs: 60_000 })
+  assert.equal(refused.code, 2, refused.stderr)
+  const document = JSON.parse(refused.stdout) as { error: { code: string; message: string } }
+  assert.equal(document.error.code, 'UNSUPPORTED_TYPE')
+  assert.match(document.error.message, /more than 10000 columns \(raise the cap with --max-columns\)/)
+
+  const rows = await runCli(['cat', join(FIXTURES, 'clean', 'otel_logs', 'pending-000001.ipc'), '--json', '--limit', '2', '-c', 'time_unix_nano', '-c', 'severity_text,body'])
+  assert.equal(rows.code, 0, rows.stderr)
+  const parsed = parseLines(rows.stdout)
+  assert.equal(parsed.length, 2)
+  assert.deepEqual(Object.keys(parsed[0]!), ['time_unix_nano', 'severity_text', 'body'])
+  // A repeatable flag takes one value each time: the arguments after it stay positional.
+  const before = await runCli(['cat', '-c', 'body', join(FIXTURES, 'clean'), 'otel_logs', '--limit', '1', '--format', 'jsonl'])
+  assert.equal(before.code, 0, before.stderr)
+  assert.deepEqual(Object.keys(parseLines(before.stdout)[0]!), ['body'])
+})
+
+test('cat writes no terminal control from values or names: CSV and table escape ESC, BEL, CR and bidirectional overrides', async (t) => {
+  const dir = await tempDir(t)
+  const { Table, tableToIPC, vectorFromArray, Utf8 } = await import('apache-arrow')
+  const hostile = ['\u001b]0;owned\u0007', 'carriage\rreturn', 'abc\u202edcba', 'two\nlines']
+  const table = new Table({ ['name\u001b[2J']: vectorFromArray(hostile, new Utf8()) })
+  const file = join(dir, 'hostile.arrows')
+  await writeFile(file, tableToIPC(table, 'stream'))
+  for (const format of ['csv', 'table']) {
+    const run = await runCli(['cat', file, '--format', format])
+    assert.equal(run.code, 0, run.stderr)
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(run.stdout, /[\u0000-\u0009\u000b-\u001f\u007f\u202a-\u202e]/, `${format}: no raw control or override`)
+    assert.match(run.stdout, /\\x1b\]0;owned\\x07/)
+    assert.match(run.stdout, /carriage\\x0dreturn/)
+    assert.match(run.stdout, /abc\\u202edcba/)
+    assert.match(run.stdout, /name\\x1b\[2J/)
+  }
+  // CSV keeps a newline inside a value, quoted (RFC 4180); JSON Lines escapes as JSON does.
+  assert.match((await runCli(['cat', file, '--format', 'csv'])).stdout, /"two\nlines"/)
+  const lines = parseLines((await runCli(['cat', file, '--format', 'jsonl'])).stdout)
+  assert.deepEqual(
+    lines.map((row) => Object.values(row)[0]),
+    hostile,
+  )
 })
 
 test('cat of a 1 GiB file streams: under 100 MB peak RSS, about what cat of a small file takes', { timeout: 10 * 60_000 }, async (t) => {

@@ -93,6 +93,9 @@ test('killed with an upload in flight, then a store that cannot list multipart u
   for (const upload of s3.uploads.values()) assert.notEqual(upload.state, 'open')
   const local = await tempDir(t)
   await s3.download('crashed/', local)
-  assert.ok(s3.calls.some((call) => call.operation === 'ListMultipartUploads'), 'the run tried to list')
+  assert.ok(
+    s3.calls.some((call) => call.operation === 'ListMultipartUploads'),
+    'the run tried to list',
+  )
   await assertExactlyOnce(root, local, { otel_logs: ids })
 })

@@ -11,14 +11,23 @@ import type { Data, DataType, RecordBatch, Schema } from 'apache-arrow'
 import { columnValues, type DumpValue } from './value-text.js'
 
 export type { DumpValue }
-import { InputNotFoundError, InvalidOptionsError } from '../usage-errors.js'
-import { detectFormat, fileFooterStart, notArrowReason, scanStream } from '../format/ipc-framing.js'
+import { InputNotFoundError, InvalidOptionsError, NotArrowError, UnsupportedTypeError } from '../usage-errors.js'
+import { detectFormat, fileFooterStart, notArrowReason, scanStream, type StreamScan } from '../format/ipc-framing.js'
+import { unsupportedIn } from '../format/type-support.js'
 import { fileSource, limitSource, type ByteSource } from '../format/byte-source.js'
 import { BatchDecodeError, checkedBatches, fileRangeReader } from '../format/stream-batches.js'
 import { drainOrder, inspectTable } from '../format/table-scan.js'
 import { openSpillRoot, selectTables } from '../format/spill-root.js'
 
 export interface DumpOptions {
+  /**
+   * `file`: the files were named as inputs, so one that is not Arrow at all is refused
+   * (NotArrowError); `table`: they are a table's backlog, where such a file is damage to report.
+   * @default 'table'
+   */
+  readonly named?: 'file' | 'table'
+  /** Columns (at any depth) a schema may have before its file is refused as too wide. @default DEFAULT_MAX_COLUMNS */
+  readonly maxColumns?: number
   /** Only these columns, in this order. @default every column */
   readonly columns?: readonly string[]
   /** At most this many rows (from the start). */
@@ -115,6 +124,7 @@ async function* fileRows(path: string, options: DumpOptions, counts: Map<string,
     const head = await source.read(0, 8)
     const format = detectFormat(head)
     if (format === 'unknown') {
+      if (options.named === 'file') throw new NotArrowError(path, notArrowReason(head))
       yield { kind: 'stopped', file: path, offset: 0, reason: `not an Arrow IPC stream or file: ${notArrowReason(head)}` }
       return
     }
@@ -124,6 +134,7 @@ async function* fileRows(path: string, options: DumpOptions, counts: Map<string,
       return
     }
     const scan = await scanStream(stream.source, stream.start)
+    await refuseTooWide(path, stream.source, scan, options.maxColumns)
     let select: number[] | undefined
     try {
       for await (const { batch } of checkedBatches(fileRangeReader(handle, { reuse: true }), scan)) {
@@ -143,6 +154,14 @@ async function* fileRows(path: string, options: DumpOptions, counts: Map<string,
   } finally {
     await handle.close()
   }
+}
+
+/** A schema too wide or too deep to print in reasonable time (as recover caps it) is refused before any batch is read. */
+async function refuseTooWide(path: string, source: ByteSource, scan: StreamScan, maxColumns: number | undefined): Promise<void> {
+  const schema = scan.messages[0]
+  if (schema?.kind !== 'schema') return
+  const unsupported = unsupportedIn(await source.read(schema.offset, schema.end - schema.offset), maxColumns)
+  if (unsupported && (unsupported.type === 'schema' || unsupported.type === 'nesting')) throw new UnsupportedTypeError(path, unsupported.reason)
 }
 
 /** The stream inside an IPC file: between the magic and the footer. */
@@ -174,15 +193,19 @@ function batchRows(batch: RecordBatch, select: readonly number[], counts: Map<st
 
 /**
  * The files `bufctl cat` reads: `[file]` is a stream file (a spill file or an input), `[root, table]`
- * or `[table]` with `root` a table's backlog in drain order.
+ * or `[table]` with `root` a table's backlog in drain order. `named` says which it was.
  */
-export async function dumpFiles(args: readonly string[], root?: string): Promise<string[]> {
+export async function dumpFiles(args: readonly string[], root?: string): Promise<{ readonly files: string[]; readonly named: 'file' | 'table' }> {
   const [first, second] = args
   if (first === undefined) throw new InvalidOptionsError('file', 'name a stream file, or a spill root and a table')
-  if (second !== undefined) return tableFiles(first, second)
+  if (second !== undefined) return { files: await tableFiles(first, second), named: 'table' }
   const info = await stat(first).catch(() => undefined)
-  if (info?.isFile()) return [first]
-  if (root && !info) return tableFiles(root, first)
+  if (info?.isFile()) return { files: [first], named: 'file' }
+  if (root && !info) return { files: await tableFiles(root, first), named: 'table' }
   if (info?.isDirectory()) throw new InvalidOptionsError('file', `${first} is a directory: name a file in it, or give the spill root and a table (bufctl cat ROOT TABLE)`)
-  throw new InputNotFoundError(first, 'no such file (to read a table, give the spill root too: bufctl cat ROOT TABLE)')
+  if (info) {
+    const what = info.isFIFO() ? 'a FIFO' : info.isSocket() ? 'a socket' : 'a device'
+    throw new InputNotFoundError(first, `${what}, not a regular file`, 'bufctl cat reads files in place: save the stream to a file first (for example with cat > file.arrows)')
+  }
+  throw new InputNotFoundError(first, 'no such file', 'check the path; to read a table, give the spill root too: bufctl cat ROOT TABLE (or --path ROOT TABLE)')
 }

@@ -55,7 +55,9 @@ export function storeError(error: unknown, call: StoreCall): Error {
   const s3Answer = sdk.message !== 'UnknownError' && S3_ERROR_NAME.test(sdk.name)
   // A store that keeps failing (after the SDK's retries) is to be tried again later, as one that does not answer.
   if (status !== undefined && (status >= 500 || status === 429)) {
-    const answered = s3Answer ? `the store answered ${call.action} with HTTP ${status} ${sdk.name} (${firstLine(sdk.message)})` : `the endpoint answered ${call.action} with HTTP ${status} and no S3 error`
+    const answered = s3Answer
+      ? `the store answered ${call.action} with HTTP ${status} ${sdk.name} (${firstLine(sdk.message)})`
+      : `the endpoint answered ${call.action} with HTTP ${status} and no S3 error`
     return new StoreUnreachableError(call.endpoint, `${answered}, also after retries`, error)
   }
   if (status !== undefined && !s3Answer) {
