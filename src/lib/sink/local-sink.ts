@@ -146,7 +146,11 @@ class LocalWriter implements OutputWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     // A failed write names no file: this output is the one (a full disk is the output's, not the spill root's).
-    await writeFully(this.#handle, chunk, this.#size).catch((error: unknown) => Promise.reject(withPath(error, this.#path)))
+    try {
+      await writeFully(this.#handle, chunk, this.#size)
+    } catch (error) {
+      throw withPath(error, this.#path)
+    }
     this.#size += chunk.byteLength
   }
 
