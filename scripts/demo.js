@@ -14,10 +14,18 @@ const out = join(work, 'parquet')
 await rm(work, { recursive: true, force: true })
 await cp(join(project, 'test', 'fixtures', 'crashed'), spill, { recursive: true })
 
+/** What a run's exit code means here: the demo's status runs exit 1 on purpose (the fixture is a crashed buffer). */
+const MEANING = {
+  0: 'done',
+  1: 'status found something to act on (files that would stop the exporter, damage): recover deals with it next',
+  2: 'bad usage or input',
+  75: 'a table is in use',
+}
+
 function bufctl(...args) {
   console.log(`\n$ bufctl ${args.join(' ')}`)
   const result = spawnSync(process.execPath, [join(project, 'bin', 'run.js'), ...args], { stdio: 'inherit' })
-  if (result.status !== 0) console.log(`(exit code ${result.status})`)
+  if (result.status !== 0) console.log(`(exit code ${result.status}: ${MEANING[result.status] ?? 'see the message above'})`)
 }
 
 bufctl('status', '--path', spill)
@@ -35,6 +43,14 @@ for (const entry of await readdir(out, { recursive: true })) {
   summary.push({ table: entry.split('/')[0], partition: entry.split('/').slice(2, -1).join('/'), rows: rows.length })
 }
 console.table(summary.sort((a, b) => `${a.table}${a.partition}`.localeCompare(`${b.table}${b.partition}`)))
-console.log(
-  `\nWith DuckDB: duckdb -c "SELECT attr_service_name, hour, count(*) FROM read_parquet('${out}/otel_logs/data/**/*.parquet', hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER}) GROUP BY ALL ORDER BY ALL"`,
-)
+
+// The same files as DuckDB sees them (its Node client is installed with the project's dev dependencies).
+const query = `SELECT attr_service_name, hour, count(*) AS rows FROM read_parquet('${out}/otel_logs/data/**/*.parquet', hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER}) GROUP BY ALL ORDER BY ALL`
+console.log(`\nAnd with DuckDB:\n${query}`)
+const { DuckDBInstance } = await import('@duckdb/node-api')
+const connection = await (await DuckDBInstance.create(':memory:')).connect()
+try {
+  console.table((await connection.runAndReadAll(query)).getRowObjectsJson())
+} finally {
+  connection.closeSync()
+}

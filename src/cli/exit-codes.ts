@@ -18,6 +18,8 @@ export const EXIT_PARTIAL = 1
 export const EXIT_USAGE = 2
 export const EXIT_INTERNAL = 70
 export const EXIT_IN_USE = 75
+/** Not a bufctl command (as a shell's "command not found"). */
+export const EXIT_NOT_FOUND = 127
 export const EXIT_SIGINT = 130
 export const EXIT_SIGTERM = 143
 
@@ -81,7 +83,7 @@ export function errorDocument(error: unknown, command: string): ErrorDocument {
   const explained = explainSystemError(error) ?? error
   if (explained instanceof BufctlError) return { error: { code: explained.code, message: explained.message, hint: explained.hint, path: explained.path }, exitCode }
   const text = error instanceof Error ? error.message : String(error)
-  if (isUsageError(error)) return { error: { code: 'USAGE', message: usageMessage(text), hint: `see: bufctl ${command} --help`.trim(), path: '' }, exitCode }
+  if (isUsageError(error)) return { error: { code: 'USAGE', message: usageMessage(text), hint: `see: bufctl ${command.replaceAll(':', ' ')} --help`.trim(), path: '' }, exitCode }
   const message = firstLine(text)
   return {
     error: { code: 'INTERNAL', message, hint: 'this is a bug in bufctl; please report it with the command you ran (the spill root was left as the journal says)', path: '' },

@@ -68,6 +68,10 @@ export abstract class ReplayCommand extends BufctlCommand {
 
   private render(report: ReplayReport, quiet: boolean): void {
     const color = palette()
+    if (report.rootMissing) {
+      if (!quiet) this.log(`Nothing to do: the spill root ${printable(report.root)} does not exist (yet).`)
+      return
+    }
     for (const entry of report.ignored) this.logToStderr(`${color.yellow('ignored')} ${printable(entry.name)} in ${report.root}: ${entry.reason}`)
     for (const table of report.tables) {
       if (table.status === 'in-use' || table.status === 'failed' || table.status === 'interrupted') {

@@ -3,6 +3,7 @@ import { BufctlCommand } from '../cli/base-command.js'
 import { EXIT_PARTIAL } from '../cli/exit-codes.js'
 import { requireRoot, maxColumnsFlag, quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
 import { formatAge, formatBytes, formatCount, palette, printable, terminalText, textTable } from '../cli/style.js'
+import { InvalidOptionsError } from '../lib/usage-errors.js'
 import type { StatusReport } from '../lib/inspect/index.js'
 import { parseDuration, parseSize } from '../lib/units.js'
 
@@ -36,6 +37,13 @@ Exits 1, naming the table, when a file would stop the exporter from opening it (
   async run(): Promise<StatusReport> {
     const { flags } = await this.parse(Status)
     const root = requireRoot(flags.path)
+    if (this.jsonEnabled() && flags.format === 'prometheus' && !flags.output) {
+      throw new InvalidOptionsError(
+        '--json',
+        'stdout cannot hold both the Prometheus text and the JSON report',
+        'use --format prometheus alone, or --json alone, or --format prometheus --output FILE --json (the file gets the text, stdout the JSON)',
+      )
+    }
     // The library is loaded here, not at start-up, so that --help and --version stay fast.
     const { lastSuccessIn, renderFailedRun, renderPrometheus, status, writeStatusFile } = await import('../lib/inspect/index.js')
     const textfile = flags.format === 'prometheus' ? flags.output : undefined
@@ -133,10 +141,15 @@ function tableDetails(t: StatusReport['tables'][number]): string[] {
   return lines
 }
 
+const THRESHOLD_NAMES = { 'max-age': 'oldest pending file', 'max-pending-bytes': 'pending bytes', 'max-rows': 'rows' } as const
+
 /** What calls for action, one line each, for stderr (cron mails it). */
 function alerts(report: StatusReport): string[] {
   const color = palette()
-  const lines = report.exceeded.map((breach) => `${color.yellow('Threshold exceeded:')} table ${printable(breach.table)}: ${breach.threshold} ${breach.value} > ${breach.limit}`)
+  const lines = report.exceeded.map((breach) => {
+    const show = breach.threshold === 'max-age' ? formatAge : breach.threshold === 'max-pending-bytes' ? formatBytes : formatCount
+    return `${color.yellow('Threshold exceeded:')} table ${printable(breach.table)}: ${THRESHOLD_NAMES[breach.threshold]} ${show(breach.value)} > --${breach.threshold} ${show(breach.limit)}`
+  })
   for (const table of report.tables) {
     const name = printable(table.table)
     for (const file of table.blockingFiles) lines.push(`${color.red('Blocks the exporter:')} ${name}/${file.file}: ${file.reason}; run bufctl recover to quarantine it`)

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises'
+import { chmod, chown, lstat, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCli, type CliResult } from '../helpers/cli.js'
 import { holdLockElsewhere, tempDir } from '../helpers/fs.js'
@@ -57,18 +57,31 @@ test('an unknown flag: exit 2, the one error shape (not oclif internals)', async
   assert.match(notANumber.stderr, /--max-rows: Expected an integer/)
 })
 
-test('a missing spill root: exit 2, a hint about --path (not about standard input)', async () => {
-  for (const command of [['status'], ['flush', '--out', '/tmp/x'], ['recover', '--dry-run']]) {
-    const result = await runCli([...command, '--path', '/nonexistent/spill', '--json'])
-    assert.equal(result.code, 2, command.join(' '))
-    const document = errorDocument(result)
-    assert.equal(document.error.code, 'ROOT_NOT_FOUND')
-    assert.equal(document.error.path, '/nonexistent/spill')
-    assert.match(document.error.hint, /--path|BUFCTL_PATH/)
-    assert.doesNotMatch(document.error.hint, /standard input/)
-  }
+test('a missing spill root: status exits 2 with a hint about --path; flush and recover have nothing to do (exit 0, one line)', async (t) => {
+  const result = await runCli(['status', '--path', '/nonexistent/spill', '--json'])
+  assert.equal(result.code, 2)
+  const document = errorDocument(result)
+  assert.equal(document.error.code, 'ROOT_NOT_FOUND')
+  assert.equal(document.error.path, '/nonexistent/spill')
+  assert.match(document.error.hint, /--path|BUFCTL_PATH/)
+  assert.doesNotMatch(document.error.hint, /standard input/)
   const human = await runCli(['status', '--path', '/nonexistent/spill'])
   humanError(human)
+  // The ExecStartPre= recipe on a host where the exporter never ran: nothing to recover is success.
+  const out = join(await tempDir(t), 'out')
+  for (const command of [
+    ['flush', '--out', out],
+    ['recover', '--out', out],
+    ['recover', '--dry-run'],
+  ]) {
+    const run = await runCli([...command, '--path', '/nonexistent/spill'])
+    assert.equal(run.code, 0, `${command.join(' ')}: ${run.stderr}`)
+    assert.equal(run.stdout, 'Nothing to do: the spill root /nonexistent/spill does not exist (yet).\n')
+    const json = JSON.parse((await runCli([...command, '--path', '/nonexistent/spill', '--json'])).stdout) as { rootMissing: boolean; rows: number }
+    assert.deepEqual([json.rootMissing, json.rows], [true, 0])
+  }
+  assert.equal((await runCli(['recover', '--out', out, '--path', '/nonexistent/spill', '--quiet'])).stdout, '')
+  assert.equal((await lstat(out).catch(() => undefined)) === undefined, true, 'no output root was made')
 })
 
 test('permission denied: exit 2, the path named, a hint about which user', async (t) => {

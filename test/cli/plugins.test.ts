@@ -11,19 +11,32 @@ import { join } from 'node:path'
 import { BIN, PROJECT_ROOT, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/fs.js'
 
-test('bufctl stauts: "did you mean status?" on a terminal; exit 127 and no command run', () => {
-  const run = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" stauts`, '/dev/null'], { input: 'n\n', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+test('bufctl stauts on a terminal: "did you mean status?", and asked whether to run it (no: exit 127; yes: status runs)', () => {
+  const asked = (answer: string, args = '') =>
+    spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" stauts ${args}`, '/dev/null'], { input: answer, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+  const no = asked('n\n')
   // eslint-disable-next-line no-control-regex
-  const text = run.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
-  assert.match(text, /stauts is not a bufctl command/)
-  assert.match(text, /Did you mean status\?/)
-  assert.equal(run.status, 127)
+  const text = no.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+  assert.match(text, /stauts is not a bufctl command; did you mean status\?/)
+  assert.match(text, /Run bufctl status instead\? \[y\/N\]/)
+  assert.equal(no.status, 127)
+  const yes = asked('y\n', `--path "${join(PROJECT_ROOT, 'test', 'fixtures', 'clean')}"`)
+  assert.match(yes.stdout, /TABLE\s+ROWS/, 'status ran')
+  assert.equal(yes.status, 0)
 })
 
-test('without a terminal a mistyped command fails at once with exit 127 (nothing waits for an answer)', async () => {
+test('without a terminal a mistyped command names the closest one at once, exit 127; under --json as the JSON document', async () => {
   const run = await runCli(['stauts'], { timeoutMs: 30_000 })
   assert.equal(run.code, 127)
-  assert.match(run.stderr, /stauts is not a bufctl command/)
+  assert.match(run.stderr, /Error: stauts is not a bufctl command; did you mean status\?\nHint: run bufctl help/)
+  const json = await runCli(['stauts', '--json'], { timeoutMs: 30_000 })
+  assert.equal(json.code, 127)
+  const document = JSON.parse(json.stdout) as { error: { code: string; message: string }; exitCode: number }
+  assert.equal(document.error.code, 'UNKNOWN_COMMAND')
+  assert.match(document.error.message, /did you mean status\?/)
+  assert.equal(document.exitCode, 127)
+  const topic = await runCli(['quarantine', 'lst'], { timeoutMs: 30_000 })
+  assert.match(topic.stderr, /did you mean quarantine list\?/)
 })
 
 test('bufctl autocomplete bash: the script it installs completes "bufctl st" to status (bash compgen)', async (t) => {

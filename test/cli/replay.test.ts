@@ -249,14 +249,15 @@ test('recover --keep writes Parquet and leaves the pending files in place', asyn
   )
 })
 
-test('flush without --out is a usage error naming the flag (exit 2); a missing root names it (exit 2)', async (t) => {
+test('flush without --out is a usage error naming the flag (exit 2); a root that is a file names it (exit 2)', async (t) => {
   const { root } = await copyFixture(t, 'clean')
   const noOut = await runCli(['flush', '--path', root])
   assert.equal(noOut.code, 2)
   assert.match(noOut.stderr, /--out/)
-  const missing = await runCli(['flush', '--path', join(root, 'nope'), '--out', '/tmp/x'])
-  assert.equal(missing.code, 2)
-  assert.match(missing.stderr, /nope.*does not exist/)
+  const file = join(root, 'otel_logs', 'pending-000001.ipc')
+  const notDirectory = await runCli(['flush', '--path', file, '--out', '/tmp/x'])
+  assert.equal(notDirectory.code, 2)
+  assert.match(notDirectory.stderr, /pending-000001\.ipc is not a directory/)
   const viaEnv = await runCli(['recover', '--dry-run', '--json'], { env: { BUFCTL_PATH: root } })
   assert.equal(viaEnv.code, 0, viaEnv.stderr)
   assert.equal((JSON.parse(viaEnv.stdout) as ReplayReport).root, root)

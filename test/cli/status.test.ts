@@ -161,11 +161,15 @@ test('thresholds: exit 1 naming the tables over; under them exit 0', async (t) =
   assert.deepEqual(report.exceeded.map((b) => b.table).sort(), ['otel_logs', 'otel_traces'])
   const human = await runCli(['status', '--path', root, '--max-rows', '200'])
   assert.equal(human.code, 1)
-  assert.match(human.stderr, /otel_logs: max-rows 550 > 200/)
+  assert.match(human.stderr, /otel_logs: rows 550 > --max-rows 200/)
   assert.doesNotMatch(human.stderr, /otel_metrics_gauge/)
 
   const twoHoursAgo = new Date(Date.now() - 2 * 3600_000)
   await utimes(join(root, 'otel_traces', 'pending-000001.ipc'), twoHoursAgo, twoHoursAgo)
+  const ageHuman = await runCli(['status', '--path', root, '--max-age', '1h', '--max-pending-bytes', '1KiB'])
+  // In the units the flags take: an age, a size, never raw seconds or bytes.
+  assert.match(ageHuman.stderr, /otel_traces: oldest pending file 2\.0h > --max-age 60m/)
+  assert.match(ageHuman.stderr, /pending bytes \d+\.\d KiB > --max-pending-bytes 1\.0 KiB/)
   const age = await runCli(['status', '--path', root, '--max-age', '1h', '--json'])
   assert.equal(age.code, 1)
   assert.deepEqual(

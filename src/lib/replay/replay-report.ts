@@ -65,6 +65,8 @@ export interface ReplayReport {
   readonly ignored: readonly IgnoredEntry[]
   /** The signal that stopped the run at a safe point, if one did. */
   readonly interrupted?: string
+  /** The spill root does not exist (yet): nothing to do. */
+  readonly rootMissing?: boolean
 }
 
 /** A table's report while it is being filled in. */

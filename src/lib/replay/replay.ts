@@ -47,6 +47,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
 
 async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: OutputSinks): Promise<ReplayReport> {
   const sink = options.out === undefined ? undefined : sinks.open(options.out)
+  // A spill root the exporter has not made yet holds nothing to drain: done, not a failure (ExecStartPre= on a fresh host).
+  if (!(await exists(options.root))) return { ...emptyReport(options, dryRun, sink?.root), rootMissing: true }
   const spill = await openSpillRoot(options.root)
   const tables = selectTables(spill, options.tables)
   // Before any table is touched: an output root that cannot take files fails the run, not each table.
@@ -68,11 +70,7 @@ async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: Outp
     progress.finish()
   }
   return {
-    mode: options.mode,
-    root: options.root,
-    out: sink?.root,
-    dryRun,
-    keep: options.keep ?? false,
+    ...emptyReport(options, dryRun, sink?.root),
     rows: reports.reduce((sum, report) => sum + report.rows, 0),
     outputs: reports.reduce((sum, report) => sum + report.outputs.length, 0),
     tables: reports,
@@ -115,6 +113,14 @@ async function streamFileBytes(directory: string): Promise<number> {
   const streamFile = (name: string) => name === ACTIVE_FILE || pendingSequence(name.startsWith(HELD_PREFIX) ? name.slice(HELD_PREFIX.length) : name) !== undefined
   const sizes = await Promise.all(names.filter(streamFile).map(async (name) => (await lstat(join(directory, name)).catch(() => undefined))?.size ?? 0))
   return sizes.reduce((sum, size) => sum + size, 0)
+}
+
+function emptyReport(options: ReplayOptions, dryRun: boolean, out: string | undefined): ReplayReport {
+  return { mode: options.mode, root: options.root, out, dryRun, keep: options.keep ?? false, rows: 0, outputs: 0, tables: [], failed: [], inUse: [], ignored: [] }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined)) !== undefined
 }
 
 function describeSignal(signal: AbortSignal): string {
