@@ -5,6 +5,7 @@
  */
 import { format } from 'node:util'
 import { Command } from '@oclif/core'
+import { debugText } from '../lib/usage-errors.js'
 import { errorDocument } from './exit-codes.js'
 import { palette, printable, terminalText } from './style.js'
 
@@ -38,6 +39,8 @@ export abstract class BufctlCommand extends Command {
       const { message, hint } = document.error
       process.stderr.write(`${color.red('Error:')} ${printable(message)}\n${color.dim('Hint:')} ${printable(hint)}\n`)
     }
+    // For a bug report: every stack of the error and its causes.
+    if (process.env.BUFCTL_DEBUG) process.stderr.write(`${debugText(error)}\n`)
     process.exitCode = document.exitCode
     return undefined
   }

@@ -11,7 +11,7 @@
  */
 import { Errors } from '@oclif/core'
 import { BufctlError, InterruptedError, type ErrorCode } from '../lib/errors.js'
-import { explainSystemError } from '../lib/usage-errors.js'
+import { describeChain, explainSystemError, INTERNAL_HINT, type ErrorNote } from '../lib/usage-errors.js'
 
 export const EXIT_OK = 0
 export const EXIT_PARTIAL = 1
@@ -71,9 +71,19 @@ export function exitCodeFor(error: unknown): number {
   if (explained instanceof BufctlError) {
     // A flush that failed because a directory was locked is still "in use".
     if (explained.cause instanceof BufctlError) return exitCodeFor(explained.cause)
-    return BY_CODE[explained.code]
+    return exitCodeOf(explained.code)
   }
   if (isUsageError(error)) return EXIT_USAGE
+  return EXIT_INTERNAL
+}
+
+/**
+ * The exit code of a failure by its code, as errors and the notes of reports carry it: bufctl's
+ * own kinds by the table above, an operating-system errno (EIO…) 1, anything else (INTERNAL) 70.
+ */
+export function exitCodeOf(code: string): number {
+  if (code in BY_CODE) return BY_CODE[code as ErrorCode]
+  if (/^E[A-Z0-9]+$/.test(code)) return EXIT_PARTIAL
   return EXIT_INTERNAL
 }
 
@@ -84,17 +94,12 @@ export function errorDocument(error: unknown, command: string): ErrorDocument {
   if (explained instanceof BufctlError) return { error: { code: explained.code, message: explained.message, hint: explained.hint, path: explained.path }, exitCode }
   const text = error instanceof Error ? error.message : String(error)
   if (isUsageError(error)) return { error: { code: 'USAGE', message: usageMessage(text), hint: `see: bufctl ${command.replaceAll(':', ' ')} --help`.trim(), path: '' }, exitCode }
-  const message = firstLine(text)
-  return {
-    error: { code: 'INTERNAL', message, hint: 'this is a bug in bufctl; please report it with the command you ran (the spill root was left as the journal says)', path: '' },
-    exitCode,
-  }
+  return { error: { code: 'INTERNAL', message: firstLine(describeChain(error)), hint: INTERNAL_HINT, path: '' }, exitCode }
 }
 
 /** The document of a failure a report already describes (code, message, hint, path). */
-export function errorDocumentOf(note: { readonly code: string; readonly message: string; readonly hint: string; readonly path: string }): ErrorDocument {
-  const code = note.code in BY_CODE ? BY_CODE[note.code as ErrorCode] : EXIT_PARTIAL
-  return { error: { code: note.code, message: note.message, hint: note.hint, path: note.path }, exitCode: code }
+export function errorDocumentOf(note: ErrorNote): ErrorDocument {
+  return { error: { code: note.code, message: note.message, hint: note.hint, path: note.path }, exitCode: exitCodeOf(note.code) }
 }
 
 /** oclif's own errors about the command line: unknown flags, missing arguments, bad values. */
@@ -132,9 +137,14 @@ function usageMessage(text: string): string {
   return lines.reduce((joined, line) => `${joined}${/[:.]$/.test(joined) ? ' ' : ': '}${line}`)
 }
 
-/** Exit code of a run over several tables: failures outrank in-use, which outranks success. */
-export function exitCodeForTables(failed: number, inUse: number): number {
-  if (failed > 0) return EXIT_PARTIAL
-  if (inUse > 0) return EXIT_IN_USE
+/**
+ * Exit code of a run over several tables: a bug met in any table (70) outranks a failed table (1),
+ * which outranks one in use (75); all done is 0.
+ */
+export function exitCodeForTables(tables: readonly { readonly status: string; readonly error?: ErrorNote }[]): number {
+  const failed = tables.filter((table) => table.status === 'failed')
+  if (failed.some((table) => table.error && exitCodeOf(table.error.code) === EXIT_INTERNAL)) return EXIT_INTERNAL
+  if (failed.length > 0) return EXIT_PARTIAL
+  if (tables.some((table) => table.status === 'in-use')) return EXIT_IN_USE
   return EXIT_OK
 }

@@ -61,7 +61,7 @@ export abstract class ReplayCommand extends BufctlCommand {
         signal,
       }),
     )
-    this.setExitCode(stoppedBy ? exitCodeForSignal(stoppedBy) : exitCodeForTables(report.failed.length, report.inUse.length))
+    this.setExitCode(stoppedBy ? exitCodeForSignal(stoppedBy) : exitCodeForTables(report.tables))
     if (!this.jsonEnabled()) this.render(report, flags.quiet)
     return report
   }
@@ -77,6 +77,7 @@ export abstract class ReplayCommand extends BufctlCommand {
       if (table.status === 'in-use' || table.status === 'failed' || table.status === 'interrupted') {
         const label = table.status === 'in-use' ? color.yellow('in use') : table.status === 'failed' ? color.red('failed') : color.yellow('interrupted')
         this.logToStderr(`${label} ${printable(table.table)}: ${table.error?.message ?? ''}\n  ${color.dim(`Hint: ${table.error?.hint ?? ''}`)}`)
+        if (table.error?.debug) process.stderr.write(`${table.error.debug}\n`)
         continue
       }
       if (quiet || table.status === 'not-started') continue

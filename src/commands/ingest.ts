@@ -106,5 +106,6 @@ With --path (disk storage) each input is appended whole, as one pending file in 
       )
     }
     if (report.error) this.logToStderr(`${color.red('Error:')} ${report.error.message}\n${color.dim('Hint:')} ${report.error.hint}`)
+    if (report.error?.debug) process.stderr.write(`${report.error.debug}\n`)
   }
 }

@@ -200,13 +200,23 @@ export class UnwritableDataError extends BufctlError {
 /** Undoing an interrupted commit could not remove one of its outputs; the journal is kept. */
 export class RollbackError extends BufctlError {
   readonly code = 'ROLLBACK'
-  constructor(output: string, directory: string, cause: unknown) {
+  constructor(
+    readonly output: string,
+    readonly directory: string,
+    cause: unknown,
+    readonly undoing?: unknown,
+  ) {
     super(
-      `cannot undo the interrupted commit of ${directory}: removing ${output} failed: ${describe(cause)}`,
+      `cannot undo the interrupted commit of ${directory}: removing ${output} failed: ${describe(cause)}${undoing === undefined ? '' : ` (undoing it because: ${describe(undoing)})`}`,
       output,
       `make ${output} removable (or remove it yourself), then run bufctl recover again; the commit journal stays, so nothing is lost or written twice`,
       { cause },
     )
+  }
+
+  /** The same failure, saying which failure the undo was for. */
+  after(failure: unknown): RollbackError {
+    return new RollbackError(this.output, this.directory, this.cause, failure)
   }
 }
 

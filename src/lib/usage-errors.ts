@@ -178,7 +178,7 @@ type SystemLimit = 'EMFILE' | 'ENFILE' | 'ENOSPC' | 'EDQUOT' | 'EFBIG'
 const onDevice = (path: string) => (path ? ` on the device that holds ${path}` : '')
 const LIMITS: Record<SystemLimit, { what: string; room: (path: string) => string }> = {
   EMFILE: { what: 'too many open files', room: () => 'raise the open-file limit (`ulimit -n`; bufctl needs about 128)' },
-  ENFILE: { what: 'too many open files in the system', room: () => 'close files elsewhere or raise the system limit (fs.file-max)' },
+  ENFILE: { what: 'too many open files in the system', room: () => 'close files elsewhere, or raise the limits (`ulimit -n`, and fs.file-max for the system)' },
   ENOSPC: { what: 'no space left on the device', room: (path) => `free space${onDevice(path)}` },
   EDQUOT: { what: 'disk quota exceeded', room: (path) => `free space or raise the quota${onDevice(path)}` },
   EFBIG: { what: 'file too large', room: (path) => `raise the file-size limit (\`ulimit -f\`) or use a smaller --target-file-size${path ? ` for ${path}` : ''}` },
@@ -186,15 +186,44 @@ const LIMITS: Record<SystemLimit, { what: string; room: (path: string) => string
 
 /** An error as a report carries it (JSON-ready): bufctl's own with its hint, anything else with a generic one. */
 export interface ErrorNote {
+  /** A BufctlError's code; an operating-system error's errno code (EIO…); `INTERNAL` for anything else: a bug in bufctl. */
   readonly code: string
   readonly message: string
   readonly hint: string
   readonly path: string
+  /** The stack and every cause's, when BUFCTL_DEBUG is set (for a bug report). */
+  readonly debug?: string
 }
+
+export const INTERNAL_HINT = 'this is a bug in bufctl; please report it with the command you ran and BUFCTL_DEBUG=1 output (the spill root was left as the journal says)'
 
 export function describeError(caught: unknown, directory: string): ErrorNote {
   const error = explainSystemError(caught, directory) ?? caught
-  if (error instanceof BufctlError) return { code: error.code, message: error.message, hint: error.hint, path: error.path }
-  const message = error instanceof Error ? error.message : String(error)
-  return { code: (error as NodeJS.ErrnoException).code ?? 'ERROR', message: `${directory}: ${message}`, hint: 'see the message; the table was left as it was', path: directory }
+  const debug = process.env.BUFCTL_DEBUG ? debugText(caught) : undefined
+  if (error instanceof BufctlError) return { code: error.code, message: error.message, hint: error.hint, path: error.path, debug }
+  const message = `${directory}: ${describeChain(error)}`
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code
+  if (typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno)) {
+    return { code: errno, message, hint: 'the operating system refused (see the message); the table was left as it was: fix the cause and run again', path: directory, debug }
+  }
+  return { code: 'INTERNAL', message, hint: INTERNAL_HINT, path: directory, debug }
+}
+
+/** A message with its causes: "what failed: because …". */
+export function describeChain(error: unknown): string {
+  const parts: string[] = []
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const text = current instanceof Error ? current.message : String(current as string)
+    if (!parts.some((part) => part.includes(text))) parts.push(text)
+  }
+  return parts.join(': because ')
+}
+
+/** Every stack of an error and its causes. */
+export function debugText(error: unknown): string {
+  const parts: string[] = []
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 10; current = (current as { cause?: unknown }).cause, depth++) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current as string))
+  }
+  return parts.join('\ncaused by: ')
 }

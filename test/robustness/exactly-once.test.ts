@@ -36,6 +36,40 @@ for (const point of ['files-held', 'journal-written', 'outputs-written', 'journa
   })
 }
 
+test('a bug met at any step of a commit (a throw, also from a callback) is reported as internal (exit 70) and the commit undone in the same run', async (t) => {
+  for (const point of ['files-held', 'journal-written', 'outputs-written']) {
+    const { root, out } = await copyFixture(t, 'crashed')
+    const failed = await runCli(['recover', '--path', root, '--out', out, '--table', 'otel_logs', '--json'], { env: { BUFCTL_FAIL_AT: point, BUFCTL_DEBUG: '1' } })
+    assert.equal(failed.code, 70, `${point}: ${failed.stderr}`)
+    const table = (JSON.parse(failed.stdout) as ReplayReport).tables[0]!
+    assert.equal(table.status, 'failed')
+    const error = table.error!
+    assert.equal(error.code, 'INTERNAL')
+    assert.match(error.message, new RegExp(`a fault injected at ${point}`))
+    assert.match(error.hint, /bug in bufctl/)
+    assert.match(error.debug ?? '', /TypeError: a fault injected at .*\n\s+at crashPoint/, 'BUFCTL_DEBUG gives the stack')
+    // Undone at once: no journal, no held file, no temporary file in the table; nothing under --out.
+    const left = Object.keys(await snapshot(join(root, 'otel_logs')))
+    assert.deepEqual(
+      left.filter((name) => name.startsWith('bufctl-held-') || name === 'bufctl-commit.json' || name.endsWith('.tmp')),
+      [],
+      point,
+    )
+    assert.deepEqual(await filesUnder(out, ''), [], `${point}: nothing left under --out`)
+    const again = await runCli(['recover', '--path', root, '--out', out])
+    assert.equal(again.code, 0, again.stderr)
+    await assertExactlyOnce(root, out, await crashedExpectation())
+  }
+  // After the journal says durable, the commit is finished, not undone: by the next run.
+  const { root, out } = await copyFixture(t, 'crashed')
+  const failed = await runCli(['recover', '--path', root, '--out', out, '--table', 'otel_logs'], { env: { BUFCTL_FAIL_AT: 'journal-durable' } })
+  assert.equal(failed.code, 70, failed.stderr)
+  const again = await runCli(['recover', '--path', root, '--out', out, '--json'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal((JSON.parse(again.stdout) as ReplayReport).tables.find((table) => table.table === 'otel_logs')!.earlierCommits[0]?.resolution, 'rolled-forward')
+  await assertExactlyOnce(root, out, await crashedExpectation())
+})
+
 for (const point of ['outputs-written', 'journal-durable']) {
   test(`superset: a flush killed at ${point}, then more data ingested, then flush — exactly once`, async (t) => {
     const { root, out, work } = await copyFixture(t, 'clean')

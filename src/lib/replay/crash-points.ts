@@ -1,8 +1,9 @@
 /**
  * Named instants in the commit protocol and in ingest where a test can make the process die as
  * `kill -9` would (BUFCTL_CRASH_AT=<point>, or <point>#<n> for the n-th occurrence a caller
- * numbers, such as ingest's n-th input), to prove that a re-run finishes the work exactly once.
- * Unset, this costs one environment lookup per call.
+ * numbers, such as ingest's n-th input), to prove that a re-run finishes the work exactly once; or
+ * meet a bug there (BUFCTL_FAIL_AT=<point>: a TypeError is thrown), to prove that the failure is
+ * reported and the commit undone in the same run. Unset, this costs two environment lookups per call.
  */
 export type CrashPoint =
   | 'files-held'
@@ -16,6 +17,7 @@ export type CrashPoint =
   | 'ingest-renamed'
 
 export function crashPoint(point: CrashPoint, occurrence?: number): void {
-  const wanted = process.env.BUFCTL_CRASH_AT
-  if (wanted === point || (occurrence !== undefined && wanted === `${point}#${occurrence}`)) process.kill(process.pid, 'SIGKILL')
+  const at = (wanted: string | undefined) => wanted === point || (occurrence !== undefined && wanted === `${point}#${occurrence}`)
+  if (at(process.env.BUFCTL_CRASH_AT)) process.kill(process.pid, 'SIGKILL')
+  if (at(process.env.BUFCTL_FAIL_AT)) throw new TypeError(`a fault injected at ${point} (BUFCTL_FAIL_AT)`)
 }

@@ -4,6 +4,7 @@
  * their own, in memory, and the files whose rows do not come out whole are the culprits. Only a
  * failed drain pays for this; it lets recover set those files aside and write the rest.
  */
+import { isSystemError } from '../errors.js'
 import type { Compression } from '../output-options.js'
 import { encodeJobs } from '../parquet/encoder-pool.js'
 import type { PieceSource } from '../parquet/encode-job.js'
@@ -47,7 +48,11 @@ async function whole(sets: readonly PlannedOutput['pieces'][number][][], compres
     } catch {
       return false
     }
-  }).catch(() => sets.map(() => false))
+  }).catch((error: unknown) => {
+    // The machine failing (out of descriptors, an I/O error) says nothing about any file: never blame them all for it.
+    if (isSystemError(error)) throw error
+    return sets.map(() => false)
+  })
 }
 
 /** The row count in the footer of Parquet bytes. */
