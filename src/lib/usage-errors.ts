@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { isAbsolute } from 'node:path'
-import { BufctlError } from './errors.js'
+import { BufctlError, describe } from './errors.js'
 
 /** A batch or file whose schema differs from the active stream it would be appended to. */
 export class SchemaMismatchError extends BufctlError {
@@ -213,7 +213,7 @@ export function describeError(caught: unknown, directory: string): ErrorNote {
 export function describeChain(error: unknown): string {
   const parts: string[] = []
   for (let current: unknown = error, depth = 0; current !== undefined && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
-    const text = current instanceof Error ? current.message : String(current as string)
+    const text = describe(current)
     if (!parts.some((part) => part.includes(text))) parts.push(text)
   }
   return parts.join(': because ')
@@ -223,7 +223,7 @@ export function describeChain(error: unknown): string {
 export function debugText(error: unknown): string {
   const parts: string[] = []
   for (let current: unknown = error, depth = 0; current !== undefined && depth < 10; current = (current as { cause?: unknown }).cause, depth++) {
-    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current as string))
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : describe(current))
   }
   return parts.join('\ncaused by: ')
 }

@@ -137,8 +137,9 @@ test('an endpoint that answers but is not S3: what it answered, exit 2 (a 4xx) o
   assert.equal(run.code, 1, run.stderr)
   const report = JSON.parse(run.stdout) as { tables: { table: string; status: string; quarantined: unknown[]; error?: { code: string; message: string } }[] }
   for (const table of report.tables.filter((entry) => entry.status === 'failed')) {
-    assert.equal(table.error?.code, 'OUTPUT_VERIFICATION', `${table.table}: ${table.error?.message}`)
-    assert.match(table.error?.message ?? '', /does not hold what was written: it has \d+ bytes, \d+ were written/)
+    const error = table.error!
+    assert.equal(error.code, 'OUTPUT_VERIFICATION', `${table.table}: ${error.message}`)
+    assert.match(error.message, /does not hold what was written: it has \d+ bytes, \d+ were written/)
   }
   assert.ok(report.tables.some((entry) => entry.status === 'failed'))
   const quarantinedByWriter = report.tables.flatMap((entry) => entry.quarantined).filter((note) => /Parquet writer/.test(JSON.stringify(note)))
