@@ -36,16 +36,14 @@ class Rate {
 }
 
 function terminalBar(label: string): ProgressBar {
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: `${label} [{bar}] {percentage}% {doneBytes} of {totalBytes} · {rate} · ETA {eta} · {table}`,
-      hideCursor: true,
-      clearOnComplete: true,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
-  )
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr,
+    // Drawn to the terminal's width at each frame (a resized window included).
+    format: (_options, params, payload: Described) => fitLine(label, params.progress, payload, process.stderr.columns || 80),
+    hideCursor: true,
+    clearOnComplete: true,
+    fps: 5,
+  })
   const rate = new Rate()
   let state: 'idle' | 'drawing' | 'stopped' = 'idle'
   return {
@@ -64,6 +62,37 @@ function terminalBar(label: string): ProgressBar {
       state = 'stopped'
     },
   }
+}
+
+/** The bar's width at most; it shrinks to what the terminal leaves, down to this. */
+const BAR_MAX = 40
+const BAR_MIN = 10
+
+/**
+ * One progress line that fits `columns`: `label [bar] 25% · 12.3 MiB of 48.0 MiB · 4.1 MiB/s · ETA 9s · table`.
+ * What does not fit is left out, least useful first — the table (cut before it is dropped), the
+ * rate, the byte counts — and the bar shrinks; label, bar, percentage and ETA stay.
+ */
+export function fitLine(label: string, progress: number, fields: Described, columns: number): string {
+  const room = Math.max(20, columns - 1)
+  const percent = `${Math.floor(Math.min(1, Math.max(0, progress)) * 100)}%`
+  const eta = `ETA ${fields.eta}`
+  const counts = `${fields.doneBytes} of ${fields.totalBytes}`
+  const width = (parts: readonly string[]) => `${label} [] ${percent}`.length + parts.reduce((sum, part) => sum + 3 + part.length, 0)
+  // By importance; shown in display order.
+  const chosen = new Set<string>()
+  for (const part of [eta, counts, fields.rate]) if (width([...chosen, part]) + BAR_MIN <= room) chosen.add(part)
+  const order = [counts, fields.rate, eta].filter((part) => chosen.has(part))
+  let left = room - width(order) - BAR_MIN
+  let table = ''
+  if (left >= 3 + 6) {
+    table = fields.table.length <= left - 3 ? fields.table : `${fields.table.slice(0, left - 4)}…`
+    left -= 3 + table.length
+  }
+  const barWidth = Math.min(BAR_MAX, BAR_MIN + Math.max(0, left))
+  const filled = Math.round(Math.min(1, Math.max(0, progress)) * barWidth)
+  const parts = [`${label} [${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}] ${percent}`, ...order, ...(table ? [table] : [])]
+  return parts.join(' · ').replace(' · ', ' ')
 }
 
 function progressLines(label: string): ProgressBar {
@@ -86,13 +115,22 @@ function progressLines(label: string): ProgressBar {
   }
 }
 
-function describe(event: ProgressEvent, rate: Rate): { doneBytes: string; totalBytes: string; rate: string; eta: string; table: string } {
+/** A progress event in words. */
+export interface Described {
+  readonly doneBytes: string
+  readonly totalBytes: string
+  readonly rate: string
+  readonly eta: string
+  readonly table: string
+}
+
+function describe(event: ProgressEvent, rate: Rate): Described {
   const { perSecond, secondsLeft } = rate.measure(event.done, event.total)
   return {
     doneBytes: formatBytes(Math.round(event.done)),
     totalBytes: formatBytes(event.total),
     rate: `${formatBytes(Math.round(perSecond))}/s`,
-    eta: secondsLeft === undefined ? '–' : formatDuration(secondsLeft),
+    eta: secondsLeft === undefined || !Number.isFinite(secondsLeft) ? 'unknown yet' : formatDuration(secondsLeft),
     table: printable(event.table) + (event.stored ? ` (${formatBytes(event.stored)} written)` : ''),
   }
 }

@@ -21,6 +21,7 @@ export const replayFlags = {
   'max-columns': maxColumnsFlag,
   'dry-run': Flags.boolean({ char: 'n', summary: 'Report what would be done, and the files that would be written; take no lock, write and delete nothing.', default: false }),
   quiet: quietFlag,
+  verbose: Flags.boolean({ char: 'v', summary: 'List every Parquet file written (a big run otherwise counts them per partition).', default: false }),
   ...s3Flags,
 }
 
@@ -37,6 +38,7 @@ export interface ReplayFlags extends S3Flags {
   'dry-run': boolean
   keep?: boolean
   quiet: boolean
+  verbose: boolean
 }
 
 export abstract class ReplayCommand extends BufctlCommand {
@@ -62,11 +64,11 @@ export abstract class ReplayCommand extends BufctlCommand {
       }),
     )
     this.setExitCode(stoppedBy ? exitCodeForSignal(stoppedBy) : exitCodeForTables(report.tables))
-    if (!this.jsonEnabled()) this.render(report, flags.quiet)
+    if (!this.jsonEnabled()) this.render(report, flags.quiet, flags.verbose)
     return report
   }
 
-  private render(report: ReplayReport, quiet: boolean): void {
+  private render(report: ReplayReport, quiet: boolean, verbose: boolean): void {
     const color = palette()
     if (report.rootMissing) {
       if (!quiet) this.log(`Nothing to do: the spill root ${printable(report.root)} does not exist (yet).`)
@@ -74,20 +76,24 @@ export abstract class ReplayCommand extends BufctlCommand {
     }
     for (const entry of report.ignored) this.logToStderr(`${color.yellow('ignored')} ${printable(entry.name)} in ${report.root}: ${entry.reason}`)
     for (const table of report.tables) {
+      // What a stopped or failed table committed before it stopped is done: say so, then why it stopped.
+      if (!quiet && table.status !== 'not-started' && table.status !== 'in-use' && (table.rows > 0 || (table.status !== 'failed' && table.status !== 'interrupted'))) {
+        for (const line of tableLines(table, report.dryRun, verbose)) this.log(line)
+      }
       if (table.status === 'in-use' || table.status === 'failed' || table.status === 'interrupted') {
         const label = table.status === 'in-use' ? color.yellow('in use') : table.status === 'failed' ? color.red('failed') : color.yellow('interrupted')
         this.logToStderr(`${label} ${printable(table.table)}: ${table.error?.message ?? ''}\n  ${color.dim(`Hint: ${table.error?.hint ?? ''}`)}`)
         if (table.error?.debug) process.stderr.write(`${table.error.debug}\n`)
-        continue
       }
-      if (quiet || table.status === 'not-started') continue
-      for (const line of tableLines(table, report.dryRun)) this.log(line)
     }
     if (report.interrupted) {
-      const done = report.tables.filter((table) => table.status === 'done' || table.status === 'empty').map((table) => table.table)
-      const notDone = report.tables.filter((table) => table.status === 'interrupted' || table.status === 'not-started').map((table) => table.table)
+      const done = report.tables.filter((table) => table.status === 'done' || table.status === 'empty').map((table) => printable(table.table))
+      const partly = report.tables.filter((table) => table.status === 'interrupted' && (table.parts?.committed ?? 0) > 0).map(partlyDone)
+      const notDone = report.tables
+        .filter((table) => (table.status === 'interrupted' && !(table.parts?.committed ?? 0)) || table.status === 'not-started')
+        .map((table) => printable(table.table))
       this.logToStderr(
-        `${color.yellow(`Stopped by ${report.interrupted}.`)} Done: ${done.join(', ') || 'none'}. Not done (left as they were): ${notDone.join(', ') || 'none'}. Run the same command again to finish.`,
+        `${color.yellow(`Stopped by ${report.interrupted}.`)} Done: ${[...done, ...partly].join(', ') || 'none'}. Not started (left as they were): ${notDone.join(', ') || 'none'}. Run the same command again to finish: what is committed is not written again.`,
       )
     }
     if (!quiet) {
@@ -98,15 +104,27 @@ export abstract class ReplayCommand extends BufctlCommand {
   }
 }
 
+/** A table a signal stopped after some of its parts: what of it is committed. */
+function partlyDone(table: TableReplayReport): string {
+  return `${printable(table.table)} in part (${table.parts!.committed} of ${table.parts!.total} parts, ${formatCount(table.rows)} rows committed)`
+}
+
+/** Outputs listed one by one up to this many per table; beyond it, counted per partition (all with --verbose or --json). */
+const LISTED_OUTPUTS = 12
+/** Partitions counted one per line up to this many. */
+const LISTED_PARTITIONS = 8
+
 /** What a table's run did (or would do), line by line. */
-function tableLines(table: TableReplayReport, dryRun: boolean): string[] {
+function tableLines(table: TableReplayReport, dryRun: boolean, verbose: boolean): string[] {
   const color = palette()
   const verb = dryRun ? 'would write' : 'wrote'
   const name = printable(table.table)
   const head = table.status === 'empty' ? color.dim(`${name}: nothing to write`) : `${color.bold(name)}: ${verb} ${formatCount(table.rows)} rows from ${table.files.length} file(s)`
   const lines = [head + (table.outputs.length ? ` into ${table.outputs.length} Parquet file(s)${dryRun ? '' : `, ${formatBytes(table.parquetBytes)}`}` : '')]
   for (const commit of table.earlierCommits) lines.push(`  ${color.yellow('earlier commit')} ${describeEarlierCommit(commit, dryRun)}`)
-  for (const output of table.outputs) lines.push(`  ${color.green(dryRun ? '~' : '+')} ${output.path} ${color.dim(`${formatCount(output.rows)} rows`)}`)
+  if (verbose || table.outputs.length <= LISTED_OUTPUTS) {
+    for (const output of table.outputs) lines.push(`  ${color.green(dryRun ? '~' : '+')} ${output.path} ${color.dim(`${formatCount(output.rows)} rows`)}`)
+  } else lines.push(...partitionLines(table, dryRun))
   for (const note of table.salvaged) {
     lines.push(`  ${color.yellow('salvaged')} ${note.file}: ${dryRun ? 'would keep' : 'kept'} ${formatCount(note.rows)} rows, dropped ${note.droppedBytes} bytes (${note.reason})`)
   }
@@ -116,6 +134,24 @@ function tableLines(table: TableReplayReport, dryRun: boolean): string[] {
   for (const [column, count] of Object.entries(table.repairedUtf8)) {
     lines.push(`  ${color.yellow('invalid UTF-8')} ${column}: ${formatCount(count)} value(s) kept, written with U+FFFD in place of each invalid sequence`)
   }
+  return lines
+}
+
+/** A big table's outputs, counted per partition (the directory each output lies in). */
+function partitionLines(table: TableReplayReport, dryRun: boolean): string[] {
+  const color = palette()
+  const partitions = new Map<string, { files: number; rows: number }>()
+  for (const output of table.outputs) {
+    const directory = output.path.slice(0, output.path.lastIndexOf('/'))
+    const entry = partitions.get(directory) ?? { files: 0, rows: 0 }
+    partitions.set(directory, { files: entry.files + 1, rows: entry.rows + output.rows })
+  }
+  const sorted = [...partitions].sort(([a], [b]) => (a < b ? -1 : 1))
+  const lines = sorted
+    .slice(0, LISTED_PARTITIONS)
+    .map(([directory, { files, rows }]) => `  ${color.green(dryRun ? '~' : '+')} ${directory}/ ${color.dim(`${files} file(s), ${formatCount(rows)} rows`)}`)
+  if (sorted.length > LISTED_PARTITIONS) lines.push(`  … and ${sorted.length - LISTED_PARTITIONS} more partition(s)`)
+  lines.push(color.dim(`  (${table.outputs.length} files in ${sorted.length} partition(s); --verbose lists each file, --json gives them all)`))
   return lines
 }
 

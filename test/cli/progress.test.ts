@@ -38,10 +38,10 @@ interface Watched {
 }
 
 /** Runs bufctl in a tmux pane and samples the screen until it exits; `interrupt` sends Ctrl-C once the bar shows. */
-async function watch(t: Parameters<typeof tempDir>[0], args: string[], interrupt: boolean): Promise<Watched> {
+async function watch(t: Parameters<typeof tempDir>[0], args: string[], interrupt: boolean, columns = 160): Promise<Watched> {
   const socket = `bufctl-test-${process.pid}-${Math.random().toString(36).slice(2)}`
   const command = `'${process.execPath}' '${BIN}' ${args.map((arg) => `'${arg}'`).join(' ')}; echo "EXITED $?"; sleep 60`
-  tmux(socket, 'new-session', '-d', '-s', 'run', '-x', '160', '-y', '12', command)
+  tmux(socket, 'new-session', '-d', '-s', 'run', '-x', String(columns), '-y', '12', command)
   t.after(() => {
     try {
       tmux(socket, 'kill-server')
@@ -95,6 +95,36 @@ test('in a terminal: one bar for every table, only forward, with rate and ETA; t
   )
   assert.ok(new Set(barScreens.map((screen) => /· (otel_logs\w*)/.exec(screen)?.[1])).size >= 2, 'the current table as its label')
   assert.ok(run.cursorShown, 'the cursor is shown again')
+})
+
+test('the line fits the terminal: at 60 and 80 columns the bar shrinks and the least useful parts go first; ETA has a unit', async () => {
+  const { fitLine } = await import('../../src/cli/progress-bar.js')
+  const fields = { doneBytes: '516.3 MiB', totalBytes: '2.0 GiB', rate: '48.2 MiB/s', eta: '31s', table: 'otel_metrics_exp_histogram (1.2 GiB written)' }
+  for (const columns of [40, 60, 80, 120, 200]) {
+    const line = fitLine('recover', 0.25, fields, columns)
+    assert.ok(line.length <= columns - 1, `${columns} columns: ${line.length}: ${line}`)
+    assert.match(line, /^recover \[█+░+\] 25%/, line)
+    assert.match(line, /ETA 31s/, `${columns}: the ETA stays, with its unit`)
+  }
+  assert.match(fitLine('recover', 0.25, fields, 80), /516\.3 MiB of 2\.0 GiB · 48\.2 MiB\/s · ETA 31s/)
+  assert.doesNotMatch(fitLine('recover', 0.25, fields, 60), /MiB\/s/, 'at 60 columns the rate goes')
+  assert.match(fitLine('recover', 0.25, fields, 200), /otel_metrics_exp_histogram \(1\.2 GiB written\)$/)
+  assert.match(fitLine('recover', 0.25, { ...fields, eta: 'unknown yet' }, 80), /ETA unknown yet/)
+})
+
+test('in a terminal of 60 and 80 columns, every frame of the bar fits on one line, with percentage and ETA', { timeout: 10 * 60_000 }, async (t) => {
+  for (const columns of [60, 80]) {
+    const root = await severalTables(t, 30)
+    const out = await tempDir(t)
+    const run = await watch(t, ['recover', '--path', root, '--out', out, '--granularity', 'none', '--target-file-size', '16MiB'], false, columns)
+    assert.equal(run.exit, 0, run.screens.at(-1))
+    const frames = run.screens.flatMap((screen) => screen.split('\n')).filter((line) => /recover \[/.test(line))
+    assert.ok(frames.length > 0, `${columns}: the bar was seen`)
+    for (const frame of frames) {
+      assert.ok(frame.trimEnd().length < columns, `${columns}: ${frame}`)
+      assert.match(frame, /recover \[[█░]+\] \d+% .*ETA (\d|unknown)/, `${columns}: ${frame}`)
+    }
+  }
 })
 
 test('in a terminal, Ctrl-C: the run stops at a safe point and the cursor comes back', { timeout: 10 * 60_000 }, async (t) => {

@@ -74,6 +74,52 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
+test('Ctrl-C late in a long recover keeps the parts it committed: they are reported, not written again, and the next run finishes the rest', async (t) => {
+  const FILES = 32
+  const ROWS = 2_000
+  const make = async () => {
+    const root = await tempDir(t)
+    const { mkdir } = await import('node:fs/promises')
+    await mkdir(join(root, 'otel_logs'))
+    const { writeStream } = await import('../helpers/arrow.js')
+    for (let file = 0; file < FILES; file++) {
+      await writeStream(join(root, 'otel_logs', `pending-${String(file + 1).padStart(6, '0')}.ipc`), [exporterBatch('otel_logs', file * ROWS, ROWS)])
+    }
+    return { root, out: join(await tempDir(t), 'out') }
+  }
+  // About two files a part, one encoder: many parts, each committed on its own.
+  const args = (root: string, out: string) => ['recover', '--path', root, '--out', out, '--target-file-size', '1MiB', '--jobs', '1', '--granularity', 'none']
+  const calibration = await make()
+  const durationMs = await measureRun(args(calibration.root, calibration.out))
+  let partly = 0
+  for (const share of [0.7, 0.8, 0.87, 0.95]) {
+    const { root, out } = await make()
+    const run = await runAndSignal(args(root, out), Math.floor(durationMs * share), { signal: 'SIGINT' })
+    if (run.code === 0) continue
+    assert.equal(run.code, 130, run.stderr)
+    const written = (await readParquetRows(join(out, 'otel_logs'))).length
+    assert.equal(written + (await bufferedRows(root)), FILES * ROWS, `${share}: rows in Parquet + rows still buffered = all rows`)
+    const match = /Done: otel_logs in part \((\d+) of (\d+) parts, ([\d,]+) rows committed\)/.exec(run.stderr)
+    if (written > 0) {
+      partly++
+      assert.ok(match, `${share}: the stop says what was committed: ${run.stderr}`)
+      assert.equal(Number(match[3]!.replaceAll(',', '')), written, 'the rows it says are the rows in Parquet')
+      assert.ok(Number(match[1]) < Number(match[2]))
+    }
+    const again = await runCli([...args(root, out), '--json'])
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal((JSON.parse(again.stdout) as { rows: number }).rows, FILES * ROWS - written, 'the next run writes only what was left')
+    const ids = (await outputIds(out, ['otel_logs'])).otel_logs!
+    assert.deepEqual(
+      ids,
+      Array.from({ length: FILES * ROWS }, (_, i) => i),
+      `${share}: every row once`,
+    )
+  }
+  t.diagnostic(`${partly} of 4 runs stopped with parts committed; an uninterrupted recover took ${Math.round(durationMs)} ms`)
+  assert.ok(partly > 0, 'some run was stopped with parts committed')
+})
+
 test('a second Ctrl-C while stopping still leaves a root the next run repairs exactly once', async (t) => {
   const calibration = await copyFixture(t, 'crashed')
   const durationMs = await measureRun(['recover', '--path', calibration.root, '--out', calibration.out])

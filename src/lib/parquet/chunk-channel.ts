@@ -19,11 +19,13 @@ export class ChunkChannel implements AsyncIterable<Uint8Array> {
   readonly #onExit = (code: number) => this.#fail(new Error(`a Parquet encoder thread exited with code ${code}`))
 
   readonly #idleMs: number
+  readonly #onRows: ((rows: number) => void) | undefined
 
-  /** `idleMs`: how long the worker may go without a message before its job fails. */
-  constructor(worker: Worker, idleMs: number) {
+  /** `idleMs`: how long the worker may go without a message before its job fails; `onRows`: told of the rows the writer takes. */
+  constructor(worker: Worker, idleMs: number, onRows?: (rows: number) => void) {
     this.#worker = worker
     this.#idleMs = idleMs
+    this.#onRows = onRows
     worker.on('message', this.#onMessage)
     worker.on('error', this.#onError)
     worker.on('exit', this.#onExit)
@@ -34,6 +36,7 @@ export class ChunkChannel implements AsyncIterable<Uint8Array> {
       const message = await this.#take()
       if (message.type === 'done') return
       if (message.type === 'error') throw Object.assign(new Error(message.message), { code: message.code })
+      if (message.type === 'rows') continue
       // The worker encodes the next chunk while this one is written.
       this.#worker.postMessage({ type: 'next' } satisfies ToWorker)
       yield message.bytes
@@ -65,6 +68,11 @@ export class ChunkChannel implements AsyncIterable<Uint8Array> {
   }
 
   #deliver(message: FromWorker): void {
+    // Progress is told at once, never queued with the chunks.
+    if (message.type === 'rows') {
+      this.#onRows?.(message.rows)
+      return
+    }
     const waiter = this.#waiter
     this.#waiter = undefined
     if (waiter) waiter.resolve(message)

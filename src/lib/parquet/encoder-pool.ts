@@ -24,6 +24,8 @@ export interface EncodeOptions {
   readonly idleTimeoutMs?: number
   /** Key-value metadata for every file's footer. */
   readonly metadata?: Readonly<Record<string, string>>
+  /** Told of the rows the writer takes, as it takes them (progress within a file), with the job's index. */
+  readonly onRows?: (index: number, rows: number) => void
 }
 
 /** One chunk is at most one row group: even a large one is encoded well within this. */
@@ -56,7 +58,8 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
       // One lane, or a single job in all: encoded on this thread, without starting a worker.
       if (!worker && (lanes === 1 || (feed.closed && feed.size === 1))) {
         try {
-          results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.compression, options.metadata))
+          const onRows = options.onRows && ((rows: number) => options.onRows!(taken.index, rows))
+          results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.compression, options.metadata, onRows))
         } catch (error) {
           failure ??= error
         }
@@ -66,7 +69,7 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
         worker = startWorker()
         pool.push(worker)
       }
-      const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
+      const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, options.onRows && ((rows) => options.onRows!(taken.index, rows)))
       worker.postMessage({ type: 'encode', job: taken.job, compression: options.compression, metadata: options.metadata } satisfies ToWorker)
       try {
         results[taken.index] = await write(taken.index, channel)

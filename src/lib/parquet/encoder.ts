@@ -21,7 +21,13 @@ type WasmBatch = import('parquet-wasm').RecordBatch
  * input fails — a short file, no error — so the rows handed over are counted and any input
  * failure is thrown after the last chunk, before the caller makes the file visible.
  */
-export async function* encodeParquet(job: EncodeJob, compression: Compression, metadata?: Readonly<Record<string, string>>): AsyncGenerator<Uint8Array> {
+export async function* encodeParquet(
+  job: EncodeJob,
+  compression: Compression,
+  metadata?: Readonly<Record<string, string>>,
+  /** Told the rows of each group of batches the writer takes (it pulls as it encodes): progress within a file. */
+  onRows?: (rows: number) => void,
+): AsyncGenerator<Uint8Array> {
   const wasm: ParquetWasm = await import('parquet-wasm')
   const reader = new PieceReader()
   try {
@@ -43,7 +49,9 @@ export async function* encodeParquet(job: EncodeJob, compression: Compression, m
               return
             }
             for (const batch of await wasmBatchesOf(wasm, group, reader)) controller.enqueue(batch)
-            handedOver += group.reduce((sum, piece) => sum + piece.length, 0)
+            const rows = group.reduce((sum, piece) => sum + piece.length, 0)
+            handedOver += rows
+            onRows?.(rows)
           } catch (error) {
             inputError = error
             controller.error(error)

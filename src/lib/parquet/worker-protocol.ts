@@ -5,6 +5,9 @@ import type { EncodeJob } from './encode-job.js'
 /** Main thread → worker. */
 export type ToWorker =
   { readonly type: 'encode'; readonly job: EncodeJob; readonly compression: Compression; readonly metadata?: Readonly<Record<string, string>> } | { readonly type: 'next' }
-/** Worker → main thread: one chunk (the worker waits for `next`), the end, or a failure. */
+/** Worker → main thread: one chunk (the worker waits for `next`), rows handed to the writer (progress), the end, or a failure. */
 export type FromWorker =
-  { readonly type: 'chunk'; readonly bytes: Uint8Array } | { readonly type: 'done' } | { readonly type: 'error'; readonly message: string; readonly code?: string }
+  | { readonly type: 'chunk'; readonly bytes: Uint8Array }
+  | { readonly type: 'rows'; readonly rows: number }
+  | { readonly type: 'done' }
+  | { readonly type: 'error'; readonly message: string; readonly code?: string }

@@ -63,6 +63,8 @@ export interface DrainCommitResult {
   readonly damaged: readonly FileOutcome[]
   /** String values with invalid UTF-8 per column, written with U+FFFD in place of each invalid sequence. */
   readonly repairedUtf8: Readonly<Record<string, number>>
+  /** With `keep`: the commit as the kept ledger now records it. */
+  readonly kept?: KeptCommit
 }
 
 /** Writes the drain's rows as Parquet and commits it, exactly once. */
@@ -103,6 +105,7 @@ export async function commitDrain(directory: string, drained: FileDrain, options
     await writeKeptLedger(directory, { version: 3, table: options.table, kept: [...(options.alreadyKept ?? []), commit] })
     await releaseFiles(directory, files)
     await removeJournal(directory)
+    return { ...result, outputs, kept: commit }
   } else {
     await journal.durable(sized)
     crashPoint('journal-durable')

@@ -61,20 +61,23 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
   // A failed output stops planning; a failed plan stops the writing. Either way the commit is undone.
   const halt = new AbortController()
   const signal = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal
-  let written = 0
+  // Progress in rows the writer has taken: it moves within a file, not a whole file at a time.
+  let encoded = 0
   let stored = 0
   let total = writing.rows
   let planned = false
-  const report = () => options.progress?.({ phase: 'rows', table: options.table, done: written, total, stored })
+  const report = () => options.progress?.({ phase: 'rows', table: options.table, done: Math.min(encoded, total), total, stored })
   const outputs = writeOutputs(feed, options.sink, {
     metadata: outputMetadata(writing.drain, options.table),
     compression: options.compression ?? 'zstd',
     concurrency: options.concurrency,
     signal,
-    onWritten: (output) => {
-      written += output.rows
-      report()
+    onWritten: () => {
       if (!planned) crashPoint('output-written-while-planning')
+    },
+    onEncoded: (rows) => {
+      encoded += rows
+      report()
     },
     onStored: (bytes) => {
       stored = bytes

@@ -7,7 +7,8 @@ import { LockHeldError } from '../errors.js'
 import { lockState } from '../buffer/directory-lock.js'
 import { drainOrder, inspectTable, streamFiles } from '../format/table-scan.js'
 import type { OutputSink } from '../sink/output-sink.js'
-import { DEFAULT_TARGET_FILE_BYTES, planDrain } from './drain-plan.js'
+import { commitParts, partBytes } from './commit-parts.js'
+import { DEFAULT_TARGET_FILE_BYTES, planDrain, sumCounts } from './drain-plan.js'
 import { directoryIdentity, encoders } from './drain-commit.js'
 import { classify, describeSetAside, refuseDamage } from './file-verdict.js'
 import { predictEarlierCommits } from './journal-resolution.js'
@@ -28,29 +29,38 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
     if (options.mode === 'recover') report.quarantined.push({ file: file.name, reason: describeSetAside(file) })
     return false
   })
-  const plan = await planDrain(drained, {
-    table: report.table,
-    identity: await directoryIdentity(report.directory),
-    targetFileBytes: options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES,
-    granularity: options.granularity,
-    partitionBy: options.partitionBy,
-    damage: options.mode === 'flush' ? 'strict' : 'salvage',
-    signal: options.signal,
-    maxColumns: options.maxColumns,
-    shareAmong: encoders(options.concurrency),
-  })
-  for (const file of plan.files.filter((outcome) => outcome.damage)) {
-    report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
-  }
+  // Planned in the parts the real run commits, so that every output is named as that run names it.
+  const targetFileBytes = options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES
+  const parts = commitParts(drained, partBytes(targetFileBytes, encoders(options.concurrency)))
+  const identity = await directoryIdentity(report.directory)
   report.files = drained.map((file) => file.name)
-  report.rows = plan.rows
-  report.repairedUtf8 = plan.repairedUtf8
-  report.outputs = plan.outputs.map((output) => ({
-    path: options.sink?.locate(output.path) ?? output.path,
-    relative: output.path,
-    partition: output.partition,
-    rows: output.rows,
-    bytes: 0,
-  }))
-  report.status = plan.rows > 0 ? 'done' : 'empty'
+  report.parts = { committed: 0, total: parts.length }
+  for (const part of parts) {
+    const plan = await planDrain(part, {
+      table: report.table,
+      identity,
+      targetFileBytes,
+      granularity: options.granularity,
+      partitionBy: options.partitionBy,
+      damage: options.mode === 'flush' ? 'strict' : 'salvage',
+      signal: options.signal,
+      maxColumns: options.maxColumns,
+      shareAmong: encoders(options.concurrency),
+    })
+    for (const file of plan.files.filter((outcome) => outcome.damage)) {
+      report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
+    }
+    report.rows += plan.rows
+    report.repairedUtf8 = sumCounts([report.repairedUtf8, plan.repairedUtf8])
+    report.outputs.push(
+      ...plan.outputs.map((output) => ({
+        path: options.sink?.locate(output.path) ?? output.path,
+        relative: output.path,
+        partition: output.partition,
+        rows: output.rows,
+        bytes: 0,
+      })),
+    )
+  }
+  report.status = report.rows > 0 ? 'done' : 'empty'
 }

@@ -47,6 +47,8 @@ export interface TableReplayReport {
   /** What was done with commits earlier runs left: one a crash interrupted, and commits kept by --keep. */
   readonly earlierCommits: readonly ResolvedCommit[]
   readonly holderPid?: number
+  /** The drain's parts (commit-parts): how many were committed, of how many. A run stopped between parts keeps the committed ones. */
+  readonly parts?: { readonly committed: number; readonly total: number }
   readonly error?: ErrorNote
 }
 

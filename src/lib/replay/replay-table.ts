@@ -4,7 +4,7 @@
  * open the store (which promotes an orphaned active file), and commit its drain exactly once.
  */
 import { DiskStore } from '../buffer/disk-store.js'
-import type { FileDrain } from '../buffer/record-store.js'
+import type { FileDrain, PendingFile } from '../buffer/record-store.js'
 import type { KeptCommit } from './kept-ledger.js'
 import type { DirectoryLock } from '../buffer/directory-lock.js'
 import { inspectTable, streamFiles } from '../format/table-scan.js'
@@ -14,7 +14,9 @@ import type { OutputSinks } from '../sink/open-sink.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { resolveEarlierCommits } from './journal-resolution.js'
-import { commitDrain } from './drain-commit.js'
+import { commitDrain, encoders, type DrainCommitResult } from './drain-commit.js'
+import { commitParts, partBytes } from './commit-parts.js'
+import { DEFAULT_TARGET_FILE_BYTES, sumCounts } from './drain-plan.js'
 import { classify, describeSetAside, refuseDamage } from './file-verdict.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
 import { UnwritableDataError } from '../errors.js'
@@ -65,37 +67,66 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
 
   const store = await DiskStore.adopt(directory, lock, { damage: 'salvage' }, remaining)
   try {
-    let drain = withoutKept(await store.drainFiles(), earlier.kept)
+    const drain = withoutKept(await store.drainFiles(), earlier.kept)
     report.files = drain.files.map((file) => file.name)
-    const damage = options.mode === 'flush' ? 'strict' : 'salvage'
-    let result
-    // Each round sets at least one file aside, so this ends; flush refuses the table instead.
-    for (;;) {
-      try {
-        result = await commitDrain(directory, drain, { ...options, table: report.table, damage, alreadyKept: earlier.kept })
-        break
-      } catch (error) {
-        if (!(error instanceof UnwritableDataError) || options.mode === 'flush' || error.files.length === 0) throw error
-        const reason = `the Parquet writer could not take its rows (${error.reason})`
-        for (const name of error.files) report.quarantined.push({ file: name, movedTo: await moveToQuarantine(directory, name, reason), reason })
-        drain = withoutFiles(drain, error.files)
-        report.files = drain.files.map((file) => file.name)
-      }
+    const parts = commitParts(drain.files, partBytes(options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES, encoders(options.concurrency)))
+    report.parts = { committed: 0, total: parts.length }
+    let kept = earlier.kept
+    const progress = partProgress(options.progress, drain.rows)
+    for (const part of parts) {
+      // Between parts is a safe point: what is committed stays, the rest is left as it was.
+      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('stopped')
+      const result = await commitPart(report, directory, part, { ...options, progress: progress.listener, alreadyKept: kept })
+      progress.finish(result.rows)
+      kept = result.kept ? [...kept, result.kept] : kept
+      report.parts = { ...report.parts, committed: report.parts.committed + 1 }
     }
-    for (const file of result.damaged) report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
-    report.rows = result.rows
-    report.repairedUtf8 = result.repairedUtf8
-    report.outputs.push(...result.outputs)
-    report.parquetBytes = result.outputs.reduce((sum, output) => sum + output.bytes, 0)
-    report.status = result.rows > 0 ? 'done' : 'empty'
+    report.status = report.rows > 0 ? 'done' : 'empty'
+    drain.forget()
   } finally {
     await store.close()
   }
 }
 
-function withoutFiles(drain: FileDrain, names: readonly string[]): FileDrain {
-  const files = drain.files.filter((file) => !names.includes(file.name))
-  return { ...drain, files, rows: files.reduce((sum, file) => sum + file.rows, 0) }
+/** Commits one part, setting aside (recover) the files whose rows the Parquet writer cannot take, and adds what it did to the report. */
+async function commitPart(
+  report: TableReplayDraft,
+  directory: string,
+  files: readonly PendingFile[],
+  options: TableDrainOptions & { readonly alreadyKept: readonly KeptCommit[] },
+): Promise<DrainCommitResult> {
+  const damage = options.mode === 'flush' ? 'strict' : 'salvage'
+  let part = files
+  // Each round sets at least one file aside, so this ends; flush refuses the table instead.
+  for (;;) {
+    try {
+      const rows = part.reduce((sum, file) => sum + file.rows, 0)
+      const result = await commitDrain(directory, { files: part, rows, commit: () => Promise.resolve(), forget: () => undefined }, { ...options, table: report.table, damage })
+      for (const file of result.damaged) report.salvaged.push({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage!.reason })
+      report.rows += result.rows
+      report.repairedUtf8 = sumCounts([report.repairedUtf8, result.repairedUtf8])
+      report.outputs.push(...result.outputs)
+      report.parquetBytes += result.outputs.reduce((sum, output) => sum + output.bytes, 0)
+      return result
+    } catch (error) {
+      if (!(error instanceof UnwritableDataError) || options.mode === 'flush' || error.files.length === 0) throw error
+      const reason = `the Parquet writer could not take its rows (${error.reason})`
+      for (const name of error.files) report.quarantined.push({ file: name, movedTo: await moveToQuarantine(directory, name, reason), reason })
+      part = part.filter((file) => !error.files.includes(file.name))
+      report.files = report.files.filter((name) => !error.files.includes(name))
+    }
+  }
+}
+
+/** The table's progress across its parts: each part's rows count on top of the parts before it. */
+function partProgress(listener: ProgressListener | undefined, total: number): { readonly listener: ProgressListener; finish(rows: number): void } {
+  let before = 0
+  return {
+    listener: (event) => listener?.({ ...event, done: before + event.done, total: Math.max(total, before + event.total) }),
+    finish: (rows) => {
+      before += rows
+    },
+  }
 }
 
 /** The drain without the files of kept commits (a keeping run leaves them, written already, as they are). */

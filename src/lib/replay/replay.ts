@@ -97,9 +97,8 @@ async function replayTable(table: string, options: ReplayOptions & { dryRun: boo
     } else {
       report.status = error instanceof InterruptedError ? 'interrupted' : 'failed'
     }
+    // What earlier parts committed stays in the report: it is done, and the next run does not redo it.
     report.error = describeError(error, directory)
-    report.rows = 0
-    report.outputs = []
   }
   return report
 }

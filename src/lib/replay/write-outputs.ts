@@ -23,6 +23,8 @@ export interface WriteOutputsOptions {
   readonly onStarted?: (relative: string, partial: string) => void
   /** Told of the bytes the sink holds so far, all outputs together (uploaded, for S3). */
   readonly onStored?: (bytes: number) => void
+  /** Told of rows as the writer takes them, all outputs together (progress within a file). */
+  readonly onEncoded?: (rows: number) => void
 }
 
 /** The encoder (not the sink) failed on one output: its data, not the disk, is the problem. */
@@ -52,7 +54,9 @@ export async function writeOutputs(outputs: JobFeed<PlannedOutput> | readonly Pl
       options.onStored?.(storedTotal)
     },
   })
-  return encodeJobs(feed, { compression: options.compression, concurrency: options.concurrency, signal: options.signal, metadata: options.metadata }, async (index, bytes) => {
+  const onRows = options.onEncoded && ((_index: number, rows: number) => options.onEncoded!(rows))
+  const encoding = { compression: options.compression, concurrency: options.concurrency, signal: options.signal, metadata: options.metadata, onRows }
+  return encodeJobs(feed, encoding, async (index, bytes) => {
     const planned = feed.job(index)
     const size = await writeOutput(sink, planned.path, encoded(planned, bytes), options.signal, events(planned.path))
     const written = { path: sink.locate(planned.path), relative: planned.path, partition: planned.partition, rows: planned.rows, bytes: size }
