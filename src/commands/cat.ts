@@ -15,7 +15,7 @@ export default class Cat extends BufctlCommand {
 --format table (the default on a terminal) aligns columns, cutting long values; jsonl (the default otherwise) writes one JSON object per row; csv writes a header and RFC 4180 rows.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> /var/lib/otelcol/spill/otel_logs/pending-000042.ipc --limit 20',
+    '<%= config.bin %> <%= command.id %> /var/lib/otelcol/spill/otel_logs/pending-000004.ipc --limit 20',
     '<%= config.bin %> <%= command.id %> /var/lib/otelcol/spill otel_logs --tail 5 --columns time_unix_nano,attr_service_name,body',
     '<%= config.bin %> <%= command.id %> otel_logs --path ./crashed --format jsonl | jq -r .attr_service_name | sort | uniq -c',
     '<%= config.bin %> <%= command.id %> ./input.arrows --format csv > rows.csv',

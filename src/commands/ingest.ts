@@ -20,7 +20,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
     'cat batch.arrows | <%= config.bin %> <%= command.id %> otel_traces - --path ./spill --fsync',
     '<%= config.bin %> <%= command.id %> otel_logs big.arrow --path ./spill --out ./parquet --max-size 256MiB --flush',
     '<%= config.bin %> <%= command.id %> my_events events.arrows --path ./spill --schema any',
-    '<%= config.bin %> <%= command.id %> otel_logs batch.arrows --storage memory --out s3://lake/otel',
+    '<%= config.bin %> <%= command.id %> otel_logs logs.arrows --storage memory --out s3://lake/otel',
   ]
 
   static override strict = false

@@ -11,7 +11,7 @@ export default class QuarantineRestore extends BufctlCommand {
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> otel_logs pending-000007.ipc --path /var/lib/otelcol/spill',
-    '<%= config.bin %> <%= command.id %> otel_logs pending-000002.ipc --path ./crashed --json',
+    '<%= config.bin %> <%= command.id %> otel_logs pending-000007.ipc --path ./crashed --json',
   ]
 
   static override args = {
