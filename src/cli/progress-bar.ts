@@ -27,6 +27,11 @@ class Rate {
   readonly #started = performance.now()
   #first: number | undefined
 
+  /** Notes where the run stood when its first event came: the rate counts from there. */
+  observe(done: number): void {
+    this.#first ??= done
+  }
+
   measure(done: number, total: number): { perSecond: number; secondsLeft: number | undefined } {
     this.#first ??= done
     const seconds = (performance.now() - this.#started) / 1000
@@ -109,7 +114,9 @@ function progressLines(label: string): ProgressBar {
   timer.unref()
   return {
     listener: (event) => {
-      if (event.phase === 'bytes') latest = event
+      if (event.phase !== 'bytes') return
+      rate.observe(event.done)
+      latest = event
     },
     stop: () => clearInterval(timer),
   }

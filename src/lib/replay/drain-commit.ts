@@ -15,11 +15,9 @@ import { realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isSystemError, RollbackError, UnwritableDataError } from '../errors.js'
 import type { FileDrain } from '../buffer/record-store.js'
+import type { DrainCommitOptions } from './commit-options.js'
 import { heldFileName } from '../format/table-directory.js'
-import type { Compression } from '../output-options.js'
-import type { ProgressListener } from '../progress.js'
-import type { OutputSink, WrittenOutput } from '../sink/output-sink.js'
-import type { Granularity } from '../sink/partitioning.js'
+import type { WrittenOutput } from '../sink/output-sink.js'
 import { removeJournal, type JournalFile } from './commit-journal.js'
 import { writeKeptLedger, type KeptCommit } from './kept-ledger.js'
 import { crashPoint } from './crash-points.js'
@@ -32,29 +30,7 @@ import { undo } from './journal-resolution.js'
 import { unwritableFiles } from './unwritable-files.js'
 import { OutputEncodingError } from './write-outputs.js'
 
-export interface DrainCommitOptions {
-  readonly table: string
-  readonly sink: OutputSink
-  /** `strict` refuses damaged files (flush); `salvage` keeps their complete batches and quarantines the original (recover). */
-  readonly damage: 'strict' | 'salvage'
-  /** Write the outputs but leave the drained files in place, recorded in the kept ledger. @default false */
-  readonly keep?: boolean
-  /** Earlier kept commits that stay (a keeping run adds its own to them). */
-  readonly alreadyKept?: readonly KeptCommit[]
-  /** @default 'zstd' */
-  readonly compression?: Compression
-  /** @default 'hour' */
-  readonly granularity?: Granularity
-  readonly partitionBy?: string
-  /** @default DEFAULT_TARGET_FILE_BYTES */
-  readonly targetFileBytes?: number
-  readonly concurrency?: number
-  readonly progress?: ProgressListener
-  /** Stops at the next safe point: before the files are held, or by undoing the commit before it is durable. */
-  readonly signal?: AbortSignal
-  /** Columns a schema may have before its file is refused as unsupported. */
-  readonly maxColumns?: number
-}
+export type { DrainCommitOptions }
 
 export interface DrainCommitResult {
   readonly rows: number

@@ -1,0 +1,30 @@
+/** What a drain's commit is told: where it writes, how, and how it treats damage and --keep. */
+import type { Compression } from '../output-options.js'
+import type { ProgressListener } from '../progress.js'
+import type { OutputSink } from '../sink/output-sink.js'
+import type { Granularity } from '../sink/partitioning.js'
+import type { KeptCommit } from './kept-ledger.js'
+
+export interface DrainCommitOptions {
+  readonly table: string
+  readonly sink: OutputSink
+  /** `strict` refuses damaged files (flush); `salvage` keeps their complete batches and quarantines the original (recover). */
+  readonly damage: 'strict' | 'salvage'
+  /** Write the outputs but leave the drained files in place, recorded in the kept ledger. @default false */
+  readonly keep?: boolean
+  /** Earlier kept commits that stay (a keeping run adds its own to them). */
+  readonly alreadyKept?: readonly KeptCommit[]
+  /** @default 'zstd' */
+  readonly compression?: Compression
+  /** @default 'hour' */
+  readonly granularity?: Granularity
+  readonly partitionBy?: string
+  /** @default DEFAULT_TARGET_FILE_BYTES */
+  readonly targetFileBytes?: number
+  readonly concurrency?: number
+  readonly progress?: ProgressListener
+  /** Stops at the next safe point: before the files are held, or by undoing the commit before it is durable. */
+  readonly signal?: AbortSignal
+  /** Columns a schema may have before its file is refused as unsupported. */
+  readonly maxColumns?: number
+}
