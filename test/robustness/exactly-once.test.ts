@@ -60,6 +60,22 @@ test('a bug met at any step of a commit (a throw, also from a callback) is repor
     assert.equal(again.code, 0, again.stderr)
     await assertExactlyOnce(root, out, await crashedExpectation())
   }
+  // A step that never finishes (a promise nothing settles) is caught by the watchdog, not left to Node's exit 13.
+  {
+    const { root, out } = await copyFixture(t, 'crashed')
+    const stalled = await runCli(['recover', '--path', root, '--out', out, '--json'], { env: { BUFCTL_STALL_AT: 'files-held' } })
+    assert.equal(stalled.code, 70, stalled.stderr)
+    const tables = (JSON.parse(stalled.stdout) as ReplayReport).tables.filter((table) => table.status === 'failed')
+    assert.ok(tables.length > 0)
+    for (const table of tables) assert.match(table.error!.message, /stopped without finishing/)
+    assert.deepEqual(
+      (await filesUnder(root)).filter((name) => /bufctl-held-|bufctl-commit\.json|\.tmp$/.test(name)),
+      [],
+      'undone in the same run: nothing held, no journal',
+    )
+    assert.equal((await runCli(['recover', '--path', root, '--out', out])).code, 0)
+    await assertExactlyOnce(root, out, await crashedExpectation())
+  }
   // After the journal says durable, the commit is finished, not undone: by the next run.
   const { root, out } = await copyFixture(t, 'crashed')
   const failed = await runCli(['recover', '--path', root, '--out', out, '--table', 'otel_logs'], { env: { BUFCTL_FAIL_AT: 'journal-durable' } })

@@ -13,15 +13,21 @@ import { decompress as zstdDecompress } from 'fzstd'
 // lz4-napi is CommonJS with a native binding: loaded through require (which caches it) on first use.
 const require = createRequire(import.meta.url)
 
-function decodeLz4Frame(bytes: Uint8Array): Uint8Array {
+/** An LZ4 frame's bytes, decompressed. */
+export function decodeLz4Frame(bytes: Uint8Array): Uint8Array {
   const { decompressFrameSync } = require('lz4-napi') as typeof import('lz4-napi')
   return new Uint8Array(decompressFrameSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
+}
+
+/** A ZSTD frame's bytes, decompressed. */
+export function decodeZstd(bytes: Uint8Array): Uint8Array {
+  return zstdDecompress(bytes)
 }
 
 /** Adds a decoder where the registry has none, keeping whatever encoder (or decoder) the application registered. */
 export function registerCodecs(): void {
   const decoders = [
-    [CompressionType.ZSTD, (bytes: Uint8Array) => zstdDecompress(bytes)],
+    [CompressionType.ZSTD, decodeZstd],
     [CompressionType.LZ4_FRAME, decodeLz4Frame],
   ] as const
   for (const [type, decode] of decoders) {

@@ -12,6 +12,7 @@ import type { MessageFrame, StreamScan } from './ipc-framing.js'
 import { assertBatchIntegrity } from './batch-integrity.js'
 import { decodeSchema } from './batch-codec.js'
 import { registerCodecs } from './codecs.js'
+import { normalizedStream } from './ipc-normalize.js'
 import { flatLayout, readFlatBatch, type FlatColumn, type FlatColumnLayout } from './flat-batch.js'
 
 export interface ByteRange {
@@ -121,7 +122,8 @@ async function* checkMessages(read: RangeReader, scan: StreamScan, build: boolea
     }
     const bytes = await read([schema, ...dictionaries, { start: frame.offset, end: frame.end }])
     const batch = decodeOrThrow(frame, () => {
-      const decoded = RecordBatchReader.from(bytes).open().next().value as RecordBatch | undefined
+      // Compressed or big-endian bodies are made into what apache-arrow reads first (ipc-normalize).
+      const decoded = RecordBatchReader.from(normalizedStream(bytes)).open().next().value as RecordBatch | undefined
       if (!decoded || decoded.numRows !== frame.rows) throw new Error(`record batch decoded to ${decoded?.numRows ?? 0} rows, metadata says ${frame.rows}`)
       assertBatchIntegrity(decoded)
       return decoded

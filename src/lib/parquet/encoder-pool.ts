@@ -70,6 +70,8 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
         pool.push(worker)
       }
       const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, options.onRows && ((rows) => options.onRows!(taken.index, rows)))
+      // A worker keeps the process alive only while it has a job: an idle one must not hide a step that never finishes (stall-watchdog).
+      worker.ref()
       worker.postMessage({ type: 'encode', job: taken.job, compression: options.compression, metadata: options.metadata } satisfies ToWorker)
       try {
         results[taken.index] = await write(taken.index, channel)
@@ -77,6 +79,7 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
         failure ??= error
       } finally {
         channel.dispose()
+        worker.unref()
       }
     }
   }

@@ -72,18 +72,20 @@ export async function* encodeParquet(
 }
 
 /**
- * The batch of a one-batch IPC stream, decoded (through the codec registry when compressed), with
- * invalid UTF-8 repaired, encoded again uncompressed.
+ * The batch of a one-batch IPC stream, decoded (uncompressed and little-endian first), with invalid
+ * UTF-8 repaired and columns readers would not read as they are made plain (plain-columns), encoded again.
  */
 async function rewritten(stream: Uint8Array): Promise<Uint8Array> {
-  const [{ RecordBatchReader, Table, tableToIPC }, { registerCodecs }, { repairUtf8 }] = await Promise.all([
+  const [{ RecordBatchReader, Table, tableToIPC }, { registerCodecs }, { repairUtf8 }, { normalizedStream }, { plainColumns }] = await Promise.all([
     import('apache-arrow'),
     import('../format/codecs.js'),
     import('../format/utf8-repair.js'),
+    import('../format/ipc-normalize.js'),
+    import('../format/plain-columns.js'),
   ])
   registerCodecs()
-  const batch = RecordBatchReader.from(stream).open().next().value as import('apache-arrow').RecordBatch
-  return tableToIPC(new Table([repairUtf8(batch)]), 'stream')
+  const batch = RecordBatchReader.from(normalizedStream(stream)).open().next().value as import('apache-arrow').RecordBatch
+  return tableToIPC(new Table([plainColumns(repairUtf8(batch))]), 'stream')
 }
 
 /**

@@ -16,6 +16,14 @@ export type CrashPoint =
   | 'ingest-intent-recorded'
   | 'ingest-renamed'
 
+/**
+ * A step that never finishes (BUFCTL_STALL_AT=<point>): a promise that never settles, as a wasm
+ * trap or a lost callback would leave one, to prove that the stall watchdog undoes the commit.
+ */
+export function stallPoint(point: CrashPoint): Promise<void> {
+  return process.env.BUFCTL_STALL_AT === point ? new Promise<void>(() => undefined) : Promise.resolve()
+}
+
 export function crashPoint(point: CrashPoint, occurrence?: number): void {
   const at = (wanted: string | undefined) => wanted === point || (occurrence !== undefined && wanted === `${point}#${occurrence}`)
   if (at(process.env.BUFCTL_CRASH_AT)) process.kill(process.pid, 'SIGKILL')

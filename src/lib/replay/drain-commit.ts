@@ -20,7 +20,8 @@ import { heldFileName } from '../format/table-directory.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import { removeJournal, type JournalFile } from './commit-journal.js'
 import { writeKeptLedger, type KeptCommit } from './kept-ledger.js'
-import { crashPoint } from './crash-points.js'
+import { crashPoint, stallPoint } from './crash-points.js'
+import { untilSettled } from '../stall-watchdog.js'
 import { drainIdentity } from './drain-identity.js'
 import type { FileOutcome } from './drain-plan.js'
 import { writeDrain, type WrittenDrain } from './drain-writing.js'
@@ -59,7 +60,11 @@ export async function commitDrain(directory: string, drained: FileDrain, options
     await holdFiles(directory, files)
     crashPoint('files-held')
     const writing = { directory, identity: await directoryIdentity(directory), drain, files, rows: drained.rows, encoders: encoders(options.concurrency) }
-    written = await writeDrain(writing, journal, options)
+    // A step that never finishes ends as an error here, so that the commit is undone (stall-watchdog).
+    written = await untilSettled(
+      stallPoint('files-held').then(() => writeDrain(writing, journal, options)),
+      `writing the drain of ${directory}`,
+    )
     if (written.plan.rows > 0) crashPoint('outputs-written')
   } catch (error) {
     throw await undoing(error, journal, directory, options)

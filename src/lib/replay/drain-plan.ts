@@ -9,7 +9,7 @@ import { constants, type BigIntStats } from 'node:fs'
 import { lstat, open, type FileHandle } from 'node:fs/promises'
 import { CorruptStreamError } from '../errors.js'
 import { InvalidOptionsError, UnsupportedTypeError } from '../usage-errors.js'
-import { unsupportedIn } from '../format/type-support.js'
+import { rewriteReason, unsupportedIn } from '../format/type-support.js'
 import { fieldList } from '../format/batch-codec.js'
 import { bytesSource, fileSource } from '../format/byte-source.js'
 import { scanStream, type StreamScan } from '../format/ipc-framing.js'
@@ -208,6 +208,8 @@ async function planStream(
   }
   // Batches of streams with this very schema and no dictionaries can share one IPC stream into wasm.
   const schemaKey = schema && createHash('sha256').update(schema).digest('hex')
+  // Valid Arrow the writer does not take as it is (big-endian, nested dictionaries): every batch is written again.
+  const rewriteAll = schema !== undefined && rewriteReason(schema) !== undefined
   try {
     let signature: string | undefined
     for await (const checked of checkedBatches(read, scan, { schemas })) {
@@ -219,7 +221,7 @@ async function planStream(
       // A batch with invalid UTF-8, or a compressed one, is decoded and written again on its way into wasm.
       const invalid = invalidUtf8(batch)
       for (const [column, count] of invalid) repairedUtf8[column] = (repairedUtf8[column] ?? 0) + count
-      const rewrite = invalid.size > 0 || frame.compressed || checked.dictionaryCompressed
+      const rewrite = rewriteAll || invalid.size > 0 || frame.compressed || checked.dictionaryCompressed
       const streamKey = checked.dictionaries.length === 0 ? schemaKey : undefined
       const stored = { source: where, schema: checked.schema, dictionaries: checked.dictionaries, batch: { start: frame.offset, end: frame.end }, rewrite, streamKey }
       for (const run of partitionRuns(batch, column, options.granularity ?? 'hour', options.table)) {

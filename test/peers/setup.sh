@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The real peers bufctl's tests run against, installed into test/peers/.cache (never committed):
+#   - a Python virtualenv with the packages of requirements.txt (pyarrow writes and reads Arrow and Parquet);
+#   - arrow-go's corpus writer (test/peers/arrow-go), built against the exporter's own arrow-go.
+# Idempotent and quick when nothing changed; `npm test` and .ci/run call it. The cache lies inside
+# the tree so that a copy of the tree (CI's unprivileged run) carries it, built.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache="$here/.cache"
+mkdir -p "$cache/bin"
+
+# Python: the system's python3, which every user may run (a pyenv under /root is root's alone).
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3)
+if ! cmp -s "$here/requirements.txt" "$cache/venv/.requirements" 2>/dev/null; then
+  rm -rf "$cache/venv"
+  "$python" -m venv "$cache/venv"
+  "$cache/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$cache/venv/.requirements"
+fi
+
+# Go: rebuilt when a source is newer than the binary.
+corpus="$cache/bin/arrow-go-corpus"
+if [ ! -x "$corpus" ] || [ -n "$(find "$here/arrow-go" -type f -newer "$corpus" -print -quit)" ]; then
+  (cd "$here/arrow-go" && go build -o "$corpus" .)
+fi
