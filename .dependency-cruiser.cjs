@@ -1,7 +1,8 @@
 /**
  * The layer order of src/lib, checked by dependency-cruiser in `npm run lint`. The data flows
  * format → buffer → (parquet, sink) → replay → (inspect, ingest, quarantine), and format → dump;
- * each stage may import only the stages below it and the ground (src/lib/*.ts). The command layer reaches the library only
+ * each stage may import only the stages below it, the options (what the caller chose about the
+ * output) and the ground (src/lib/*.ts: errors, units, file-system helpers, the public index). The command layer reaches the library only
  * through a stage's index.ts or the ground, and the library never reaches the command layer.
  */
 const ground = '^src/lib/[^/]+\\.ts$'
@@ -28,15 +29,17 @@ module.exports = {
       to: { path: '^src/', pathNot: ground },
       // index.ts is the public entry: it re-exports the stages.
     },
-    layer('format'),
-    layer('buffer', 'format'),
-    layer('parquet', 'format'),
-    layer('sink', 'format'),
-    layer('replay', 'format', 'buffer', 'parquet', 'sink'),
-    layer('inspect', 'format', 'buffer', 'sink', 'replay'),
-    layer('ingest', 'format', 'buffer', 'parquet', 'sink', 'replay'),
-    layer('quarantine', 'format', 'buffer', 'replay'),
-    layer('dump', 'format'),
+    // options: what a caller chooses about the output (light, for the command line's start-up); any stage may read it.
+    layer('options'),
+    layer('format', 'options'),
+    layer('buffer', 'format', 'options'),
+    layer('parquet', 'format', 'options'),
+    layer('sink', 'format', 'options'),
+    layer('replay', 'format', 'buffer', 'parquet', 'sink', 'options'),
+    layer('inspect', 'format', 'buffer', 'sink', 'replay', 'options'),
+    layer('ingest', 'format', 'buffer', 'parquet', 'sink', 'replay', 'options'),
+    layer('quarantine', 'format', 'buffer', 'replay', 'options'),
+    layer('dump', 'format', 'options'),
     {
       name: 'commands-use-indexes',
       comment: 'src/commands and src/cli reach a stage only through its index.ts (or the ground)',

@@ -1,7 +1,6 @@
 /** Flags shared by several commands, defined once. */
 import { Flags } from '@oclif/core'
-import { COMPRESSIONS, GRANULARITIES, type Compression, type Granularity } from '../lib/output-options.js'
-import { SERVER_SIDE_ENCRYPTIONS, type S3Settings, type ServerSideEncryption } from '../lib/s3-settings.js'
+import { COMPRESSIONS, GRANULARITIES, SERVER_SIDE_ENCRYPTIONS, type Compression, type Granularity, type S3Settings, type ServerSideEncryption } from '../lib/options/index.js'
 import { parseDuration } from '../lib/units.js'
 import { InvalidOptionsError } from '../lib/usage-errors.js'
 

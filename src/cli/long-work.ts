@@ -2,7 +2,7 @@
  * Long work as the commands run it: a progress bar (when wanted), and Ctrl-C or SIGTERM turned
  * into a stop at the library's next safe point, with the terminal restored on every path.
  */
-import type { ProgressListener } from '../lib/progress.js'
+import type { ProgressListener } from '../lib/replay/index.js'
 import { listenForInterrupts } from './interrupts.js'
 import { progressBar } from './progress-bar.js'
 

@@ -6,7 +6,7 @@
  * and on the first Ctrl-C): it restores the cursor; events after it are ignored.
  */
 import cliProgress from 'cli-progress'
-import type { ProgressEvent, ProgressListener } from '../lib/progress.js'
+import type { ProgressEvent, ProgressListener } from '../lib/replay/index.js'
 import { formatBytes, printable } from './style.js'
 
 export interface ProgressBar {

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { Compression } from '../output-options.js'
+import type { Compression } from '../options/output-options.js'
 import type { EncodeJob } from './encode-job.js'
 import { encodeParquet } from './encoder.js'
 import { ChunkChannel } from './chunk-channel.js'

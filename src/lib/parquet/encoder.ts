@@ -7,7 +7,7 @@
  */
 import type { FileHandle } from 'node:fs/promises'
 import { describe, isSystemError } from '../errors.js'
-import type { Compression } from '../output-options.js'
+import type { Compression } from '../options/output-options.js'
 import type { BatchPiece, ByteRange, EncodeJob, PieceSource } from './encode-job.js'
 import { writerProperties } from './writer-settings.js'
 import { openBufferFile } from '../fs-util.js'

@@ -1,5 +1,5 @@
 /** The messages between the encoder pool and its worker threads. */
-import type { Compression } from '../output-options.js'
+import type { Compression } from '../options/output-options.js'
 import type { EncodeJob } from './encode-job.js'
 
 /** Main thread → worker. */

@@ -8,7 +8,7 @@
  * and 60 s, zstd pages took 1.4, 2.7 and 3.4 bytes per value as deltas, 2.3, 3.6 and 4.1 through
  * the dictionary. Every Parquet reader reads this encoding; the values are the same.
  */
-import { COMPRESSIONS, type Compression } from '../output-options.js'
+import { COMPRESSIONS, type Compression } from '../options/output-options.js'
 import { InvalidOptionsError } from '../usage-errors.js'
 
 export { COMPRESSIONS, type Compression }

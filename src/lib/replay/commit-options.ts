@@ -1,6 +1,6 @@
 /** What a drain's commit is told: where it writes, how, and how it treats damage and --keep. */
-import type { Compression } from '../output-options.js'
-import type { ProgressListener } from '../progress.js'
+import type { Compression } from '../options/output-options.js'
+import type { ProgressListener } from './progress.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import type { KeptCommit } from './kept-ledger.js'

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { realpath } from 'node:fs/promises'
-import { bufctlVersion } from '../version.js'
+import { bufctlVersion } from '../sink/bufctl-version.js'
 
 /** The footer key that names the drain an output was written from. */
 export const DRAIN_KEY = 'bufctl.drain'

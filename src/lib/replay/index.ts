@@ -9,3 +9,4 @@ export { commitDrain, type DrainCommitOptions, type DrainCommitResult } from './
 export { DEFAULT_TARGET_FILE_BYTES, planDrain, type DrainPlan, type DrainSource, type PlannedOutput } from './drain-plan.js'
 export { readJournal, type JournalRecord, type JournalResolution } from './commit-journal.js'
 export { resolveEarlierCommits, type ResolvedCommit, type Resolution } from './journal-resolution.js'
+export type { ProgressEvent, ProgressListener } from './progress.js'

@@ -5,7 +5,7 @@
  * failed drain pays for this; it lets recover set those files aside and write the rest.
  */
 import { isSystemError } from '../errors.js'
-import type { Compression } from '../output-options.js'
+import type { Compression } from '../options/output-options.js'
 import { encodeJobs } from '../parquet/encoder-pool.js'
 import type { PieceSource } from '../parquet/encode-job.js'
 import type { PlannedOutput } from './drain-plan.js'

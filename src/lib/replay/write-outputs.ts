@@ -3,7 +3,7 @@
  * encoder pool turns each planned file into Parquet bytes and the sink makes each durable.
  */
 import { isSystemError } from '../errors.js'
-import type { Compression } from '../output-options.js'
+import type { Compression } from '../options/output-options.js'
 import { encodeJobs } from '../parquet/encoder-pool.js'
 import { JobFeed } from '../parquet/job-feed.js'
 import { writeOutput, type OutputSink, type WriteEvents, type WrittenOutput } from '../sink/output-sink.js'

@@ -8,7 +8,7 @@ import { LocalSink } from './local-sink.js'
 import { parseOutputRoot } from './output-root.js'
 import type { OutputSink } from './output-sink.js'
 import { S3Sink } from './s3-sink.js'
-import type { S3Settings } from '../s3-settings.js'
+import type { S3Settings } from '../options/s3-settings.js'
 
 export interface SinkSettings {
   readonly s3?: S3Settings

@@ -8,10 +8,10 @@ import { DataType, Type, TimeUnit, type RecordBatch, type Data } from 'apache-ar
 import { InvalidOptionsError } from '../usage-errors.js'
 import { exporterPartitionColumn } from '../format/exporter-schemas.js'
 
-import type { Granularity } from '../output-options.js'
+import type { Granularity } from '../options/output-options.js'
 import { isValidRow } from '../format/validity.js'
 
-export { GRANULARITIES, type Granularity } from '../output-options.js'
+export { GRANULARITIES, type Granularity } from '../options/output-options.js'
 
 /** Hive's name for a partition whose value is null. */
 export const NULL_PARTITION = '__HIVE_DEFAULT_PARTITION__'

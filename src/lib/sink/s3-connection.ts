@@ -6,7 +6,7 @@
  * that write no S3 never load it.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import { DEFAULT_S3_TIMEOUT_MS, type S3Settings } from '../s3-settings.js'
+import { DEFAULT_S3_TIMEOUT_MS, type S3Settings } from '../options/s3-settings.js'
 
 export type S3Sdk = typeof import('@aws-sdk/client-s3')
 export type UploadClass = typeof import('@aws-sdk/lib-storage').Upload

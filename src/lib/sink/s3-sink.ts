@@ -9,10 +9,10 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
-import { bufctlVersion } from '../version.js'
+import { bufctlVersion } from './bufctl-version.js'
 import { connect, type S3Connection } from './s3-connection.js'
 import { storeError } from './s3-errors.js'
-import type { S3Settings } from '../s3-settings.js'
+import type { S3Settings } from '../options/s3-settings.js'
 import type { OutputReader, OutputSink, OutputWriter, WriteEvents } from './output-sink.js'
 
 /** The smallest part S3 takes, one in flight per upload (outputs upload side by side): about 10 MiB each. */
