@@ -63,7 +63,9 @@ def values(table):
     """Rows as plain Python values, every column decoded from dictionaries and extension types."""
     columns = []
     for column in table.columns:
-        column = decoded(column.combine_chunks() if column.num_chunks else pa.array([], column.type))
+        # Chunk by chunk: chunks may carry different dictionaries (replacements, deltas), which pyarrow cannot always unify.
+        chunks = [decoded(chunk) for chunk in column.chunks]
+        column = pa.concat_arrays(chunks) if chunks else decoded(pa.array([], column.type))
         if pa.types.is_temporal(column.type):
             # As the integers they are stored as: exact, and whatever their unit (Python's datetime stops at microseconds).
             width = pa.int32() if pa.types.is_date32(column.type) or pa.types.is_time32(column.type) else pa.int64()

@@ -253,6 +253,62 @@ func write(path string, schema *arrow.Schema, batches []arrow.RecordBatch, optio
 	return rows
 }
 
+// writeDictionaryChanges writes dictionary columns whose dictionary changes between batches: as
+// deltas (ipc.WithDictionaryDeltas), and as replacements (without), nested dictionaries among them.
+func writeDictionaryChanges(dir string) []entry {
+	str := arrow.BinaryTypes.String
+	flat := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: str}
+	inner := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: str}
+	nested := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.ListOf(inner)}
+	batchesOf := func(dtype arrow.DataType, arrays []arrow.Array) (*arrow.Schema, []arrow.RecordBatch) {
+		schema := arrow.NewSchema([]arrow.Field{{Name: "c", Type: dtype, Nullable: true}}, nil)
+		var batches []arrow.RecordBatch
+		for _, arr := range arrays {
+			batches = append(batches, array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len())))
+		}
+		return schema, batches
+	}
+	nestedArray := func(words string, indices string) arrow.Array {
+		values, err := array.DictArrayFromJSON(mem, inner, `[0, 1, 2, 0]`, words)
+		must(err)
+		offsets, _, err := array.FromJSON(mem, arrow.PrimitiveTypes.Int32, strings.NewReader(`[0, 2, 3, 4]`))
+		must(err)
+		lists := array.MakeFromData(array.NewData(arrow.ListOf(inner), 3, []*memory.Buffer{nil, offsets.Data().Buffers()[1]}, []arrow.ArrayData{values.Data()}, 0, 0))
+		idx, _, err := array.FromJSON(mem, arrow.PrimitiveTypes.Int32, strings.NewReader(indices))
+		must(err)
+		return array.NewDictionaryArray(nested, idx, lists)
+	}
+	var entries []entry
+	for _, deltas := range []bool{true, false} {
+		variant := "dictionary-replacement"
+		if deltas {
+			variant = "dictionary-delta"
+		}
+		first, err := array.DictArrayFromJSON(mem, flat, `[0, 1, null]`, `["a", "b"]`)
+		must(err)
+		second, err := array.DictArrayFromJSON(mem, flat, `[2, 0, 3]`, `["a", "b", "c", "d"]`)
+		must(err)
+		for _, c := range []struct {
+			name   string
+			dtype  arrow.DataType
+			arrays []arrow.Array
+		}{
+			{"dictionary_int16_string", flat, []arrow.Array{first, second}},
+			{"dictionary_of_list_of_dictionary", nested, []arrow.Array{nestedArray(`["x", "y", "z"]`, `[0, 1, null]`), nestedArray(`["x", "y", "w"]`, `[2, 2, 0]`)}},
+		} {
+			schema, batches := batchesOf(c.dtype, c.arrays)
+			file := filepath.Join("types", variant, c.name+".arrows")
+			rows, err := tryWrite(filepath.Join(dir, file), schema, batches, ipc.WithDictionaryDeltas(deltas))
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "arrow-go-corpus: %s: %v (left out)\n", file, err)
+				continue
+			}
+			entries = append(entries, entry{Name: c.name, Variant: variant, File: file, Rows: rows})
+		}
+	}
+	return entries
+}
+
 func main() {
 	if len(os.Args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: arrow-go-corpus <directory> <exporter-schemas.json>")
@@ -264,6 +320,7 @@ func main() {
 	var schemas map[string][]exporterColumn
 	must(json.Unmarshal(text, &schemas))
 	entries := writeTypes(dir)
+	entries = append(entries, writeDictionaryChanges(dir)...)
 	entries = append(entries, writeExporter(filepath.Join(dir, "exporter"), schemas)...)
 	out, err := json.MarshalIndent(entries, "", "  ")
 	must(err)
