@@ -1,6 +1,6 @@
 /**
  * The layer order of src/lib, checked by dependency-cruiser in `npm run lint`. The data flows
- * format → buffer → (parquet, sink) → replay → (inspect, ingest, quarantine), and format → dump;
+ * format → buffer → (parquet, sink) → iceberg → replay → (inspect, ingest, quarantine), and format → dump;
  * each stage may import only the stages below it, the options (what the caller chose about the
  * output) and the ground (src/lib/*.ts: errors, units, file-system helpers, the public index). The command layer reaches the library only
  * through a stage's index.ts or the ground, and the library never reaches the command layer.
@@ -35,9 +35,10 @@ module.exports = {
     layer('buffer', 'format', 'options'),
     layer('parquet', 'format', 'options'),
     layer('sink', 'format', 'options'),
-    layer('replay', 'format', 'buffer', 'parquet', 'sink', 'options'),
+    layer('iceberg', 'format', 'sink', 'options'),
+    layer('replay', 'format', 'buffer', 'parquet', 'sink', 'iceberg', 'options'),
     layer('inspect', 'format', 'buffer', 'sink', 'replay', 'options'),
-    layer('ingest', 'format', 'buffer', 'parquet', 'sink', 'replay', 'options'),
+    layer('ingest', 'format', 'buffer', 'parquet', 'sink', 'iceberg', 'replay', 'options'),
     layer('quarantine', 'format', 'buffer', 'replay', 'options'),
     layer('dump', 'format', 'options'),
     {

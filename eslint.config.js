@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint'
 import prettier from 'eslint-config-prettier'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/data/', 'bench/.polars/', 'demo-output/', 'test/fixtures/**/*.js'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/data/', 'bench/.polars/', 'demo-output/', 'test/fixtures/**/*.js', 'test/peers/.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

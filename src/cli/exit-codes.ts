@@ -53,6 +53,12 @@ const BY_CODE: Record<ErrorCode, number> = {
   // Out of descriptors or disk space: a failure to look at, not a usage error nor a lock to wait for.
   SYSTEM_LIMIT: EXIT_PARTIAL,
   UNSAFE_ENTRY: EXIT_USAGE,
+  CATALOG_UNREACHABLE: EXIT_IN_USE,
+  CATALOG_ACCESS: EXIT_USAGE,
+  CATALOG_CONFLICT: EXIT_IN_USE,
+  TABLE_SCHEMA: EXIT_USAGE,
+  CATALOG_OUTCOME_UNKNOWN: EXIT_IN_USE,
+  CATALOG_REQUIRED: EXIT_USAGE,
 }
 
 /** A failure as bufctl shows it: on stderr as `Error:` and `Hint:` lines, under --json as this document. */

@@ -1,6 +1,17 @@
 /** Flags shared by several commands, defined once. */
 import { Flags } from '@oclif/core'
-import { COMPRESSIONS, GRANULARITIES, SERVER_SIDE_ENCRYPTIONS, type Compression, type Granularity, type S3Settings, type ServerSideEncryption } from '../lib/options/index.js'
+import {
+  COMPRESSIONS,
+  DEFAULT_ICEBERG_NAMESPACE,
+  DEFAULT_ICEBERG_SCOPE,
+  GRANULARITIES,
+  SERVER_SIDE_ENCRYPTIONS,
+  type Compression,
+  type Granularity,
+  type IcebergSettings,
+  type S3Settings,
+  type ServerSideEncryption,
+} from '../lib/options/index.js'
 import { parseDuration } from '../lib/units.js'
 import { InvalidOptionsError } from '../lib/usage-errors.js'
 
@@ -29,9 +40,10 @@ export const tableFlag = Flags.string({ char: 't', summary: 'Only this table (re
 export const outFlag = Flags.string({
   char: 'o',
   summary: 'Root of the Parquet output tree, a directory or s3://bucket/prefix: <out>/<table>/data/year=…/…/<uuid>.parquet.',
+  helpGroup: 'OUTPUT',
 })
 
-/** How to reach S3 for an s3:// --out (the credentials come from the standard AWS chain). */
+/** How to reach S3 for an s3:// --out or an Iceberg table's location on S3 (the credentials come from the standard AWS chain). */
 export const s3Flags = {
   'endpoint-url': Flags.string({
     summary: 'S3-compatible endpoint (MinIO, Ceph, R2, …); default AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS.',
@@ -69,9 +81,93 @@ export function s3Settings(flags: S3Flags): S3Settings {
 }
 
 export const parquetFlags = {
-  compression: Flags.string({ summary: 'Parquet compression codec.', options: [...COMPRESSIONS], default: 'zstd' }),
-  granularity: Flags.string({ summary: 'Time partitioning of the output.', options: [...GRANULARITIES], default: 'hour' }),
-  'partition-by': Flags.string({ summary: 'Timestamp column to partition by (default: start_time_unix_nano for otel_traces, time_unix_nano for other otel_* tables).' }),
+  compression: Flags.string({ summary: 'Parquet compression codec.', options: [...COMPRESSIONS], default: 'zstd', helpGroup: 'OUTPUT' }),
+  granularity: Flags.string({
+    summary: "Time partitioning of the output (an existing Iceberg table's own partition spec decides for it).",
+    options: [...GRANULARITIES],
+    default: 'hour',
+    helpGroup: 'OUTPUT',
+  }),
+  'partition-by': Flags.string({
+    summary: 'Timestamp column to partition by (default: start_time_unix_nano for otel_traces, time_unix_nano for other otel_* tables).',
+    helpGroup: 'OUTPUT',
+  }),
+}
+
+/** The Iceberg table a drain is committed to, as pyiceberg and iceberg-go name the settings (secrets best given by environment). */
+export const icebergFlags = {
+  'iceberg-catalog': Flags.string({
+    summary: "Commit each table's rows to the Iceberg table of its name: a REST catalog (http(s)://host:port[/path]) or a warehouse directory (file:///dir).",
+    env: 'BUFCTL_ICEBERG_CATALOG',
+    helpGroup: 'ICEBERG',
+  }),
+  'iceberg-namespace': Flags.string({
+    summary: 'Namespace of the tables (levels joined by dots).',
+    env: 'BUFCTL_ICEBERG_NAMESPACE',
+    default: DEFAULT_ICEBERG_NAMESPACE,
+    helpGroup: 'ICEBERG',
+  }),
+  'iceberg-warehouse': Flags.string({ summary: "Warehouse passed to the catalog's GET /v1/config.", env: 'BUFCTL_ICEBERG_WAREHOUSE', helpGroup: 'ICEBERG' }),
+  'iceberg-token': Flags.string({
+    summary: 'Bearer token for the catalog (prefer the environment variable: a flag shows in ps).',
+    env: 'BUFCTL_ICEBERG_TOKEN',
+    helpGroup: 'ICEBERG',
+  }),
+  'iceberg-credential': Flags.string({
+    summary: 'OAuth2 client credentials, id:secret, exchanged for a token (again before it expires).',
+    env: 'BUFCTL_ICEBERG_CREDENTIAL',
+    helpGroup: 'ICEBERG',
+  }),
+  'iceberg-oauth2-server-uri': Flags.string({
+    summary: "Where the credentials are exchanged (default: the catalog's /v1/oauth/tokens).",
+    env: 'BUFCTL_ICEBERG_OAUTH2_SERVER_URI',
+    helpGroup: 'ICEBERG',
+  }),
+  'iceberg-scope': Flags.string({ summary: 'OAuth2 scope asked for with the credentials.', env: 'BUFCTL_ICEBERG_SCOPE', default: DEFAULT_ICEBERG_SCOPE, helpGroup: 'ICEBERG' }),
+  'iceberg-timeout': Flags.string({
+    summary: 'How long the catalog may take to answer before bufctl gives up (exit 75).',
+    env: 'BUFCTL_ICEBERG_TIMEOUT',
+    default: '30s',
+    helpGroup: 'ICEBERG',
+  }),
+}
+
+export interface IcebergFlags {
+  'iceberg-catalog'?: string
+  'iceberg-namespace': string
+  'iceberg-warehouse'?: string
+  'iceberg-token'?: string
+  'iceberg-credential'?: string
+  'iceberg-oauth2-server-uri'?: string
+  'iceberg-scope': string
+  'iceberg-timeout': string
+}
+
+/** The library's Iceberg settings behind icebergFlags; undefined without a catalog. */
+export function icebergSettings(flags: IcebergFlags): IcebergSettings | undefined {
+  const catalog = flags['iceberg-catalog']
+  if (!catalog) {
+    const stray = (['iceberg-warehouse', 'iceberg-token', 'iceberg-credential', 'iceberg-oauth2-server-uri'] as const).find((name) => flags[name] !== undefined)
+    if (stray) throw new InvalidOptionsError(`--${stray}`, 'it configures an Iceberg catalog, and none was named', 'name it with --iceberg-catalog URL (or BUFCTL_ICEBERG_CATALOG)')
+    return undefined
+  }
+  if (flags['iceberg-token'] && flags['iceberg-credential']) throw new InvalidOptionsError('--iceberg-token', 'give a token or client credentials, not both')
+  if (flags['iceberg-credential'] !== undefined && !flags['iceberg-credential'].includes(':')) {
+    throw new InvalidOptionsError('--iceberg-credential', 'expected client-id:client-secret')
+  }
+  if (flags['iceberg-namespace'].split('.').some((level) => level === '')) throw new InvalidOptionsError('--iceberg-namespace', `${flags['iceberg-namespace']} has an empty level`)
+  const timeoutMs = parseDuration(flags['iceberg-timeout'], '--iceberg-timeout')
+  if (timeoutMs <= 0) throw new InvalidOptionsError('--iceberg-timeout', 'the timeout must be longer than zero')
+  return {
+    catalog,
+    namespace: flags['iceberg-namespace'],
+    warehouse: flags['iceberg-warehouse'],
+    token: flags['iceberg-token'],
+    credential: flags['iceberg-credential'],
+    oauth2ServerUri: flags['iceberg-oauth2-server-uri'],
+    scope: flags['iceberg-scope'],
+    timeoutMs,
+  }
 }
 
 /** The library options behind parquetFlags (oclif has already checked the values against their options). */

@@ -2,7 +2,22 @@
 import { Flags } from '@oclif/core'
 import { BufctlCommand } from './base-command.js'
 import { exitCodeForSignal, exitCodeForTables } from './exit-codes.js'
-import { requireRoot, maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, s3Flags, s3Settings, tableFlag, type S3Flags } from './flags.js'
+import {
+  icebergFlags,
+  icebergSettings,
+  maxColumnsFlag,
+  outFlag,
+  parquetFlags,
+  parquetOptions,
+  quietFlag,
+  requireRoot,
+  rootFlag,
+  s3Flags,
+  s3Settings,
+  tableFlag,
+  type IcebergFlags,
+  type S3Flags,
+} from './flags.js'
 import { runLongWork } from './long-work.js'
 import { formatBytes, formatCount, palette, printable } from './style.js'
 import { parseSize } from '../lib/units.js'
@@ -16,6 +31,7 @@ export const replayFlags = {
   'target-file-size': Flags.string({
     summary: 'Arrow data per output file before another part starts (the Parquet file is several times smaller); parts are encoded in parallel.',
     default: '256MiB',
+    helpGroup: 'OUTPUT',
   }),
   jobs: Flags.integer({ char: 'j', summary: "Threads encoding Parquet (default: one per core); each holds up to one output file's row group in memory.", min: 1 }),
   'max-columns': maxColumnsFlag,
@@ -23,9 +39,10 @@ export const replayFlags = {
   quiet: quietFlag,
   verbose: Flags.boolean({ char: 'v', summary: 'List every Parquet file written (a big run otherwise counts them per partition).', default: false }),
   ...s3Flags,
+  ...icebergFlags,
 }
 
-export interface ReplayFlags extends S3Flags {
+export interface ReplayFlags extends S3Flags, IcebergFlags {
   path?: string
   out?: string
   table?: string[]
@@ -52,6 +69,7 @@ export abstract class ReplayCommand extends BufctlCommand {
         root,
         out: flags.out,
         s3: s3Settings(flags),
+        iceberg: icebergSettings(flags),
         tables: flags.table,
         dryRun: flags['dry-run'],
         keep: flags.keep,
@@ -122,6 +140,7 @@ function tableLines(table: TableReplayReport, dryRun: boolean, verbose: boolean)
   const head = table.status === 'empty' ? color.dim(`${name}: nothing to write`) : `${color.bold(name)}: ${verb} ${formatCount(table.rows)} rows from ${table.files.length} file(s)`
   const lines = [head + (table.outputs.length ? ` into ${table.outputs.length} Parquet file(s)${dryRun ? '' : `, ${formatBytes(table.parquetBytes)}`}` : '')]
   for (const commit of table.earlierCommits) lines.push(`  ${color.yellow('earlier commit')} ${describeEarlierCommit(commit, dryRun)}`)
+  if (table.iceberg) lines.push(`  ${color.cyan('iceberg')} ${icebergLine(table.iceberg, dryRun)}`)
   if (verbose || table.outputs.length <= LISTED_OUTPUTS) {
     for (const output of table.outputs) lines.push(`  ${color.green(dryRun ? '~' : '+')} ${output.path} ${color.dim(`${formatCount(output.rows)} rows`)}`)
   } else lines.push(...partitionLines(table, dryRun))
@@ -153,6 +172,14 @@ function partitionLines(table: TableReplayReport, dryRun: boolean): string[] {
   if (sorted.length > LISTED_PARTITIONS) lines.push(`  … and ${sorted.length - LISTED_PARTITIONS} more partition(s)`)
   lines.push(color.dim(`  (${table.outputs.length} files in ${sorted.length} partition(s); --verbose lists each file, --json gives them all)`))
   return lines
+}
+
+/** What the run did (or would do) with the table's Iceberg table. */
+function icebergLine(iceberg: NonNullable<TableReplayReport['iceberg']>, dryRun: boolean): string {
+  const where = iceberg.location ? ` at ${iceberg.location}` : ''
+  if (dryRun) return `${iceberg.action === 'create' ? 'would create' : 'would append to'} ${iceberg.table}${where}`
+  const snapshots = iceberg.snapshots.length === 1 ? `snapshot ${iceberg.snapshots[0]}` : `${iceberg.snapshots.length} snapshots`
+  return `${iceberg.action === 'create' ? 'created' : 'appended to'} ${iceberg.table}${where}${iceberg.snapshots.length ? `: ${snapshots}` : ''}`
 }
 
 /** One line on what this run did (or would do) with a commit an earlier run left. */

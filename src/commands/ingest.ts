@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BufctlCommand } from '../cli/base-command.js'
 import { errorDocumentOf, exitCodeForSignal } from '../cli/exit-codes.js'
-import { maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, s3Flags, s3Settings } from '../cli/flags.js'
+import { icebergFlags, icebergSettings, maxColumnsFlag, outFlag, parquetFlags, parquetOptions, quietFlag, rootFlag, s3Flags, s3Settings } from '../cli/flags.js'
 import { runLongWork } from '../cli/long-work.js'
 import { formatBytes, formatCount, palette, printable } from '../cli/style.js'
 import type { IngestReport } from '../lib/ingest/index.js'
@@ -13,7 +13,7 @@ export default class Ingest extends BufctlCommand {
 
   static override description = `Accepts the IPC stream format and the IPC file format (ARROW1), told apart by their bytes, and - for standard input (or a pipe). Every input is checked whole, in bounded memory, before anything is appended: an input that is not Arrow, is empty, is torn, or does not fit the table is refused with nothing appended (exit 2). For the exporter's seven otel_* tables an input must have the exporter's exact columns (--schema any turns that off); every table takes only the schema of its current stream.
 
-With --path (disk storage) each input is appended whole, as one pending file in the exporter's format, under the table's lock (exit 75 if the exporter holds it). An input file appended once is remembered: running the same ingest again after a failure skips what was appended (--allow-duplicate appends it anyway). With --out, size- and time-triggered flushes (--max-size, --flush-interval) and --flush write Parquet there, exactly once, as flush does; without --out ingest only spills, which is how a buffer for the exporter or a test fixture is built.`
+With --path (disk storage) each input is appended whole, as one pending file in the exporter's format, under the table's lock (exit 75 if the exporter holds it). An input file appended once is remembered: running the same ingest again after a failure skips what was appended (--allow-duplicate appends it anyway). With --out, size- and time-triggered flushes (--max-size, --flush-interval) and --flush write Parquet there, exactly once, as flush does; with --iceberg-catalog they commit to the Iceberg table of the table's name instead (disk storage only); without either, ingest only spills, which is how a buffer for the exporter or a test fixture is built.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> otel_logs logs-0001.arrow logs-0002.arrows --path /var/lib/otelcol/spill',
@@ -21,6 +21,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
     '<%= config.bin %> <%= command.id %> otel_logs big.arrow --path ./spill --out ./parquet --max-size 256MiB --flush',
     '<%= config.bin %> <%= command.id %> my_events events.arrows --path ./spill --schema any',
     '<%= config.bin %> <%= command.id %> otel_logs logs.arrows --storage memory --out s3://lake/otel',
+    '<%= config.bin %> <%= command.id %> otel_logs logs-0001.arrow --path ./spill --iceberg-catalog file:///data/warehouse --flush',
   ]
 
   static override strict = false
@@ -34,9 +35,9 @@ With --path (disk storage) each input is appended whole, as one pending file in 
     path: rootFlag,
     out: outFlag,
     storage: Flags.string({ summary: 'Buffer storage (default: disk when --path is given, else memory).', options: ['disk', 'memory'] }),
-    'max-size': Flags.string({ summary: 'Flush to --out when a buffer reaches this estimated size (e.g. 128MiB).' }),
-    'flush-interval': Flags.string({ summary: 'Flush to --out on this period while ingesting (e.g. 30s, 1m30s).' }),
-    flush: Flags.boolean({ summary: 'Flush everything to --out at the end.', default: false }),
+    'max-size': Flags.string({ summary: 'Flush (to --out or the Iceberg table) when a buffer reaches this estimated size (e.g. 128MiB).' }),
+    'flush-interval': Flags.string({ summary: 'Flush (to --out or the Iceberg table) on this period while ingesting (e.g. 30s, 1m30s).' }),
+    flush: Flags.boolean({ summary: 'Flush everything (to --out or the Iceberg table) at the end.', default: false }),
     fsync: Flags.boolean({ summary: 'fsync spilled data so it survives power loss (the exporter does not).', default: false }),
     schema: Flags.string({
       summary: "What an input must look like: exporter (the exporter's exact columns, for its seven otel_* tables) or any.",
@@ -48,6 +49,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
     ...parquetFlags,
     quiet: quietFlag,
     ...s3Flags,
+    ...icebergFlags,
   }
 
   async run(): Promise<IngestReport> {
@@ -66,6 +68,7 @@ With --path (disk storage) each input is appended whole, as one pending file in 
         root: flags.path,
         out: flags.out,
         s3: s3Settings(flags),
+        iceberg: icebergSettings(flags),
         ...options,
         flush: flags.flush,
         fsync: flags.fsync,

@@ -4,7 +4,7 @@ import { EXIT_PARTIAL } from '../cli/exit-codes.js'
 import { requireRoot, maxColumnsFlag, quietFlag, rootFlag, tableFlag } from '../cli/flags.js'
 import { formatAge, formatBytes, formatCount, palette, printable, terminalText, textTable } from '../cli/style.js'
 import { InvalidOptionsError } from '../lib/usage-errors.js'
-import type { StatusReport } from '../lib/inspect/index.js'
+import type { StatusReport, TableStatus } from '../lib/inspect/index.js'
 import { parseDuration, parseSize } from '../lib/units.js'
 
 export default class Status extends BufctlCommand {
@@ -130,8 +130,9 @@ function tableDetails(t: StatusReport['tables'][number]): string[] {
   for (const entry of t.oddEntries) lines.push(`  ${color.yellow('skipped')} ${printable(entry.name)}: ${entry.reason}`)
   if (t.quarantinedFiles) lines.push(`  ${color.yellow(`${t.quarantinedFiles} file(s) in quarantine/`)} (bufctl quarantine list)`)
   if (t.interruptedCommit) {
-    lines.push(`  ${color.red('interrupted commit')}: ${t.heldFiles} file(s) held, hidden from the exporter; run bufctl recover before starting the exporter`)
+    lines.push(`  ${color.red('interrupted commit')}: ${t.heldFiles} file(s) held, hidden from the exporter; run ${recoverCommand(t)} before starting the exporter`)
   }
+  if (t.waitingOnCatalog) lines.push(`  ${color.yellow('waiting on the Iceberg catalog')} ${t.waitingOnCatalog.catalog} (table ${t.waitingOnCatalog.table})`)
   if (t.commitInProgress) lines.push(`  ${color.dim(`a commit in progress (pid ${t.holderPid ?? '?'})`)}`)
   if (t.keptFiles) {
     lines.push(
@@ -139,6 +140,11 @@ function tableDetails(t: StatusReport['tables'][number]): string[] {
     )
   }
   return lines
+}
+
+/** The command that finishes a table's interrupted commit: a commit to an Iceberg table needs its catalog. */
+function recoverCommand(table: TableStatus): string {
+  return table.waitingOnCatalog ? `bufctl recover --iceberg-catalog ${table.waitingOnCatalog.catalog}` : 'bufctl recover'
 }
 
 const THRESHOLD_NAMES = { 'max-age': 'oldest pending file', 'max-pending-bytes': 'pending bytes', 'max-rows': 'rows' } as const
@@ -155,7 +161,7 @@ function alerts(report: StatusReport): string[] {
     for (const file of table.blockingFiles) lines.push(`${color.red('Blocks the exporter:')} ${name}/${file.file}: ${file.reason}; run bufctl recover to quarantine it`)
     if (table.interruptedCommit) {
       lines.push(
-        `${color.red('Interrupted commit:')} ${name}: ${table.heldFiles} file(s) held by a flush or recover that did not finish; run bufctl recover before starting the exporter`,
+        `${color.red('Interrupted commit:')} ${name}: ${table.heldFiles} file(s) held by a flush or recover that did not finish; run ${recoverCommand(table)} before starting the exporter`,
       )
     }
   }

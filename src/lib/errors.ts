@@ -33,6 +33,12 @@ export type ErrorCode =
   | 'RESTORE_REFUSED'
   | 'SYSTEM_LIMIT'
   | 'UNSAFE_ENTRY'
+  | 'CATALOG_UNREACHABLE'
+  | 'CATALOG_ACCESS'
+  | 'CATALOG_CONFLICT'
+  | 'TABLE_SCHEMA'
+  | 'CATALOG_OUTCOME_UNKNOWN'
+  | 'CATALOG_REQUIRED'
 
 export abstract class BufctlError extends Error {
   abstract readonly code: ErrorCode
@@ -225,36 +231,6 @@ export function describe(cause: unknown): string {
   return String(cause)
 }
 
-/** The object store did not answer (refused, unresolvable, timed out): try again later. */
-export class StoreUnreachableError extends BufctlError {
-  readonly code = 'STORE_UNREACHABLE'
-  constructor(
-    readonly endpoint: string,
-    reason: string,
-    cause?: unknown,
-  ) {
-    super(
-      `cannot reach the object store at ${endpoint}: ${reason}`,
-      endpoint,
-      'check the endpoint (--endpoint-url, AWS_ENDPOINT_URL_S3), the network and the store, then run again (nothing was changed; raise --s3-timeout for a slow link)',
-      { cause },
-    )
-  }
-}
-
-/** The object store refused bufctl: no credentials, wrong ones, or a permission missing for the bucket. */
-export class StoreAccessError extends BufctlError {
-  readonly code = 'STORE_ACCESS'
-  constructor(
-    readonly url: string,
-    reason: string,
-    hint: string,
-    cause?: unknown,
-  ) {
-    super(`cannot write to ${url}: ${reason}`, url, `${hint}; nothing was changed`, { cause })
-  }
-}
-
 /** A quarantined file that may not go back: recover would set it aside again, or its rows were written already. */
 export class RestoreRefusedError extends BufctlError {
   readonly code = 'RESTORE_REFUSED'
@@ -280,11 +256,6 @@ export class UnsafeEntryError extends BufctlError {
       `look at what ${path} is and who made it; replace it with a plain directory (or remove it), then run again; nothing was changed`,
     )
   }
-}
-
-/** The object store failed to answer or refused bufctl: such a failure says nothing about an output, so it is never read as "missing". */
-export function isStoreFailure(error: unknown): error is StoreUnreachableError | StoreAccessError {
-  return error instanceof StoreUnreachableError || error instanceof StoreAccessError
 }
 
 /** An operating-system error (it carries an errno code: EMFILE, EIO…): the machine's problem, never the data's. */

@@ -1,6 +1,7 @@
 /** bufctl as a library: buffers, stores and the spill-directory format, and what each command does (status, flush and recover, ingest). */
 export * from './errors.js'
 export * from './usage-errors.js'
+export * from './store-errors.js'
 export { Manager, SignalBuffer, DEFAULT_BYTES_PER_ROW, MemoryStore, DiskStore, DirectoryLock, withDirectoryLock } from './buffer/index.js'
 export type {
   BufferMetrics,

@@ -34,6 +34,12 @@ const cases: [library.BufctlError, RegExp][] = [
   [new library.UnwritableDataError('/spill/t', ['pending-000002.ipc'], 'the writer refused a batch'), /recover keeps such a file in quarantine/],
   [new library.StoreUnreachableError('http://minio:9000', 'ECONNREFUSED'), /--endpoint-url|run again/],
   [new library.StoreAccessError('s3://lake/otel', 'AccessDenied', 'grant s3:PutObject on arn:aws:s3:::lake'), /grant s3:PutObject.*nothing was changed/],
+  [new library.CatalogUnreachableError('http://catalog:8181', 'ECONNREFUSED'), /--iceberg-catalog|run again/],
+  [new library.CatalogAccessError('http://catalog:8181', 'POST /v1/namespaces/otel/tables/otel_logs (403)'), /token|credential/],
+  [new library.CatalogConflictError('otel.otel_logs', 8), /run again later/],
+  [new library.CatalogOutcomeUnknownError('http://catalog:8181', 'otel.otel_logs', 'HTTP 503'), /again once the catalog answers/],
+  [new library.CatalogRequiredError('/spill/otel_logs', 'http://catalog:8181', 'otel.otel_logs'), /--iceberg-catalog http:\/\/catalog:8181/],
+  [new library.TableSchemaError('otel.otel_logs', 'column body: the table has int, this data has string'), /evolve the table/],
   [new library.SystemLimitError('ENOSPC', '/out/otel_logs'), /free space on the device that holds \/out\/otel_logs.*run the same command again/],
 ]
 

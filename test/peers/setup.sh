@@ -2,6 +2,7 @@
 # The real peers bufctl's tests run against, installed into test/peers/.cache (never committed):
 #   - a Python virtualenv with the packages of requirements.txt (pyarrow writes and reads Arrow and Parquet);
 #   - arrow-go's corpus writer (test/peers/arrow-go), built against the exporter's own arrow-go.
+#   - the Iceberg REST catalog server (test/peers/iceberg-rest), and an iceberg-go program that appends as the exporter does (test/peers/iceberg-go).
 # Idempotent and quick when nothing changed; `npm test` and .ci/run call it. The cache lies inside
 # the tree so that a copy of the tree (CI's unprivileged run) carries it, built.
 set -euo pipefail
@@ -23,4 +24,14 @@ fi
 corpus="$cache/bin/arrow-go-corpus"
 if [ ! -x "$corpus" ] || [ -n "$(find "$here/arrow-go" -type f -newer "$corpus" -print -quit)" ]; then
   (cd "$here/arrow-go" && go build -o "$corpus" .)
+fi
+
+# Iceberg's REST catalog server (the reference implementation's test fixture) on Java 17: its
+# classpath assembled by Maven from test/peers/iceberg-rest/pom.xml; rebuilt when the pom changes.
+rest="$cache/iceberg-rest"
+if ! cmp -s "$here/iceberg-rest/pom.xml" "$rest/.pom" 2>/dev/null; then
+  rm -rf "$rest"
+  mkdir -p "$rest"
+  (cd "$here/iceberg-rest" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$rest/lib" -DincludeScope=runtime)
+  cp "$here/iceberg-rest/pom.xml" "$rest/.pom"
 fi

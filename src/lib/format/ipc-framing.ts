@@ -21,6 +21,26 @@ const FILE_MAGIC = 'ARROW1'
 
 export type { MessageKind }
 
+/** A message as a stream holds it: continuation, length, metadata padded to 8 bytes, body. */
+export function frameMessage(metadata: Uint8Array, body: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const padded = (metadata.byteLength + 7) & ~7
+  const bytes = new Uint8Array(8 + padded + body.byteLength)
+  const view = new DataView(bytes.buffer)
+  view.setUint32(0, CONTINUATION, true)
+  view.setInt32(4, padded, true)
+  bytes.set(metadata, 8)
+  bytes.set(body, 8 + padded)
+  return bytes
+}
+
+/** Where the first message's metadata lies in a stream (after a continuation prefix or the legacy length-only one), and where the message ends. */
+export function firstMessage(stream: Uint8Array): { readonly metadata: Uint8Array; readonly end: number } {
+  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength)
+  const prefix = view.getUint32(0, true) === CONTINUATION ? 8 : 4
+  const length = view.getInt32(prefix - 4, true)
+  return { metadata: stream.subarray(prefix, prefix + length), end: prefix + length }
+}
+
 export interface MessageFrame {
   /** Offset of the message's length prefix. */
   readonly offset: number

@@ -20,6 +20,7 @@ import { Endianness } from 'apache-arrow/fb/endianness'
 import { CompressionType } from 'apache-arrow/fb/compression-type'
 import { bufferSwaps, swapped, type Swap } from './byte-order.js'
 import { decodeLz4Frame, decodeZstd } from './codecs.js'
+import { frameMessage } from './ipc-framing.js'
 
 const CONTINUATION = 0xffffffff
 /** A compressed buffer's length prefix that says the bytes after it are stored as they are. */
@@ -73,9 +74,9 @@ function rewriteStream(stream: Uint8Array, onSchema: (metadata: Uint8Array, sche
       schema = message.header(new SchemaHeader()) as SchemaHeader
       const rewritten = onSchema(metadata, schema)
       swap = rewritten.swap
-      parts.push(frame(rewritten.metadata, new Uint8Array(0)))
+      parts.push(frameMessage(rewritten.metadata, new Uint8Array(0)))
     } else if (batch && schema) parts.push(rebuilt(message, batch, body, swap ? bufferSwaps(schema, message, batch) : undefined))
-    else parts.push(frame(metadata, body))
+    else parts.push(frameMessage(metadata, body))
   }
   parts.push(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0))
   return concat(parts)
@@ -104,18 +105,6 @@ function* messages(stream: Uint8Array): Generator<Message_> {
     yield { metadata, body: stream.subarray(bodyStart, bodyStart + bodyLength) }
     at = bodyStart + bodyLength
   }
-}
-
-/** A message as a stream holds it: continuation, length, metadata padded to 8 bytes, body. */
-function frame(metadata: Uint8Array, body: Uint8Array): Uint8Array {
-  const padded = (metadata.byteLength + 7) & ~7
-  const bytes = new Uint8Array(8 + padded + body.byteLength)
-  const view = new DataView(bytes.buffer)
-  view.setUint32(0, CONTINUATION, true)
-  view.setInt32(4, padded, true)
-  bytes.set(metadata, 8)
-  bytes.set(body, 8 + padded)
-  return bytes
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -188,7 +177,7 @@ function rebuilt(message: Message, batch: RecordBatchHeader, body: Uint8Array, s
     header = DictionaryBatchHeader.endDictionaryBatch(builder)
   }
   Message.finishMessageBuffer(builder, Message.createMessage(builder, message.version(), message.headerType(), header, BigInt(size), 0))
-  return frame(builder.asUint8Array(), newBody)
+  return frameMessage(builder.asUint8Array(), newBody)
 }
 
 /** A compressed buffer's bytes: its 8-byte uncompressed length, then the frame (or, with length -1, the bytes as they are). */

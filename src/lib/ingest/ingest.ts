@@ -19,6 +19,8 @@ import { sumCounts } from '../replay/drain-plan.js'
 import { describeError, type ErrorNote, type SalvageNote } from '../replay/replay-report.js'
 import { OutputSinks } from '../sink/open-sink.js'
 import type { S3Settings } from '../options/s3-settings.js'
+import type { IcebergSettings } from '../options/iceberg-settings.js'
+import { RunCatalogs } from '../iceberg/index.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { IngestLedger } from '../buffer/ingest-ledger.js'
@@ -46,8 +48,10 @@ export interface IngestOptions {
   readonly flushIntervalMs?: number
   /** Parquet output root (a directory or `s3://bucket/prefix`) for size-, time- and end-triggered flushes. Without it ingest only spills. */
   readonly out?: string
-  /** How to reach S3, for an s3:// output root. */
+  /** How to reach S3, for an s3:// output root (or an Iceberg table's location on S3). */
   readonly s3?: S3Settings
+  /** Flushes commit to the table of this name in this Iceberg catalog (instead of `out`). */
+  readonly iceberg?: IcebergSettings
   /** Flush everything to `sink` at the end. @default false */
   readonly flush?: boolean
   /** fsync the spilled data so it survives power loss. @default false */
@@ -103,6 +107,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   if (directory && (await isSymbolicLink(directory))) throw new InvalidOptionsError('table', `${directory} is a symbolic link; bufctl does not follow links in a spill root`)
   const spool = new InputSpool()
   const sinks = new OutputSinks({ s3: options.s3 })
+  const catalogs = new RunCatalogs(options.iceberg)
   try {
     // Before anything is read or appended: an output root that cannot take files fails the run.
     if (options.out) await sinks.open(options.out).checkWritable()
@@ -119,14 +124,21 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       options.progress?.({ phase: 'bytes', table: options.table, done: Math.min(done, total), total })
     }
     await checkSchemas(options.table, checked, directory, options.schema ?? 'exporter')
-    return await append(options, storage, directory, checked, sinks)
+    return await append(options, storage, directory, checked, sinks, catalogs)
   } finally {
     await spool.close()
     await sinks.close()
   }
 }
 
-async function append(options: IngestOptions, storage: StorageType, directory: string | undefined, checked: readonly CheckedInput[], sinks: OutputSinks): Promise<IngestReport> {
+async function append(
+  options: IngestOptions,
+  storage: StorageType,
+  directory: string | undefined,
+  checked: readonly CheckedInput[],
+  sinks: OutputSinks,
+  catalogs: RunCatalogs,
+): Promise<IngestReport> {
   const outputs: WrittenOutput[] = []
   const repaired: Record<string, number>[] = []
   const salvaged: SalvageNote[] = []
@@ -136,10 +148,10 @@ async function append(options: IngestOptions, storage: StorageType, directory: s
     onSalvaged: (notes: readonly SalvageNote[]) => salvaged.push(...notes),
   }
   const manager = new Manager({
-    storage: { type: storage, path: options.root, fsync: options.fsync, onLocked: finishEarlierCommits(sinks) },
-    maxSizeBytes: options.out ? (options.maxSizeBytes ?? 0) : 0,
-    flushIntervalMs: options.out ? (options.flushIntervalMs ?? 0) : 0,
-    ...flushTarget(options, storage, sinks, listeners),
+    storage: { type: storage, path: options.root, fsync: options.fsync, onLocked: finishEarlierCommits(sinks, catalogs) },
+    maxSizeBytes: flushes(options) ? (options.maxSizeBytes ?? 0) : 0,
+    flushIntervalMs: flushes(options) ? (options.flushIntervalMs ?? 0) : 0,
+    ...flushTarget(options, storage, { sinks, catalogs }, listeners),
   })
   const inputs: IngestInputReport[] = checked.map(({ path, format, bytes, batches, rows }) => ({ path, format, bytes, batches, rows, status: 'not-appended' }))
   let error: ErrorNote | undefined
@@ -194,11 +206,23 @@ async function append(options: IngestOptions, storage: StorageType, directory: s
   }
 }
 
-/** The Manager's flush: Parquet into the sink, or (without one, nothing is ever flushed) a refusal. */
-function flushTarget(options: IngestOptions, storage: StorageType, sinks: OutputSinks, listeners: Pick<ParquetFlushOptions, 'onWritten' | 'onRepaired' | 'onSalvaged'>) {
-  if (!options.out) return { flush: () => Promise.reject(new InvalidOptionsError('--out', 'nothing to flush to')) }
+/** Whether the run's flushes write anywhere: an output root or an Iceberg table. */
+function flushes(options: IngestOptions): boolean {
+  return options.out !== undefined || options.iceberg !== undefined
+}
+
+/** The Manager's flush: Parquet into the sink or the Iceberg table, or (without either, nothing is ever flushed) a refusal. */
+function flushTarget(
+  options: IngestOptions,
+  storage: StorageType,
+  run: { readonly sinks: OutputSinks; readonly catalogs: RunCatalogs },
+  listeners: Pick<ParquetFlushOptions, 'onWritten' | 'onRepaired' | 'onSalvaged'>,
+) {
+  if (!flushes(options)) return { flush: () => Promise.reject(new InvalidOptionsError('--out', 'nothing to flush to')) }
   const target = {
-    sink: sinks.open(options.out),
+    sink: options.out === undefined ? undefined : run.sinks.open(options.out),
+    sinks: run.sinks,
+    catalogs: options.iceberg ? run.catalogs : undefined,
     compression: options.compression,
     granularity: options.granularity,
     partitionBy: options.partitionBy,
@@ -216,10 +240,19 @@ function validate(options: IngestOptions, storage: StorageType): void {
   if (!options.table) throw new InvalidOptionsError('table', 'name the table to ingest into')
   if (options.inputs.length === 0) throw new InvalidOptionsError('file', 'name at least one Arrow IPC file, or - for standard input')
   if (storage === 'disk' && !options.root) throw new InvalidOptionsError('--path', 'disk storage needs the spill root (--path or BUFCTL_PATH)')
+  if (options.out !== undefined && options.iceberg !== undefined) {
+    throw new InvalidOptionsError('--out', "--out and --iceberg-catalog name two destinations: an Iceberg table's data files go under its own location; give one of them")
+  }
+  if (storage === 'memory' && options.iceberg) {
+    throw new InvalidOptionsError('--iceberg-catalog', 'a commit to an Iceberg table is exactly-once through the spill directory: give --path (disk storage)')
+  }
   if (storage === 'memory' && !options.out) {
     throw new InvalidOptionsError('--out', 'memory storage keeps nothing after the command: give --out for the Parquet output, or --path to spill to disk')
   }
-  if (!options.out && (options.flush || options.maxSizeBytes || options.flushIntervalMs)) {
-    throw new InvalidOptionsError('--out', '--flush, --max-size and --flush-interval write Parquet: name the output directory with --out')
+  if (!flushes(options) && (options.flush || options.maxSizeBytes || options.flushIntervalMs)) {
+    throw new InvalidOptionsError(
+      '--out',
+      '--flush, --max-size and --flush-interval write Parquet: name the output directory with --out (or an Iceberg catalog with --iceberg-catalog)',
+    )
   }
 }

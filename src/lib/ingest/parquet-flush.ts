@@ -17,11 +17,18 @@ import type { SalvageNote } from '../replay/replay-report.js'
 import { planDrain } from '../replay/drain-plan.js'
 import { writeOutputs } from '../replay/write-outputs.js'
 import type { OutputSinks } from '../sink/open-sink.js'
+import type { RunCatalogs } from '../iceberg/index.js'
+import { inspectStreamFile, type StreamFileInspection } from '../format/table-scan.js'
+import { tableDestination } from '../replay/table-destination.js'
 import type { OutputSink, WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 
 export interface ParquetFlushOptions {
-  readonly sink: OutputSink
+  /** The output root (absent when flushes commit to an Iceberg table). */
+  readonly sink?: OutputSink
+  readonly sinks: OutputSinks
+  /** The Iceberg catalog flushes commit to. */
+  readonly catalogs?: RunCatalogs
   readonly compression?: Compression
   readonly granularity?: Granularity
   readonly partitionBy?: string
@@ -38,7 +45,10 @@ export interface ParquetFlushOptions {
 /** A disk buffer's flush: its files, committed exactly once. */
 export function fileFlush(options: ParquetFlushOptions): FileFlushFunc {
   return async (table, drain, directory) => {
-    const result = await commitDrain(directory, drain, { ...options, table, damage: 'salvage' })
+    const files = await Promise.all(drain.files.map((file) => inspectStreamFile(directory, file.name)))
+    const inspected = files.filter((file): file is StreamFileInspection => !('reason' in file))
+    const { destination } = await tableDestination(table, directory, inspected, options)
+    const result = await commitDrain(directory, drain, { ...options, destination, table, damage: 'salvage' })
     for (const output of result.outputs) options.onWritten(output)
     options.onRepaired(result.repairedUtf8)
     options.onSalvaged(result.damaged.map((file) => ({ file: file.name, rows: file.rows, droppedBytes: file.droppedBytes, reason: file.damage?.reason ?? '' })))
@@ -47,9 +57,9 @@ export function fileFlush(options: ParquetFlushOptions): FileFlushFunc {
 }
 
 /** Before a disk buffer is opened: finish what earlier runs left (a commit a crash interrupted, kept commits), as recover would. */
-export function finishEarlierCommits(sinks: OutputSinks): (directory: string) => Promise<void> {
+export function finishEarlierCommits(sinks: OutputSinks, catalogs?: RunCatalogs): (directory: string) => Promise<void> {
   return async (directory) => {
-    await resolveEarlierCommits(directory, basename(directory), { sinks })
+    await resolveEarlierCommits(directory, basename(directory), { sinks, catalogs })
   }
 }
 
@@ -58,6 +68,7 @@ export function batchFlush(options: ParquetFlushOptions): FlushFunc {
   return async (table, batches) => {
     const sources = await Promise.all(batches.map(async (batch, index) => ({ name: `batch ${index}`, stream: await streamOf(batch) })))
     const plan = await planDrain(sources, { table, identity: `${hostname()}:memory:${randomBytes(8).toString('hex')}`, targetFileBytes: Infinity, damage: 'strict', ...options })
+    if (!options.sink) throw new Error('a memory buffer flushes only into an output root')
     const outputs = await writeOutputs(plan.outputs, options.sink, { compression: options.compression ?? 'zstd', onWritten: options.onWritten })
     options.onRepaired(plan.repairedUtf8)
     return outputs.reduce((sum, output) => sum + output.bytes, 0)

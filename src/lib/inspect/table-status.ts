@@ -67,6 +67,8 @@ export interface TableStatus {
   readonly interruptedCommit: boolean
   /** A commit journal is present and another process holds the lock: a bufctl commit is running. */
   readonly commitInProgress: boolean
+  /** The interrupted commit went to an Iceberg table: the catalog (URL) recover must be given to finish it, and the table. */
+  readonly waitingOnCatalog?: { readonly catalog: string; readonly table: string }
   /** Pending files held by a commit (interrupted or running), hidden from the exporter meanwhile. */
   readonly heldFiles: number
   /** Pending files that a `recover --keep` already wrote: the next flush or recover removes them without writing again; the exporter would write them again. */
@@ -131,6 +133,7 @@ export async function tableStatus(root: string, table: string, deep: boolean, ma
     quarantinedFiles: await countQuarantined(inspection.directory, names),
     interruptedCommit: names.includes(JOURNAL_FILE) && !lock.inUse,
     commitInProgress: names.includes(JOURNAL_FILE) && lock.inUse,
+    waitingOnCatalog: names.includes(JOURNAL_FILE) && !lock.inUse ? await journalCatalog(inspection.directory, table) : undefined,
     heldFiles: names.filter((name) => name.startsWith(HELD_PREFIX)).length,
     keptFiles: names.includes(KEPT_LEDGER_FILE) ? await countKept(inspection.directory, table) : 0,
   }
@@ -210,6 +213,13 @@ async function countQuarantined(directory: string, names: readonly string[]): Pr
 }
 
 /** Files a --keep run wrote and left, per the kept ledger (which status only reads). */
+/** The Iceberg catalog and table an interrupted commit's journal names, if it names one. */
+async function journalCatalog(directory: string, table: string): Promise<TableStatus['waitingOnCatalog']> {
+  const { readJournal } = await import('../replay/commit-journal.js')
+  const iceberg = (await readJournal(directory, table).catch(() => undefined))?.iceberg
+  return iceberg && { catalog: iceberg.catalog, table: [...iceberg.namespace, iceberg.table].join('.') }
+}
+
 async function countKept(directory: string, table: string): Promise<number> {
   const { readKeptLedger } = await import('../replay/kept-ledger.js')
   const ledger = await readKeptLedger(directory, table).catch(() => undefined)

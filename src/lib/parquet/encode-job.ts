@@ -34,6 +34,15 @@ export interface BatchPiece {
   readonly streamKey?: string
 }
 
+/** How every file of a drain is written. */
+export interface ParquetFormat {
+  readonly compression: import('../options/output-options.js').Compression
+  /** Key-value metadata for every file's footer. */
+  readonly metadata?: Readonly<Record<string, string>>
+  /** Parquet field ids by column path (`a`, `s.b`, `l.element`, `m.key`): an Iceberg table's, so that its readers resolve columns by id. */
+  readonly fieldIds?: ReadonlyMap<string, number>
+}
+
 /** One Parquet file to encode: its pieces, in order, and the rows they add up to. */
 export interface EncodeJob {
   readonly rows: number

@@ -7,23 +7,20 @@
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { Compression } from '../options/output-options.js'
-import type { EncodeJob } from './encode-job.js'
+import type { EncodeJob, ParquetFormat } from './encode-job.js'
 import { encodeParquet } from './encoder.js'
 import { ChunkChannel } from './chunk-channel.js'
 import { JobFeed } from './job-feed.js'
 import type { ToWorker } from './worker-protocol.js'
 
 export interface EncodeOptions {
-  readonly compression: Compression
+  readonly format: ParquetFormat
   /** Worker threads at most. @default the number of cores */
   readonly concurrency?: number
   /** Stops handing out jobs and ends the workers at once (their jobs fail with the signal's reason). */
   readonly signal?: AbortSignal
   /** How long a worker may go without a chunk before its job fails. @default 10 minutes */
   readonly idleTimeoutMs?: number
-  /** Key-value metadata for every file's footer. */
-  readonly metadata?: Readonly<Record<string, string>>
   /** Told of the rows the writer takes, as it takes them (progress within a file), with the job's index. */
   readonly onRows?: (index: number, rows: number) => void
 }
@@ -59,7 +56,7 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
       if (!worker && (lanes === 1 || (feed.closed && feed.size === 1))) {
         try {
           const onRows = options.onRows && ((rows: number) => options.onRows!(taken.index, rows))
-          results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.compression, options.metadata, onRows))
+          results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.format, onRows))
         } catch (error) {
           failure ??= error
         }
@@ -72,7 +69,7 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
       const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, options.onRows && ((rows) => options.onRows!(taken.index, rows)))
       // A worker keeps the process alive only while it has a job: an idle one must not hide a step that never finishes (stall-watchdog).
       worker.ref()
-      worker.postMessage({ type: 'encode', job: taken.job, compression: options.compression, metadata: options.metadata } satisfies ToWorker)
+      worker.postMessage({ type: 'encode', job: taken.job, format: options.format } satisfies ToWorker)
       try {
         results[taken.index] = await write(taken.index, channel)
       } catch (error) {

@@ -17,7 +17,7 @@ async function taken(): Promise<void> {
 async function encode(message: Extract<ToWorker, { type: 'encode' }>): Promise<void> {
   try {
     const progress = (rows: number) => port.postMessage({ type: 'rows', rows } satisfies FromWorker)
-    for await (const chunk of encodeParquet(message.job, message.compression, message.metadata, progress)) {
+    for await (const chunk of encodeParquet(message.job, message.format, progress)) {
       // A chunk may be a view into a larger buffer: copy it so the transfer moves just these bytes.
       const bytes = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice()
       port.postMessage({ type: 'chunk', bytes } satisfies FromWorker, [bytes.buffer as ArrayBuffer])

@@ -7,8 +7,8 @@
  */
 import type { FileHandle } from 'node:fs/promises'
 import { describe, isSystemError } from '../errors.js'
-import type { Compression } from '../options/output-options.js'
-import type { BatchPiece, ByteRange, EncodeJob, PieceSource } from './encode-job.js'
+import type { BatchPiece, ByteRange, EncodeJob, ParquetFormat, PieceSource } from './encode-job.js'
+import { withFieldIds } from '../format/schema-copy.js'
 import { writerProperties } from './writer-settings.js'
 import { openBufferFile } from '../fs-util.js'
 import { timestampColumns } from '../format/schema-summary.js'
@@ -23,8 +23,7 @@ type WasmBatch = import('parquet-wasm').RecordBatch
  */
 export async function* encodeParquet(
   job: EncodeJob,
-  compression: Compression,
-  metadata?: Readonly<Record<string, string>>,
+  format: ParquetFormat,
   /** Told the rows of each group of batches the writer takes (it pulls as it encodes): progress within a file. */
   onRows?: (rows: number) => void,
 ): AsyncGenerator<Uint8Array> {
@@ -48,7 +47,7 @@ export async function* encodeParquet(
               controller.close()
               return
             }
-            for (const batch of await wasmBatchesOf(wasm, group, reader)) controller.enqueue(batch)
+            for (const batch of await wasmBatchesOf(wasm, group, reader, format.fieldIds)) controller.enqueue(batch)
             const rows = group.reduce((sum, piece) => sum + piece.length, 0)
             handedOver += rows
             onRows?.(rows)
@@ -61,7 +60,7 @@ export async function* encodeParquet(
       { highWaterMark: 1 },
     )
     // transformParquetStream takes ownership of the properties and of every batch it reads.
-    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, compression, metadata, timestamps))) as AsyncIterable<Uint8Array>
+    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, format.compression, format.metadata, timestamps))) as AsyncIterable<Uint8Array>
     // A system error reading the input (out of descriptors, EIO) is not the writer rejecting data.
     if (isSystemError(inputError)) throw inputError
     if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
@@ -94,13 +93,20 @@ async function rewritten(stream: Uint8Array): Promise<Uint8Array> {
  * already decoded and checked this batch while planning, so bytes that only fail verification
  * (a damaged vtable, say) go in as apache-arrow reads them: decoded and encoded again.
  */
-async function wasmBatchOf(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Array): Promise<WasmBatch> {
-  if (piece.rewrite) return toWasmBatch(wasm, piece, await rewritten(stream))
+async function wasmBatchOf(wasm: ParquetWasm, piece: BatchPiece, stream: Uint8Array, fieldIds: FieldIds): Promise<WasmBatch> {
+  if (piece.rewrite) return toWasmBatch(wasm, piece, withIds(await rewritten(stream), fieldIds))
   try {
-    return toWasmBatch(wasm, piece, stream)
+    return toWasmBatch(wasm, piece, withIds(stream, fieldIds))
   } catch {
-    return toWasmBatch(wasm, piece, await rewritten(stream))
+    return toWasmBatch(wasm, piece, withIds(await rewritten(stream), fieldIds))
   }
+}
+
+type FieldIds = ReadonlyMap<string, number> | undefined
+
+/** The stream as wasm takes it: with the table's field ids in its schema when there are any. */
+function withIds(stream: Uint8Array, fieldIds: FieldIds): Uint8Array {
+  return fieldIds ? withFieldIds(stream, fieldIds) : stream
 }
 
 /** Small batches go into wasm together, up to this many bytes: one call per few MB, not per batch. */
@@ -141,14 +147,14 @@ function sameRanges(a: readonly ByteRange[], b: readonly ByteRange[]): boolean {
 }
 
 /** The batches of a group inside wasm: one IPC stream for all (falling back to one per piece if arrow-rs refuses it). */
-async function wasmBatchesOf(wasm: ParquetWasm, group: readonly BatchPiece[], reader: PieceReader): Promise<WasmBatch[]> {
-  if (group.length === 1) return [await wasmBatchOf(wasm, group[0]!, await reader.read(group[0]!))]
+async function wasmBatchesOf(wasm: ParquetWasm, group: readonly BatchPiece[], reader: PieceReader, fieldIds: FieldIds): Promise<WasmBatch[]> {
+  if (group.length === 1) return [await wasmBatchOf(wasm, group[0]!, await reader.read(group[0]!), fieldIds)]
   let table: import('parquet-wasm').Table | undefined
   try {
-    table = wasm.Table.fromIPCStream(await reader.readGroup(group))
+    table = wasm.Table.fromIPCStream(withIds(await reader.readGroup(group), fieldIds))
   } catch {
     const batches: WasmBatch[] = []
-    for (const piece of group) batches.push(await wasmBatchOf(wasm, piece, await reader.read(piece)))
+    for (const piece of group) batches.push(await wasmBatchOf(wasm, piece, await reader.read(piece), fieldIds))
     return batches
   }
   try {

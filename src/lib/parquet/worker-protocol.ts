@@ -1,10 +1,8 @@
 /** The messages between the encoder pool and its worker threads. */
-import type { Compression } from '../options/output-options.js'
-import type { EncodeJob } from './encode-job.js'
+import type { EncodeJob, ParquetFormat } from './encode-job.js'
 
 /** Main thread → worker. */
-export type ToWorker =
-  { readonly type: 'encode'; readonly job: EncodeJob; readonly compression: Compression; readonly metadata?: Readonly<Record<string, string>> } | { readonly type: 'next' }
+export type ToWorker = { readonly type: 'encode'; readonly job: EncodeJob; readonly format: ParquetFormat } | { readonly type: 'next' }
 /** Worker → main thread: one chunk (the worker waits for `next`), rows handed to the writer (progress), the end, or a failure. */
 export type FromWorker =
   | { readonly type: 'chunk'; readonly bytes: Uint8Array }

@@ -4,7 +4,9 @@
  * root (absolute) and every output with its rows, and the state the commit reached:
  * - `held`: the drained files carry the held prefix (the exporter no longer sees them); no output yet;
  * - `writing`: outputs may be partly written;
- * - `durable`: every output is written, synced and verified; the files may go.
+ * - `durable`: every output is written, synced and verified; once published (committed to the
+ *   Iceberg table the journal names, which its attempts record; nothing to do for a directory or a
+ *   bucket), the files may go.
  * The journal is input a hostile user could write, so reading it checks everything (size, shape,
  * names) before anything acts on it. (Commits made with --keep are recorded in kept-ledger.)
  */
@@ -15,6 +17,7 @@ import { JournalError } from '../errors.js'
 import { fsyncDirectory, readTrusted, removeIfExists, writeFileAtomically } from '../fs-util.js'
 import { JOURNAL_FILE, pendingSequence, tableDirectoryName } from '../format/table-directory.js'
 import { OUTPUT_NAME_PATTERN } from '../sink/output-name.js'
+import type { AppendAttempt } from '../iceberg/index.js'
 
 export type JournalState = 'held' | 'writing' | 'durable'
 
@@ -47,6 +50,22 @@ export interface JournalRecord {
   /** The output root, absolute (a path, or an s3:// URL). */
   readonly out: string
   readonly outputs: readonly JournalOutput[]
+  /** The Iceberg table the outputs are committed to (outputs then lie under its location, `out`). */
+  readonly iceberg?: JournalIceberg
+}
+
+export interface JournalIceberg {
+  /** The catalog's URL (no secret). */
+  readonly catalog: string
+  readonly namespace: readonly string[]
+  readonly table: string
+  readonly tableUuid: string
+  /** The table's location as the catalog spells it. */
+  readonly location: string
+  /** Unique to this commit: the snapshot that made it carries it in its summary. */
+  readonly commitId: string
+  /** Every attempt at the commit, recorded before its files were written or its request sent. */
+  readonly attempts: readonly AppendAttempt[]
 }
 
 export type JournalResolution = 'rolled-forward' | 'rolled-back' | 'kept'
@@ -89,7 +108,9 @@ export function checkRecord(value: unknown, table: string, states: readonly stri
       return `the entry for ${entry.name} is incomplete`
     }
   }
-  const prefix = `${tableDirectoryName(table)}/data/`
+  const icebergProblem = record.iceberg === undefined ? undefined : checkIceberg(record.iceberg)
+  if (icebergProblem) return icebergProblem
+  const prefix = record.iceberg === undefined ? `${tableDirectoryName(table)}/data/` : 'data/'
   for (const output of record.outputs as unknown[]) {
     const entry = output as Partial<JournalOutput> | null
     const path = entry?.path
@@ -104,6 +125,30 @@ export function checkRecord(value: unknown, table: string, states: readonly stri
     }
   }
   if (record.state !== 'held' && record.outputs.length === 0) return `a ${record.state} journal without outputs`
+  return undefined
+}
+
+const SNAPSHOT_ID = /^[1-9][0-9]{0,18}$/
+const METADATA_FILE = /^metadata\/[A-Za-z0-9._-]{1,200}\.avro$/
+
+/** What is wrong with a journal's Iceberg part, or undefined. */
+function checkIceberg(value: unknown): string | undefined {
+  const iceberg = value as Partial<JournalIceberg> | null
+  if (typeof iceberg !== 'object' || iceberg === null) return 'its Iceberg part is not an object'
+  if (typeof iceberg.catalog !== 'string' || !/^(https?|file):/i.test(iceberg.catalog)) return 'its Iceberg catalog is not an http(s) or file URL'
+  if (!Array.isArray(iceberg.namespace) || !iceberg.namespace.every((level) => typeof level === 'string') || typeof iceberg.table !== 'string')
+    return 'its Iceberg table is not named'
+  if (typeof iceberg.tableUuid !== 'string' || typeof iceberg.location !== 'string') return "its Iceberg table's identity is missing"
+  if (typeof iceberg.commitId !== 'string' || !/^[0-9a-f]{32}$/.test(iceberg.commitId)) return 'its Iceberg commit id is not one bufctl makes'
+  if (!Array.isArray(iceberg.attempts)) return 'its Iceberg attempts are missing'
+  for (const attempt of iceberg.attempts as unknown[]) {
+    const entry = attempt as Partial<AppendAttempt> | null
+    if (typeof entry?.snapshot !== 'string' || !SNAPSHOT_ID.test(entry.snapshot)) return 'an Iceberg attempt names no snapshot id'
+    if (entry.parent !== null && (typeof entry.parent !== 'string' || !SNAPSHOT_ID.test(entry.parent))) return 'an Iceberg attempt names an impossible parent'
+    if (typeof entry.manifest !== 'string' || !METADATA_FILE.test(entry.manifest) || typeof entry.list !== 'string' || !METADATA_FILE.test(entry.list)) {
+      return 'an Iceberg attempt names files outside the metadata directory'
+    }
+  }
   return undefined
 }
 

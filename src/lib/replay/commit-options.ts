@@ -1,13 +1,14 @@
 /** What a drain's commit is told: where it writes, how, and how it treats damage and --keep. */
 import type { Compression } from '../options/output-options.js'
 import type { ProgressListener } from './progress.js'
-import type { OutputSink } from '../sink/output-sink.js'
+import type { Destination } from './destination.js'
 import type { Granularity } from '../sink/partitioning.js'
 import type { KeptCommit } from './kept-ledger.js'
 
 export interface DrainCommitOptions {
   readonly table: string
-  readonly sink: OutputSink
+  /** Where the outputs go and how they become visible there (a directory, a bucket, an Iceberg table). */
+  readonly destination: Destination
   /** `strict` refuses damaged files (flush); `salvage` keeps their complete batches and quarantines the original (recover). */
   readonly damage: 'strict' | 'salvage'
   /** Write the outputs but leave the drained files in place, recorded in the kept ledger. @default false */

@@ -12,6 +12,8 @@ export type CrashPoint =
   | 'upload-recorded'
   | 'outputs-written'
   | 'journal-durable'
+  | 'attempt-recorded'
+  | 'published'
   | 'files-committed'
   | 'ingest-intent-recorded'
   | 'ingest-renamed'

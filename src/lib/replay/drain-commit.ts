@@ -27,7 +27,7 @@ import type { FileOutcome } from './drain-plan.js'
 import { writeDrain, type WrittenDrain } from './drain-writing.js'
 import { finishFiles, holdFiles, releaseFiles } from './held-files.js'
 import { JournalInFlight } from './journal-in-flight.js'
-import { undo } from './journal-resolution.js'
+import { finishDurable, undo } from './commit-protocol.js'
 import { unwritableFiles } from './unwritable-files.js'
 import { OutputEncodingError } from './write-outputs.js'
 
@@ -42,6 +42,8 @@ export interface DrainCommitResult {
   readonly repairedUtf8: Readonly<Record<string, number>>
   /** With `keep`: the commit as the kept ledger now records it. */
   readonly kept?: KeptCommit
+  /** The Iceberg snapshot that holds the outputs, when they went to a table. */
+  readonly snapshot?: string
 }
 
 /** Writes the drain's rows as Parquet and commits it, exactly once. */
@@ -50,7 +52,8 @@ export async function commitDrain(directory: string, drained: FileDrain, options
   if (files.length === 0) return { rows: 0, outputs: [], damaged: [], repairedUtf8: {} }
   options.signal?.throwIfAborted()
   const drain = await drainIdentity(directory, files)
-  const journal = new JournalInFlight(directory, { version: 3, table: options.table, drain, out: options.sink.root }, files)
+  const { destination } = options
+  const journal = new JournalInFlight(directory, { version: 3, table: options.table, drain, out: destination.sink.root, iceberg: destination.journalEntry() }, files)
   await journal.begin()
 
   // From here until the journal says `durable`, any failure — a damaged file in strict mode, a full
@@ -82,20 +85,18 @@ export async function commitDrain(directory: string, drained: FileDrain, options
   }
   if (options.keep) {
     // Recorded before the files come back, so a crash in between cannot leave them unrecorded.
-    const commit = { drain, out: options.sink.root, files: journal.files, outputs: journal.outputs }
+    const commit = { drain, out: destination.sink.root, files: journal.files, outputs: journal.outputs }
     await writeKeptLedger(directory, { version: 3, table: options.table, kept: [...(options.alreadyKept ?? []), commit] })
     await releaseFiles(directory, files)
     await removeJournal(directory)
     return { ...result, outputs, kept: commit }
   } else {
-    await journal.durable(sized)
+    const record = await journal.durable(sized)
     crashPoint('journal-durable')
-    await finishFiles(directory, journal.files)
-    crashPoint('files-committed')
-    await removeJournal(directory)
+    const snapshot = await finishDurable(directory, record, destination, options.signal)
     drained.forget()
+    return { ...result, outputs, snapshot }
   }
-  return { ...result, outputs }
 }
 
 /**
@@ -112,7 +113,7 @@ async function undoing(error: unknown, journal: JournalInFlight, directory: stri
     if (isSystemError(blaming)) failure = blaming
   } finally {
     await journal.quiet()
-    await undoAfter(failure, () => undo(directory, journal.writing(), options.sink))
+    await undoAfter(failure, () => undo(directory, journal.writing(), options.destination.sink))
   }
   return failure
 }

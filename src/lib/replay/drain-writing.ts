@@ -67,9 +67,11 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
   let total = writing.rows
   let planned = false
   const report = () => options.progress?.({ phase: 'rows', table: options.table, done: Math.min(encoded, total), total, stored })
-  const outputs = writeOutputs(feed, options.sink, {
+  const { destination } = options
+  const outputs = writeOutputs(feed, destination.sink, {
     metadata: outputMetadata(writing.drain, options.table),
     compression: options.compression ?? 'zstd',
+    fieldIds: destination.fieldIds,
     concurrency: options.concurrency,
     signal,
     onWritten: () => {
@@ -96,7 +98,9 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
         table: options.table,
         identity: writing.identity,
         targetFileBytes: options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES,
-        granularity: options.granularity,
+        // A table's own partitioning decides over --granularity.
+        granularity: destination.granularity ?? options.granularity,
+        dataDirectory: destination.dataDirectory,
         partitionBy: options.partitionBy,
         damage: options.damage,
         signal,
@@ -126,7 +130,7 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
   // Read back against the sizes just written: a store that answers with something else is not the writer's fault.
   const sizes = new Map(done.map((output) => [output.relative, output.bytes]))
   const sized = journal.outputs.map((output) => ({ ...output, bytes: sizes.get(output.path) }))
-  const failure = await verifyOutputs(options.sink, sized, writing.drain)
+  const failure = await verifyOutputs(destination.sink, sized, writing.drain)
   if (failure) {
     const error = new OutputVerificationError(failure.path, failure.reason)
     throw failure.short ? new OutputEncodingError(handedOver.get(journal.outputs[failure.index]!.path)!, error) : error

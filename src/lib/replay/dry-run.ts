@@ -6,7 +6,7 @@
 import { LockHeldError } from '../errors.js'
 import { lockState } from '../buffer/directory-lock.js'
 import { drainOrder, inspectTable, streamFiles } from '../format/table-scan.js'
-import type { OutputSink } from '../sink/output-sink.js'
+import { tableDestination } from './table-destination.js'
 import { commitParts, partBytes } from './commit-parts.js'
 import { DEFAULT_TARGET_FILE_BYTES, planDrain, sumCounts } from './drain-plan.js'
 import { directoryIdentity, encoders } from './drain-commit.js'
@@ -15,7 +15,7 @@ import { predictEarlierCommits } from './journal-resolution.js'
 import type { TableReplayDraft } from './replay-report.js'
 import type { TableDrainOptions } from './replay-table.js'
 
-export async function planTable(report: TableReplayDraft, options: Omit<TableDrainOptions, 'sink'> & { readonly sink?: OutputSink }): Promise<void> {
+export async function planTable(report: TableReplayDraft, options: TableDrainOptions): Promise<void> {
   const state = await lockState(report.directory)
   if (state.inUse) throw new LockHeldError(report.directory, state.holderPid)
   report.earlierCommits = await predictEarlierCommits(report.directory, report.table, { keep: options.keep, sinks: options.sinks })
@@ -29,6 +29,9 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
     if (options.mode === 'recover') report.quarantined.push({ file: file.name, reason: describeSetAside(file) })
     return false
   })
+  // The table it would create or append to (created by no dry run), and so the layout and field ids.
+  const { destination, iceberg } = options.catalogs || options.sink ? await tableDestination(report.table, report.directory, drained, { ...options, dryRun: true }) : {}
+  report.iceberg = iceberg
   // Planned in the parts the real run commits, so that every output is named as that run names it.
   const targetFileBytes = options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES
   const parts = commitParts(drained, partBytes(targetFileBytes, encoders(options.concurrency)))
@@ -40,7 +43,8 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
       table: report.table,
       identity,
       targetFileBytes,
-      granularity: options.granularity,
+      granularity: destination?.granularity ?? options.granularity,
+      dataDirectory: destination?.dataDirectory,
       partitionBy: options.partitionBy,
       damage: options.mode === 'flush' ? 'strict' : 'salvage',
       signal: options.signal,
@@ -54,7 +58,8 @@ export async function planTable(report: TableReplayDraft, options: Omit<TableDra
     report.repairedUtf8 = sumCounts([report.repairedUtf8, plan.repairedUtf8])
     report.outputs.push(
       ...plan.outputs.map((output) => ({
-        path: options.sink?.locate(output.path) ?? output.path,
+        // A table the run would create has no location yet: the path is relative to it.
+        path: iceberg && !iceberg.location ? output.path : (destination?.sink.locate(output.path) ?? output.path),
         relative: output.path,
         partition: output.partition,
         rows: output.rows,

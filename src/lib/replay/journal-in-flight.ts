@@ -81,7 +81,9 @@ export class JournalInFlight {
   }
 
   /** Every output is written, synced and verified, with these sizes: the files may go. */
-  async durable(outputs: readonly JournalOutput[]): Promise<void> {
-    await writeJournal(this.#directory, { ...this.#base, state: 'durable', files: this.#files, outputs })
+  async durable(outputs: readonly JournalOutput[]): Promise<JournalRecord> {
+    const record: JournalRecord = { ...this.#base, state: 'durable', files: this.#files, outputs }
+    await writeJournal(this.#directory, record)
+    return record
   }
 }

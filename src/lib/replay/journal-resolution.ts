@@ -1,21 +1,23 @@
 /**
  * What a run does first in a table directory, under its lock:
- * - a commit journal a crash left: finish the commit when every output it names is there with its
- *   rows, undo it otherwise — always against the output root the journal names, whatever --out
- *   this run was given;
+ * - a commit journal a crash left: a durable commit whose outputs are all there with their rows
+ *   goes forward (published, then finished: commit-protocol), any other is undone — always
+ *   against the output root (or Iceberg table) the journal names, whatever this run was told;
  * - commits kept by --keep (kept-ledger): unless this run keeps too, remove their files, whose rows
  *   are written already (after reading every output back; outputs gone means the rows are written
  *   again, by this run).
  * A journal or ledger that cannot be trusted is set aside unread and the table is left as it is.
  */
-import { isStoreFailure, JournalError, RollbackError } from '../errors.js'
+import { JournalError } from '../errors.js'
 import { JOURNAL_FILE, KEPT_LEDGER_FILE } from '../format/table-directory.js'
+import { RunCatalogs } from '../iceberg/index.js'
 import type { OutputSinks } from '../sink/open-sink.js'
-import type { OutputSink } from '../sink/output-sink.js'
 import { readJournal, removeJournal, setAside, type JournalRecord, type JournalResolution } from './commit-journal.js'
-import { finishFiles, releaseFiles } from './held-files.js'
+import { finishDurable, undo } from './commit-protocol.js'
+import { directoryDestination, IcebergDestination, type Destination } from './destination.js'
+import { finishFiles } from './held-files.js'
 import { readKeptLedger, writeKeptLedger, type KeptCommit } from './kept-ledger.js'
-import { readFooter, verifyOutputs } from './output-verification.js'
+import { verifyOutputs } from './output-verification.js'
 import { drainIdentity } from './drain-identity.js'
 import { join } from 'node:path'
 
@@ -41,13 +43,15 @@ export interface ResolutionOptions {
   readonly sinks: OutputSinks
   /** Kept commits stay kept. */
   readonly keep?: boolean
+  /** The run's Iceberg catalog: a durable commit to a table is finished through it, and only it. */
+  readonly catalogs?: RunCatalogs
 }
 
 /** Resolves whatever earlier runs left in `directory`. */
 export async function resolveEarlierCommits(directory: string, table: string, options: ResolutionOptions): Promise<Resolution> {
   const commits: ResolvedCommit[] = []
   const journal = await trusted(directory, JOURNAL_FILE, () => readJournal(directory, table))
-  if (journal) commits.push(await resolveJournal(directory, journal, options.sinks))
+  if (journal) commits.push(await resolveJournal(directory, journal, options))
   const ledger = await trusted(directory, KEPT_LEDGER_FILE, () => readKeptLedger(directory, table))
   if (!ledger) return { commits, kept: [] }
   const stay: KeptCommit[] = []
@@ -106,8 +110,7 @@ async function trusted<T>(directory: string, name: string, read: () => Promise<T
   }
 }
 
-async function resolveJournal(directory: string, record: JournalRecord, sinks: OutputSinks): Promise<ResolvedCommit> {
-  const sink = sinks.open(record.out)
+async function resolveJournal(directory: string, record: JournalRecord, options: ResolutionOptions): Promise<ResolvedCommit> {
   const done = (resolution: JournalResolution, reason?: string): ResolvedCommit => ({ resolution, out: record.out, files: record.files.length, reason })
   // A journal whose drain is not the drain of the files it names was not written by bufctl for them.
   if (record.drain !== (await drainIdentity(directory, record.files))) {
@@ -115,38 +118,31 @@ async function resolveJournal(directory: string, record: JournalRecord, sinks: O
     throw new JournalError(join(directory, JOURNAL_FILE), `its drain does not match the files it names; it was moved to ${aside} and nothing else was changed`, { setAside: true })
   }
   if (record.state === 'durable') {
-    const failure = await verifyOutputs(sink, record.outputs, record.drain)
+    const destination = await destinationOf(directory, record, options)
+    const failure = await verifyOutputs(destination.sink, record.outputs, record.drain)
     if (!failure) {
-      await finishFiles(directory, record.files)
-      await removeJournal(directory)
+      await finishDurable(directory, record, destination)
       return done('rolled-forward')
     }
-    await undo(directory, record, sink)
+    // Outputs gone: the commit is undone — unless its destination holds it already, which no undo can take back.
+    if ((await destination.withdraw(record)) === 'published') {
+      await finishFiles(directory, record.files)
+      await removeJournal(directory)
+      return done('rolled-forward', `published, though ${failure.path}: ${failure.reason}`)
+    }
+    await undo(directory, record, destination.sink)
     return done('rolled-back', `${failure.path}: ${failure.reason}`)
   }
-  await undo(directory, record, sink)
+  // Nothing was published before `durable`: no catalog is needed to undo.
+  await undo(directory, record, options.sinks.open(record.out))
   return done('rolled-back')
 }
 
-/**
- * Removes a commit's outputs and gives its files their pending names back; the journal goes last.
- * Only an output that carries this commit's drain in its footer is removed (with what a writer
- * left half-written beside it, such as the multipart uploads the journal recorded): any other file
- * of the same name is not this commit's and stays.
- */
-export async function undo(directory: string, record: JournalRecord, sink: OutputSink): Promise<void> {
-  for (const output of record.outputs) {
-    try {
-      const footer = await readFooter(sink, output.path).catch((error: unknown) => {
-        if (isStoreFailure(error)) throw error
-        return 'unreadable' as const
-      })
-      if (footer !== 'unreadable' && footer?.drain === record.drain) await sink.remove(output.path, output.partials)
-      else await sink.removePartial(output.path, output.partials)
-    } catch (error) {
-      throw new RollbackError(sink.locate(output.path), directory, error)
-    }
-  }
-  await releaseFiles(directory, record.files)
-  await removeJournal(directory)
+/** Where a journal's commit went: the output root it names, or the Iceberg table (through this run's catalog, when it is the same). */
+async function destinationOf(directory: string, record: JournalRecord, options: ResolutionOptions): Promise<Destination> {
+  const { iceberg } = record
+  if (!iceberg) return directoryDestination(options.sinks.open(record.out), record.table)
+  const catalogs = options.catalogs ?? new RunCatalogs(undefined)
+  const catalog = await catalogs.named(iceberg.catalog, directory, [...iceberg.namespace, iceberg.table].join('.'))
+  return IcebergDestination.ofJournal(catalog, iceberg, options.sinks)
 }

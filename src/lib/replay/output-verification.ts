@@ -4,7 +4,7 @@
  * and name the drain it was written from (drain-identity). hyparquet reads the footer from a few
  * byte ranges (local file or object store alike).
  */
-import { isStoreFailure } from '../errors.js'
+import { isStoreFailure } from '../store-errors.js'
 import type { OutputReader, OutputSink } from '../sink/output-sink.js'
 import type { JournalOutput } from './commit-journal.js'
 import { DRAIN_KEY } from './drain-identity.js'

@@ -4,6 +4,7 @@ import type { IgnoredEntry } from '../format/spill-root.js'
 import type { OddEntry } from '../format/table-scan.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { ResolvedCommit } from './journal-resolution.js'
+import type { IcebergNote } from './table-destination.js'
 
 export { describeError, type ErrorNote } from '../usage-errors.js'
 
@@ -49,6 +50,8 @@ export interface TableReplayReport {
   readonly holderPid?: number
   /** The drain's parts (commit-parts): how many were committed, of how many. A run stopped between parts keeps the committed ones. */
   readonly parts?: { readonly committed: number; readonly total: number }
+  /** The Iceberg table the drain went to (or would go to, in a dry run). */
+  readonly iceberg?: IcebergNote
   readonly error?: ErrorNote
 }
 
@@ -56,6 +59,8 @@ export interface ReplayReport {
   readonly mode: ReplayMode
   readonly root: string
   readonly out?: string
+  /** The Iceberg catalog and namespace the run commits to (instead of `out`). */
+  readonly iceberg?: { readonly catalog: string; readonly namespace: string }
   readonly dryRun: boolean
   readonly keep: boolean
   readonly rows: number

@@ -20,14 +20,20 @@ import { DEFAULT_TARGET_FILE_BYTES, sumCounts } from './drain-plan.js'
 import { classify, describeSetAside, refuseDamage } from './file-verdict.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
 import { UnwritableDataError } from '../errors.js'
+import type { RunCatalogs } from '../iceberg/index.js'
+import type { Destination } from './destination.js'
+import { tableDestination } from './table-destination.js'
 import type { ReplayMode, TableReplayDraft } from './replay-report.js'
 
 export interface TableDrainOptions {
   readonly mode: ReplayMode
   readonly root: string
-  readonly sink: OutputSink
+  /** The run's output root (absent when the run commits to an Iceberg table). */
+  readonly sink?: OutputSink
   /** The run's sinks, for the output roots earlier commits name. */
   readonly sinks: OutputSinks
+  /** The run's Iceberg catalog: drains are committed to its tables (and interrupted commits to it finished). */
+  readonly catalogs?: RunCatalogs
   readonly keep?: boolean
   readonly compression?: Compression
   readonly granularity?: Granularity
@@ -43,7 +49,7 @@ export interface TableDrainOptions {
 
 export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, options: TableDrainOptions): Promise<void> {
   const { directory } = report
-  const earlier = await resolveEarlierCommits(directory, report.table, { keep: options.keep, sinks: options.sinks })
+  const earlier = await resolveEarlierCommits(directory, report.table, { keep: options.keep, sinks: options.sinks, catalogs: options.catalogs })
   report.earlierCommits = earlier.commits
 
   const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })
@@ -65,6 +71,9 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
     pending: inspection.pending.filter((file) => !moved.has(file.name)),
   }
 
+  // Bound before any file is touched: a table that cannot take these files refuses them as they are.
+  const { destination, iceberg } = await tableDestination(report.table, directory, [...remaining.pending, ...(remaining.active ? [remaining.active] : [])], options)
+  report.iceberg = iceberg
   const store = await DiskStore.adopt(directory, lock, { damage: 'salvage' }, remaining)
   try {
     const drain = withoutKept(await store.drainFiles(), earlier.kept)
@@ -76,7 +85,8 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
     for (const part of parts) {
       // Between parts is a safe point: what is committed stays, the rest is left as it was.
       if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('stopped')
-      const result = await commitPart(report, directory, part, { ...options, progress: progress.listener, alreadyKept: kept })
+      const result = await commitPart(report, directory, part, { ...options, destination, progress: progress.listener, alreadyKept: kept })
+      if (result.snapshot) iceberg?.snapshots.push(result.snapshot)
       progress.finish(result.rows)
       kept = result.kept ? [...kept, result.kept] : kept
       report.parts = { ...report.parts, committed: report.parts.committed + 1 }
@@ -93,7 +103,7 @@ async function commitPart(
   report: TableReplayDraft,
   directory: string,
   files: readonly PendingFile[],
-  options: TableDrainOptions & { readonly alreadyKept: readonly KeptCommit[] },
+  options: TableDrainOptions & { readonly destination: Destination; readonly alreadyKept: readonly KeptCommit[] },
 ): Promise<DrainCommitResult> {
   const damage = options.mode === 'flush' ? 'strict' : 'salvage'
   let part = files

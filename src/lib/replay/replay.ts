@@ -15,19 +15,23 @@ import { lockState, withDirectoryLock } from '../buffer/directory-lock.js'
 import { openSpillRoot, selectTables } from '../format/spill-root.js'
 import { OutputSinks } from '../sink/open-sink.js'
 import type { S3Settings } from '../options/s3-settings.js'
+import { DEFAULT_ICEBERG_NAMESPACE, type IcebergSettings } from '../options/iceberg-settings.js'
+import { RunCatalogs } from '../iceberg/index.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import { planTable } from './dry-run.js'
 import { drainTable, type TableDrainOptions } from './replay-table.js'
 import { describeError, emptyTableReport, type ReplayMode, type ReplayReport, type TableReplayReport } from './replay-report.js'
 
-export interface ReplayOptions extends Omit<TableDrainOptions, 'sink' | 'sinks'> {
+export interface ReplayOptions extends Omit<TableDrainOptions, 'sink' | 'sinks' | 'catalogs'> {
   readonly mode: ReplayMode
   /** Root of the spill directory. */
   readonly root: string
   /** Root of the Parquet output tree, a directory or `s3://bucket/prefix`; required unless dryRun. */
   readonly out?: string
-  /** How to reach S3, for an s3:// output root (and the S3 roots earlier commits name). */
+  /** How to reach S3, for an s3:// output root (and the S3 roots earlier commits name, and tables' locations on S3). */
   readonly s3?: S3Settings
+  /** Commit each table's drain to the table of its name in this Iceberg catalog (instead of writing under `out`). */
+  readonly iceberg?: IcebergSettings
   /** Tables to work on (names or directory names); all table directories by default. */
   readonly tables?: readonly string[]
   /** Report only: take no lock, write nothing, delete nothing. @default false */
@@ -36,23 +40,36 @@ export interface ReplayOptions extends Omit<TableDrainOptions, 'sink' | 'sinks'>
 
 export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const dryRun = options.dryRun ?? false
-  if (!dryRun && !options.out) throw new InvalidOptionsError('--out', `${options.mode} writes Parquet: name the output directory with --out (or use --dry-run)`)
+  validate(options, dryRun)
   const sinks = new OutputSinks({ s3: options.s3 })
+  const catalogs = new RunCatalogs(options.iceberg)
   try {
-    return await replayTables(options, dryRun, sinks)
+    return await replayTables(options, dryRun, sinks, catalogs)
   } finally {
     await sinks.close()
   }
 }
 
-async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: OutputSinks): Promise<ReplayReport> {
+function validate(options: ReplayOptions, dryRun: boolean): void {
+  if (options.iceberg) {
+    if (options.out !== undefined) {
+      throw new InvalidOptionsError('--out', "--out and --iceberg-catalog name two destinations: an Iceberg table's data files go under its own location; give one of them")
+    }
+    if (options.keep) throw new InvalidOptionsError('--keep', 'rows committed to an Iceberg table are there for every reader: keeping their files would replay them twice')
+  } else if (!dryRun && !options.out) {
+    throw new InvalidOptionsError('--out', `${options.mode} writes Parquet: name the output directory with --out, or an Iceberg catalog with --iceberg-catalog (or use --dry-run)`)
+  }
+}
+
+async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: OutputSinks, catalogs: RunCatalogs): Promise<ReplayReport> {
   const sink = options.out === undefined ? undefined : sinks.open(options.out)
   // A spill root the exporter has not made yet holds nothing to drain: done, not a failure (ExecStartPre= on a fresh host).
   if (!(await exists(options.root))) return { ...emptyReport(options, dryRun, sink?.root), rootMissing: true }
   const spill = await openSpillRoot(options.root)
   const tables = selectTables(spill, options.tables)
-  // Before any table is touched: an output root that cannot take files fails the run, not each table.
+  // Before any table is touched: an output root that cannot take files, or a catalog that does not answer, fails the run, not each table.
   await sink?.checkWritable({ writeNothing: dryRun })
+  if (options.iceberg && tables.length > 0) await catalogs.open()
   const reports: TableReplayReport[] = []
   // The whole run's size up front, from the files' sizes: one display for every table.
   const sizes = await Promise.all(tables.map((table) => streamFileBytes(join(options.root, table))))
@@ -66,7 +83,7 @@ async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: Outp
       continue
     }
     const progress = run.table(table, sizes[index]!)
-    reports.push(await replayTable(table, { ...options, dryRun, sink, sinks, progress: progress.listener }))
+    reports.push(await replayTable(table, { ...options, dryRun, sink, sinks, catalogs: options.iceberg ? catalogs : undefined, progress: progress.listener }))
     progress.finish()
   }
   return {
@@ -81,15 +98,12 @@ async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: Outp
   }
 }
 
-async function replayTable(table: string, options: ReplayOptions & { dryRun: boolean; sink?: OutputSink; sinks: OutputSinks }): Promise<TableReplayReport> {
+async function replayTable(table: string, options: ReplayOptions & { dryRun: boolean; sink?: OutputSink; sinks: OutputSinks; catalogs?: RunCatalogs }): Promise<TableReplayReport> {
   const directory = join(options.root, table)
   const report = emptyTableReport(table, directory)
   try {
-    if (options.dryRun || !options.sink) await planTable(report, { ...options, sink: options.sink })
-    else {
-      const sink = options.sink
-      await withDirectoryLock(directory, (lock) => drainTable(report, lock, { ...options, sink }))
-    }
+    if (options.dryRun) await planTable(report, options)
+    else await withDirectoryLock(directory, (lock) => drainTable(report, lock, options))
   } catch (error) {
     if (error instanceof LockHeldError) {
       report.status = 'in-use'
@@ -115,7 +129,8 @@ async function streamFileBytes(directory: string): Promise<number> {
 }
 
 function emptyReport(options: ReplayOptions, dryRun: boolean, out: string | undefined): ReplayReport {
-  return { mode: options.mode, root: options.root, out, dryRun, keep: options.keep ?? false, rows: 0, outputs: 0, tables: [], failed: [], inUse: [], ignored: [] }
+  const iceberg = options.iceberg && { catalog: options.iceberg.catalog, namespace: options.iceberg.namespace ?? DEFAULT_ICEBERG_NAMESPACE }
+  return { mode: options.mode, root: options.root, out, iceberg, dryRun, keep: options.keep ?? false, rows: 0, outputs: 0, tables: [], failed: [], inUse: [], ignored: [] }
 }
 
 async function exists(path: string): Promise<boolean> {

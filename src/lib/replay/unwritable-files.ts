@@ -42,7 +42,7 @@ export async function unwritableFiles(output: PlannedOutput, sources: ReadonlyMa
 /** Whether each set of pieces comes out of the writer whole, encoded one set at a time on this thread. */
 async function whole(sets: readonly PlannedOutput['pieces'][number][][], compression: Compression): Promise<boolean[]> {
   const jobs = sets.map((pieces) => ({ pieces, rows: pieces.reduce((sum, piece) => sum + piece.length, 0) }))
-  return encodeJobs(jobs, { compression, concurrency: 1 }, async (index, bytes) => {
+  return encodeJobs(jobs, { format: { compression }, concurrency: 1 }, async (index, bytes) => {
     try {
       return (await footerRows(bytes)) === jobs[index]!.rows
     } catch {

@@ -17,6 +17,8 @@ export interface WriteOutputsOptions {
   readonly onWritten?: (output: WrittenOutput) => void
   /** Key-value metadata for every output's footer. */
   readonly metadata?: Readonly<Record<string, string>>
+  /** Parquet field ids by column path (an Iceberg table's). */
+  readonly fieldIds?: ReadonlyMap<string, number>
   /** Stops encoding and writing at once; what was half-written is removed. */
   readonly signal?: AbortSignal
   /** Told when an output gets a half-written name in the store that a crash could leave behind (see WriteEvents). */
@@ -55,7 +57,8 @@ export async function writeOutputs(outputs: JobFeed<PlannedOutput> | readonly Pl
     },
   })
   const onRows = options.onEncoded && ((_index: number, rows: number) => options.onEncoded!(rows))
-  const encoding = { compression: options.compression, concurrency: options.concurrency, signal: options.signal, metadata: options.metadata, onRows }
+  const format = { compression: options.compression, metadata: options.metadata, fieldIds: options.fieldIds }
+  const encoding = { format, concurrency: options.concurrency, signal: options.signal, onRows }
   return encodeJobs(feed, encoding, async (index, bytes) => {
     const planned = feed.job(index)
     const size = await writeOutput(sink, planned.path, encoded(planned, bytes), options.signal, events(planned.path))

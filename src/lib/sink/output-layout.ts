@@ -25,6 +25,13 @@ export interface OutputLayoutOptions {
   readonly identity: string
   /** Arrow bytes per file before another starts. */
   readonly targetFileBytes: number
+  /** The directory under the sink's root the partitions lie in. @default `<table>/data` (an Iceberg table's location: `data`) */
+  readonly dataDirectory?: string
+}
+
+/** Where a table's partitions lie under an output root: `<table>/data`. */
+export function dataDirectoryOf(table: string): string {
+  return posix.join(tableDirectoryName(table), 'data')
 }
 
 /** Told of each file the moment it is full: no piece will be added to it. */
@@ -71,9 +78,9 @@ export class OutputLayout<P> {
   }
 
   #laidOut({ signature, partition, rows, arrowBytes, pieces, identities }: OpenFile<P>): LaidOutFile<P> {
-    const { table, identity } = this.#options
+    const { table, identity, dataDirectory } = this.#options
     return {
-      path: posix.join(tableDirectoryName(table), 'data', partition, outputName([identity, table, signature, partition, ...identities])),
+      path: posix.join(dataDirectory ?? dataDirectoryOf(table), partition, outputName([identity, table, signature, partition, ...identities])),
       partition,
       rows,
       arrowBytes,

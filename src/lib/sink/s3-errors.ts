@@ -3,7 +3,7 @@
  * (try again later), no or wrong credentials and missing permissions (fix the configuration),
  * a bucket that does not exist. Anything else is passed on as it is.
  */
-import { StoreAccessError, StoreUnreachableError } from '../errors.js'
+import { StoreAccessError, StoreUnreachableError } from '../store-errors.js'
 import { OutputRootError } from '../usage-errors.js'
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])
