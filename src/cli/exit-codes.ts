@@ -144,13 +144,27 @@ function usageMessage(text: string): string {
 }
 
 /**
+ * Failures of an Iceberg table that say what to do with their own code: the catalog did not answer
+ * or other writers kept committing first (try again later, 75), or it refused bufctl or the table
+ * cannot take the rows (fix it, 2). Any other failed table is 1.
+ */
+const CATALOG_CODES: ReadonlySet<string> = new Set(['CATALOG_UNREACHABLE', 'CATALOG_ACCESS', 'CATALOG_CONFLICT', 'CATALOG_OUTCOME_UNKNOWN', 'CATALOG_REQUIRED', 'TABLE_SCHEMA'])
+
+/** Exit codes of a run's tables, the most pressing first: a bug, a failure, a table to fix, one to retry later. */
+const TABLE_EXIT_ORDER = [EXIT_INTERNAL, EXIT_PARTIAL, EXIT_USAGE, EXIT_IN_USE]
+
+/**
  * Exit code of a run over several tables: a bug met in any table (70) outranks a failed table (1),
- * which outranks one in use (75); all done is 0.
+ * which outranks an Iceberg table to fix (2), which outranks one in use or a catalog to retry (75);
+ * all done is 0.
  */
 export function exitCodeForTables(tables: readonly { readonly status: string; readonly error?: ErrorNote }[]): number {
-  const failed = tables.filter((table) => table.status === 'failed')
-  if (failed.some((table) => table.error && exitCodeOf(table.error.code) === EXIT_INTERNAL)) return EXIT_INTERNAL
-  if (failed.length > 0) return EXIT_PARTIAL
-  if (tables.some((table) => table.status === 'in-use')) return EXIT_IN_USE
-  return EXIT_OK
+  const codes = tables.flatMap((table) => {
+    if (table.status === 'in-use') return [EXIT_IN_USE]
+    if (table.status !== 'failed') return []
+    const code = table.error ? exitCodeOf(table.error.code) : EXIT_PARTIAL
+    if (code === EXIT_INTERNAL) return [EXIT_INTERNAL]
+    return [table.error && CATALOG_CODES.has(table.error.code) ? code : EXIT_PARTIAL]
+  })
+  return TABLE_EXIT_ORDER.find((code) => codes.includes(code)) ?? EXIT_OK
 }

@@ -96,8 +96,11 @@ export async function appendDrain(request: DrainAppend): Promise<AppendResult> {
     // Attempts built on another head than the current one can never land: their files go.
     const head = headId(loaded)
     const dead = attempts.filter((attempt) => attempt.parent !== head)
-    await removeAttempts(request.files, dead)
-    attempts.splice(0, attempts.length, ...attempts.filter((attempt) => attempt.parent === head))
+    if (dead.length > 0) {
+      await removeAttempts(request.files, dead)
+      attempts.splice(0, attempts.length, ...attempts.filter((attempt) => attempt.parent === head))
+      await request.record([...attempts])
+    }
     if (round >= maxAttempts) {
       if (attempts.length > 0) throw new CatalogOutcomeUnknownError(request.catalog.label, name, lastUnknown ?? 'an earlier commit request was not answered')
       throw new CatalogConflictError(name, round)
@@ -123,10 +126,11 @@ export async function appendDrain(request: DrainAppend): Promise<AppendResult> {
       return { snapshotId, attempts: attempts.length }
     }
     if (outcome.kind === 'conflict') {
-      // Refused: nothing of it applied, ever.
+      // Refused: nothing of it applied, ever. The journal stops naming it once its files are gone.
       unanswered.delete(attempt.snapshot)
       await removeAttempts(request.files, [attempt])
       attempts.splice(attempts.indexOf(attempt), 1)
+      await request.record([...attempts])
     } else {
       unanswered.set(attempt.snapshot, commit)
       lastUnknown = outcome.reason
