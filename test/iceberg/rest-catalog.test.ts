@@ -129,7 +129,7 @@ test('a table that lacks a column of the data refuses that table by name (exit 2
   const logs = report.tables.find((table) => table.table === 'otel_logs')!
   assert.equal(logs.status, 'failed')
   assert.equal(logs.error?.code, 'TABLE_SCHEMA')
-  assert.match(logs.error!.message, /otel\.otel_logs.*column body: the table has no such column/)
+  assert.match(logs.error.message, /otel\.otel_logs.*column body: the table has no such column/)
   assert.deepEqual(await snapshot(join(root, 'otel_logs')), before, 'the files are as they were')
   assert.equal((await readIceberg(catalog.url, 'otel_logs')).snapshots.length, 0, 'nothing committed')
   assert.ok(report.tables.filter((table) => table.table !== 'otel_logs').every((table) => table.status === 'done' || table.status === 'empty'))
