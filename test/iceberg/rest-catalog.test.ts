@@ -32,7 +32,7 @@ test('recover into a REST catalog: every row once in the exporter-shaped table, 
   const report = JSON.parse(result.stdout) as ReplayReport
   const logs = report.tables.find((table) => table.table === 'otel_logs')!
   assert.equal(logs.iceberg?.action, 'create')
-  assert.equal(logs.iceberg?.snapshots.length, 1)
+  assert.equal(logs.iceberg.snapshots.length, 1)
   assert.ok(logs.outputs.every((output) => output.path.startsWith(join(catalog.warehouse.slice('file://'.length), 'otel', 'otel_logs', 'data') + '/')))
 
   for (const table of ['otel_logs', 'otel_traces', 'otel_metrics_gauge']) {
