@@ -46,11 +46,14 @@ export interface RestCatalogFixture {
   readonly calls: CatalogCall[]
   /** Answers the proxy took from the catalog for calls it then held (hold-answer); resolved once one is held. */
   readonly held: () => Promise<void>
+  /** The server's log, its last 20 kB (for a failure's message). */
+  readonly log: () => string
 }
 
 /** Whether a call is a commit to a table (POST …/namespaces/{ns}/tables/{table}). */
 export const isCommit = (call: CatalogCall): boolean => call.method === 'POST' && /\/namespaces\/[^/]+\/tables\/[^/]+$/.test(call.path)
 
+/** With `s3` (started with chunkedUploads: S3FileIO sends aws-chunked bodies), the warehouse is s3://lake/warehouse. */
 export async function startRestCatalog(t: TestContext, options: { readonly s3?: S3Fixture } = {}): Promise<RestCatalogFixture> {
   const lib = join(CACHE, 'iceberg-rest', 'lib')
   if (!existsSync(lib)) throw new Error(`${lib} is missing: run bash test/peers/setup.sh (npm test does)`)
@@ -102,7 +105,7 @@ export async function startRestCatalog(t: TestContext, options: { readonly s3?: 
   proxy.listen(0, '127.0.0.1')
   await once(proxy, 'listening')
   t.after(() => close(proxy))
-  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, direct, warehouse, faults, calls, held: () => heldOnce }
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, direct, warehouse, faults, calls, held: () => heldOnce, log: () => log }
 }
 
 async function untilAnswering(url: string, log: () => string, exited: () => number | null): Promise<void> {

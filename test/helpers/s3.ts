@@ -72,9 +72,26 @@ export const ISOLATED_AWS_ENV = {
   AWS_PROFILE: '',
 }
 
-export async function startS3(t: TestContext): Promise<S3Fixture> {
+export interface S3Options {
+  /**
+   * Take aws-chunked bodies (the streaming signatures the AWS SDK for Java sends over plain HTTP,
+   * as Iceberg's S3FileIO does): s3rver stores them as they come, chunk headers and all, so the
+   * proxy decodes them — and the body it forwards no longer matches the signature, which this
+   * store then does not check. Only for peers that cannot be told not to chunk.
+   */
+  readonly chunkedUploads?: boolean
+}
+
+export async function startS3(t: TestContext, options: S3Options = {}): Promise<S3Fixture> {
   const directory = await tempDir(t, 'bufctl-s3rver-')
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: BUCKET, configs: [] }] })
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+    allowMismatchedSignatures: options.chunkedUploads ?? false,
+  })
   const { port: s3rverPort } = await server.run()
   const faults: Fault[] = []
   const uploads = new Map<string, Upload>()
@@ -183,6 +200,10 @@ async function handle(
     return
   }
 
+  if (req.headers['x-amz-content-sha256']?.startsWith('STREAMING-')) {
+    await forwardDecoded(req, res, port)
+    return
+  }
   const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers })
   upstreams.add(upstream)
   upstream.on('close', () => upstreams.delete(upstream))
@@ -216,6 +237,31 @@ async function handle(
     if (upload) upload.state = 'completed'
   }
   res.end(body)
+}
+
+/** An aws-chunked request (`<hex size>;chunk-signature=…\r\n<bytes>\r\n`…, a 0-size chunk last) forwarded with its plain body. */
+async function forwardDecoded(req: IncomingMessage, res: ServerResponse, port: number): Promise<void> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  const raw = Buffer.concat(chunks)
+  const parts: Buffer[] = []
+  for (let at = 0; at < raw.byteLength;) {
+    const lineEnd = raw.indexOf('\r\n', at)
+    const size = parseInt(raw.subarray(at, lineEnd).toString().split(';')[0]!, 16)
+    if (!size) break
+    parts.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size))
+    at = lineEnd + 2 + size + 2
+  }
+  const body = Buffer.concat(parts)
+  const headers = { ...req.headers, 'content-length': String(body.byteLength) }
+  delete headers['content-encoding']
+  delete headers['x-amz-decoded-content-length']
+  const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers })
+  upstream.end(body)
+  const [response] = (await once(upstream, 'response')) as [IncomingMessage]
+  res.writeHead(response.statusCode ?? 502, response.headers)
+  for await (const chunk of response) res.write(chunk)
+  res.end()
 }
 
 function operationOf(method: string, query: URLSearchParams, key: string): string {

@@ -6,6 +6,7 @@
 import { CatalogRequiredError } from '../store-errors.js'
 import type { IcebergSettings } from '../options/iceberg-settings.js'
 import type { Catalog } from './catalog.js'
+import { catalogUrl } from './catalog-url.js'
 import { openCatalog } from './table-binding.js'
 
 export class RunCatalogs {
@@ -16,7 +17,7 @@ export class RunCatalogs {
     this.#settings = settings
   }
 
-  /** The run's catalog, or undefined when the run writes no Iceberg table. */
+  /** The run's Iceberg settings, or undefined when the run writes no Iceberg table. */
   get settings(): IcebergSettings | undefined {
     return this.#settings
   }
@@ -34,11 +35,7 @@ export class RunCatalogs {
 
   /** The catalog a journal of `directory` names, when it is this run's; CatalogRequiredError otherwise. */
   async named(label: string, directory: string, table: string): Promise<Catalog> {
-    if (!this.#settings || normalized(this.#settings.catalog) !== normalized(label)) throw new CatalogRequiredError(directory, label, table)
+    if (!this.#settings || catalogUrl(this.#settings.catalog).toLowerCase() !== label.replace(/\/+$/, '').toLowerCase()) throw new CatalogRequiredError(directory, label, table)
     return this.open()
   }
-}
-
-function normalized(url: string): string {
-  return url.replace(/\/+$/, '').toLowerCase()
 }

@@ -10,6 +10,7 @@ import { CatalogAccessError, CatalogUnreachableError } from '../store-errors.js'
 import { DEFAULT_ICEBERG_SCOPE, type IcebergSettings } from '../options/iceberg-settings.js'
 import type { Catalog, CommitOutcome, CreateTableRequest, LoadedTable, TableCommit, TableIdentifier, TableMetadata } from './catalog.js'
 import { parseCatalogJson, stringifyCatalogJson } from './json.js'
+import { catalogUrl } from './catalog-url.js'
 
 const DEFAULT_TIMEOUT_MS = 30_000
 /** A token is exchanged again this long before it expires. */
@@ -31,7 +32,7 @@ export class RestCatalog implements Catalog {
 
   private constructor(settings: IcebergSettings) {
     this.#settings = settings
-    this.#base = settings.catalog.replace(/\/+$/, '')
+    this.#base = catalogUrl(settings.catalog)
     this.label = this.#base
     this.#token = settings.token
   }

@@ -5,21 +5,20 @@
  * bound to the drain's schemas: every column gets the table's field id, or the table is refused.
  */
 import type { Schema } from 'apache-arrow'
-import { InvalidOptionsError } from '../usage-errors.js'
 import type { IcebergSettings } from '../options/iceberg-settings.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { currentSchema, defaultSpec, tableName, type Catalog, type LoadedTable, type TableIdentifier } from './catalog.js'
 import { FileCatalog } from './file-catalog.js'
 import { granularityOf, newPartitionSpec } from './partition-spec.js'
 import { RestCatalog } from './rest-catalog.js'
+import { catalogUrl } from './catalog-url.js'
 import { bindColumns, fieldIdsOf, freshSchema, type FieldIds } from './schema.js'
 
-/** The catalog `settings` name: a REST catalog (http, https) or a warehouse directory (file:). */
+/** The catalog `settings` name: a REST catalog (http, https) or a warehouse directory (file:///dir, or a path). */
 export async function openCatalog(settings: IcebergSettings): Promise<Catalog> {
-  const url = settings.catalog
+  const url = catalogUrl(settings.catalog)
   if (/^https?:\/\//i.test(url)) return RestCatalog.connect(settings)
-  if (/^file:/i.test(url)) return new FileCatalog(url)
-  throw new InvalidOptionsError('--iceberg-catalog', `${url} is neither a REST catalog (http://host:port[/path], https://…) nor a warehouse directory (file:///dir)`)
+  return new FileCatalog(url)
 }
 
 export interface BoundTable {
