@@ -200,7 +200,8 @@ async function handle(
     return
   }
 
-  if (req.headers['x-amz-content-sha256']?.startsWith('STREAMING-')) {
+  const payload = req.headers['x-amz-content-sha256']
+  if (typeof payload === 'string' && payload.startsWith('STREAMING-')) {
     await forwardDecoded(req, res, port)
     return
   }
