@@ -12,7 +12,10 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '.*.cjs', 'bin/*.js', 'scripts/*.js', 'scripts/*.d.ts', 'bench/*.cjs', 'test/helpers/*.mjs'] },
+        projectService: {
+          allowDefaultProject: ['*.js', '.*.cjs', 'bin/*.js', 'scripts/*.js', 'scripts/*.d.ts', 'bench/*.cjs', 'test/helpers/*.mjs'],
+          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 16,
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },
