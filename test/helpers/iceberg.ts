@@ -27,6 +27,7 @@ const CACHE = join(PEERS, '.cache')
 export interface CatalogCall {
   readonly method: string
   readonly path: string
+  readonly authorization?: string
 }
 
 /** What the proxy does to a call that matches: answer with a status itself, cut the connection, forward it and lose the answer, or forward it and hold the answer until `release`. */
@@ -123,7 +124,7 @@ async function untilAnswering(url: string, log: () => string, exited: () => numb
 }
 
 async function forward(req: IncomingMessage, res: ServerResponse, port: number, faults: CatalogFault[], calls: CatalogCall[], held: () => void): Promise<void> {
-  const call = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://proxy').pathname }
+  const call = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://proxy').pathname, authorization: req.headers.authorization }
   calls.push(call)
   const chunks: Buffer[] = []
   for await (const chunk of req) chunks.push(chunk as Buffer)

@@ -5,7 +5,10 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdir, readdir } from 'node:fs/promises'
+import { once } from 'node:events'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
 import { closedPort } from '../helpers/s3.js'
@@ -218,4 +221,41 @@ test('--out and --iceberg-catalog together, --keep with a catalog, and a catalog
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`)
     assert.match(result.stderr, /--out|--keep|--iceberg-catalog|--iceberg-token/)
   }
+})
+
+test('OAuth2 client credentials are exchanged at the token endpoint, again before the token expires, and sent as a bearer token; no secret reaches the output or the journal', async (t) => {
+  const catalog = await startRestCatalog(t)
+  // A token endpoint whose tokens live one second: bufctl exchanges again before each expires.
+  const exchanges: string[] = []
+  const tokens = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    req.on('end', () => {
+      exchanges.push(body)
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `token-${exchanges.length}`, token_type: 'Bearer', expires_in: 1 }))
+    })
+  })
+  tokens.listen(0, '127.0.0.1')
+  await once(tokens, 'listening')
+  t.after(() => new Promise<void>((resolve) => tokens.close(() => resolve())))
+  const endpoint = `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/oauth/token`
+  const { root } = await copyFixture(t, 'crashed')
+  const env = { BUFCTL_ICEBERG_CREDENTIAL: 'bufctl-client:very-secret-value', BUFCTL_ICEBERG_OAUTH2_SERVER_URI: endpoint, BUFCTL_ICEBERG_SCOPE: 'catalog:write' }
+  const killed = await runCli(['recover', '--path', root, '--table', 'otel_logs', '--iceberg-catalog', catalog.url], { env: { ...env, BUFCTL_CRASH_AT: 'journal-durable' } })
+  assert.equal(killed.code, -1)
+  const journal = await readFile(join(root, 'otel_logs', 'bufctl-commit.json'), 'utf8')
+  assert.doesNotMatch(journal, /very-secret-value|token-\d/, 'no secret in the journal')
+  const result = await runCli(['recover', '--path', root, '--iceberg-catalog', catalog.url, '--json'], { env })
+  assert.equal(result.code, 0, result.stderr)
+  assert.doesNotMatch(result.stdout + result.stderr, /very-secret-value|token-\d/, 'no secret in the output')
+  assert.ok(exchanges.length >= 2, `${exchanges.length} exchanges`)
+  assert.match(exchanges[0]!, /grant_type=client_credentials/)
+  assert.match(exchanges[0]!, /client_id=bufctl-client/)
+  assert.match(exchanges[0]!, /scope=catalog%3Awrite/)
+  const bearers = catalog.calls.map((call) => call.authorization)
+  assert.ok(
+    bearers.every((value) => /^Bearer token-\d+$/.test(value ?? '')),
+    bearers.join(', '),
+  )
+  assert.ok(new Set(bearers).size >= 2, 'a fresh token once the old one was about to expire')
 })
