@@ -17,7 +17,7 @@ With --iceberg-catalog instead of --out, the rows are committed to the Iceberg t
     '<%= config.bin %> <%= command.id %> --path ./crashed --out ./parquet --keep --json',
     '<%= config.bin %> <%= command.id %> --path ./crashed --out s3://lake/otel --endpoint-url http://127.0.0.1:9000',
     '<%= config.bin %> <%= command.id %> --path ./crashed --iceberg-catalog file:///data/warehouse',
-    'BUFCTL_ICEBERG_TOKEN=… <%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill --iceberg-catalog http://lakekeeper:8181/catalog --iceberg-warehouse otel --dry-run',
+    'BUFCTL_ICEBERG_CREDENTIAL="bufctl:$CLIENT_SECRET" <%= config.bin %> <%= command.id %> --path /var/lib/otelcol/spill --iceberg-catalog http://lakekeeper:8181/catalog --iceberg-warehouse otel --dry-run',
   ]
 
   static override flags = {

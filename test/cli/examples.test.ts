@@ -2,9 +2,10 @@
  * Every example a user can copy — each command's `--help` examples and the shell lines of the
  * README — run as written, in a sandbox laid out as the examples assume: the exporter's spill root
  * at /var/lib/otelcol/spill (a crashed one; a cleanly stopped one for flush), ./crashed and ./spill,
- * the input files the examples name, /data/parquet, a textfile directory, and an S3 server for
- * s3:// URLs (the endpoints the examples name lead to it). A usage error, an unknown column or a
- * failing pipeline fails the test: the examples are what a new operator tries first.
+ * the input files the examples name, /data/parquet, a textfile directory, an S3 server for
+ * s3:// URLs (the endpoints the examples name lead to it), and an Iceberg REST catalog for the
+ * catalog URLs they name (file:///data/… warehouses lie in the sandbox). A usage error, an unknown
+ * column or a failing pipeline fails the test: the examples are what a new operator tries first.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -16,6 +17,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import { BIN, PROJECT_ROOT } from '../helpers/cli.js'
 import { tempDir } from '../helpers/fs.js'
 import { startS3, type S3Fixture } from '../helpers/s3.js'
+import { startRestCatalog } from '../helpers/iceberg.js'
 import { FIXTURES } from '../helpers/spill.js'
 
 interface Example {
@@ -49,7 +51,7 @@ async function readmeExamples(): Promise<Example[]> {
 }
 
 /** A fresh sandbox for one example; returns the example rewritten to run in it. */
-async function sandbox(t: Parameters<typeof tempDir>[0], example: Example, s3: S3Fixture): Promise<{ work: string; command: string; env: Record<string, string> }> {
+async function sandbox(t: Parameters<typeof tempDir>[0], example: Example, s3: S3Fixture, catalog: string): Promise<{ work: string; command: string; env: Record<string, string> }> {
   const work = await tempDir(t, 'bufctl-example-')
   const root = join(work, 'var/lib/otelcol/spill')
   // A flush drains a buffer the exporter left cleanly; everything else meets a crashed one.
@@ -83,6 +85,8 @@ async function sandbox(t: Parameters<typeof tempDir>[0], example: Example, s3: S
   await chmod(join(bin, 'bufctl'), 0o755)
   const command = example.command
     .replaceAll(/(^|[\s=])\/(var|data)\//g, `$1${work}/$2/`)
+    .replaceAll(/file:\/\/\/(var|data)\//g, `file://${work}/$1/`)
+    .replaceAll(/https?:\/\/(lakekeeper|catalog|polaris)(\.internal)?:8181(\/catalog)?/g, catalog)
     .replaceAll(/https?:\/\/(127\.0\.0\.1:9000|minio:9000|minio\.internal:9000)/g, s3.endpoint)
     // The stand-in store has credentials of its own.
     .replaceAll(/AWS_ACCESS_KEY_ID=\S+/g, `AWS_ACCESS_KEY_ID=${s3.env.AWS_ACCESS_KEY_ID}`)
@@ -113,10 +117,11 @@ async function run(command: string, cwd: string, env: Record<string, string>): P
 test('every --help and README example runs as written against the exporter-shaped fixtures', { timeout: 15 * 60_000 }, async (t) => {
   const s3 = await startS3(t)
   await s3.client.send(new CreateBucketCommand({ Bucket: 'telemetry-lake' }))
+  const catalog = await startRestCatalog(t)
   const examples = [...(await helpExamples()), ...(await readmeExamples())]
   assert.ok(examples.length >= 30, `${examples.length} examples found`)
   for (const example of examples) {
-    const { work, command, env } = await sandbox(t, example, s3)
+    const { work, command, env } = await sandbox(t, example, s3, catalog.url)
     const result = await run(command, work, env)
     const label = `${example.where}: ${example.command}\n${result.stderr}`
     // status exits 1 when it finds what the crashed fixture holds (files that block the exporter, a
