@@ -51,7 +51,12 @@ async function readmeExamples(): Promise<Example[]> {
 }
 
 /** A fresh sandbox for one example; returns the example rewritten to run in it. */
-async function sandbox(t: Parameters<typeof tempDir>[0], example: Example, s3: S3Fixture, catalog: string): Promise<{ work: string; command: string; env: Record<string, string> }> {
+async function sandbox(
+  t: Parameters<typeof tempDir>[0],
+  example: Example,
+  s3: S3Fixture,
+  catalog: string,
+): Promise<{ work: string; command: string; env: Record<string, string> }> {
   const work = await tempDir(t, 'bufctl-example-')
   const root = join(work, 'var/lib/otelcol/spill')
   // A flush drains a buffer the exporter left cleanly; everything else meets a crashed one.

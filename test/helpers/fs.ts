@@ -4,10 +4,14 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
-import type { TestContext } from 'node:test'
 
 /** A fresh temporary directory, removed when the test ends. */
-export async function tempDir(t: TestContext, prefix = 'bufctl-test-'): Promise<string> {
+/** What cleans up after a test (its TestContext), or after a benchmark. */
+export interface Cleanups {
+  after(fn: () => unknown): void
+}
+
+export async function tempDir(t: Cleanups, prefix = 'bufctl-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
   t.after(() => rm(dir, { recursive: true, force: true }))
   return dir

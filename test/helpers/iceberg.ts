@@ -13,10 +13,9 @@ import { existsSync } from 'node:fs'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { tempDir } from './fs.js'
+import { tempDir, type Cleanups } from './fs.js'
 import { PEERS, python } from './peers.js'
 import { closedPort, type S3Fixture } from './s3.js'
 
@@ -55,7 +54,7 @@ export interface RestCatalogFixture {
 export const isCommit = (call: CatalogCall): boolean => call.method === 'POST' && /\/namespaces\/[^/]+\/tables\/[^/]+$/.test(call.path)
 
 /** With `s3` (started with chunkedUploads: S3FileIO sends aws-chunked bodies), the warehouse is s3://lake/warehouse. */
-export async function startRestCatalog(t: TestContext, options: { readonly s3?: S3Fixture } = {}): Promise<RestCatalogFixture> {
+export async function startRestCatalog(t: Cleanups, options: { readonly s3?: S3Fixture } = {}): Promise<RestCatalogFixture> {
   const lib = join(CACHE, 'iceberg-rest', 'lib')
   if (!existsSync(lib)) throw new Error(`${lib} is missing: run bash test/peers/setup.sh (npm test does)`)
   const work = await tempDir(t, 'bufctl-rest-')

@@ -254,7 +254,7 @@ async function forwardDecoded(req: IncomingMessage, res: ServerResponse, port: n
     at = lineEnd + 2 + size + 2
   }
   const body = Buffer.concat(parts)
-  const headers = { ...req.headers, 'content-length': String(body.byteLength) }
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers, 'content-length': String(body.byteLength) }
   delete headers['content-encoding']
   delete headers['x-amz-decoded-content-length']
   const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers })

@@ -16,7 +16,11 @@ import { TableSchemaError } from '../../src/lib/store-errors.js'
 const NESTED = new Schema([
   new Field('a', new Int32(), false),
   new Field('s', new Struct([new Field('b', new Int32(), true), new Field('c', new List(new Field('item', new Utf8(), true)), true)]), true),
-  new Field('m', new Map_(new Field('entries', new Struct([new Field('key', new Utf8(), false), new Field('value', new Int64(), true)]), false)), true),
+  new Field(
+    'm',
+    new Map_<Utf8, Int64>(new Field('entries', new Struct<{ key: Utf8; value: Int64 }>([new Field('key', new Utf8(), false), new Field('value', new Int64(), true)]), false)),
+    true,
+  ),
   new Field('t', new Timestamp(TimeUnit.MICROSECOND, 'UTC'), false),
 ])
 

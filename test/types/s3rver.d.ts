@@ -6,6 +6,7 @@ declare module 's3rver' {
     silent?: boolean
     directory: string
     configureBuckets?: { name: string; configs: unknown[] }[]
+    allowMismatchedSignatures?: boolean
   }
   export default class S3rver {
     constructor(options: S3rverOptions)
