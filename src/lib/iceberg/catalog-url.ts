@@ -13,7 +13,11 @@ export function catalogUrl(value: string): string {
     try {
       return pathToFileURL(fileURLToPath(value)).href
     } catch (error) {
-      throw new InvalidOptionsError('--iceberg-catalog', `${value} is not a file URL of this machine (${(error as Error).message})`, 'write file:///absolute/path, or give the directory as a path')
+      throw new InvalidOptionsError(
+        '--iceberg-catalog',
+        `${value} is not a file URL of this machine (${(error as Error).message})`,
+        'write file:///absolute/path, or give the directory as a path',
+      )
     }
   }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {

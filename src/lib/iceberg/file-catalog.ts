@@ -162,7 +162,7 @@ function applyUpdates(metadata: TableMetadata, updates: readonly Record<string, 
       const refs = { ...((next.refs as Record<string, unknown> | undefined) ?? {}), [update['ref-name'] as string]: { 'snapshot-id': update['snapshot-id'], type: update.type } }
       next = { ...next, refs, ...(update['ref-name'] === 'main' ? { 'current-snapshot-id': update['snapshot-id'] } : {}) }
     } else if (update.action === 'set-properties') {
-      next = { ...next, properties: { ...((next.properties) ?? {}), ...(update.updates as Record<string, string>) } }
+      next = { ...next, properties: { ...(next.properties ?? {}), ...(update.updates as Record<string, string>) } }
     } else throw new Error(`a file catalog does not apply ${String(update.action)}`)
   }
   if (previous) next['metadata-log'] = [...((metadata['metadata-log'] as unknown[] | undefined) ?? []), { 'timestamp-ms': metadata['last-updated-ms'], 'metadata-file': previous }]

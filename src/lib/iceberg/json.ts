@@ -18,9 +18,7 @@ export function parseCatalogJson(text: string): unknown {
 
 /** JSON with BigInt values written as plain digits. */
 export function stringifyCatalogJson(value: unknown, indent?: number): string {
-  return (
-    stringify(value, undefined, indent, [{ test: (candidate: unknown) => typeof candidate === 'bigint', stringify: (candidate: unknown) => String(candidate) }]) ?? 'null'
-  )
+  return stringify(value, undefined, indent, [{ test: (candidate: unknown) => typeof candidate === 'bigint', stringify: (candidate: unknown) => String(candidate) }]) ?? 'null'
 }
 
 /** A 64-bit id as a BigInt, from a number or a BigInt (or undefined). */

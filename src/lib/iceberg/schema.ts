@@ -62,7 +62,7 @@ export function freshSchema(arrow: Schema, table: string): IcebergSchema {
     if (DataType.isDictionary(type)) return typeOf(type.dictionary as DataType, path)
     if (DataType.isStruct(type)) return { type: 'struct', fields: struct(type.children, `${path}.`) }
     if (DataType.isList(type) || DataType.isFixedSizeList(type) || type.typeId === Type.LargeList) {
-      const element = (type.children)[0]!
+      const element = type.children[0]!
       const elementId = nextId()
       return { type: 'list', 'element-id': elementId, element: typeOf(element.type as DataType, `${path}.element`), 'element-required': !element.nullable }
     }
