@@ -5,8 +5,9 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdir, stat, writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { pathToFileURL } from 'node:url'
+import { dirname, join, relative } from 'node:path'
 import { runCli } from '../helpers/cli.js'
 import { victim } from '../helpers/hostile.js'
 import { assertExactlyOnce, copyFixture, expandIds, expectedOf, snapshot } from '../helpers/spill.js'
@@ -149,4 +150,62 @@ test('a huge, a non-JSON and a foreign journal are refused at once, the table le
     await assertUntouched(directory, before)
     for (const name of await readdir(directory)) if (name.startsWith('bufctl-commit.rejected-')) await (await import('node:fs/promises')).unlink(join(directory, name))
   }
+})
+
+test('a journal naming an Iceberg commit is believed only as far as the table agrees: attempt files bufctl does not write, an output root that is not the location, a location the table does not have — nothing removed; a forged journal set aside, one whose table has moved kept for the operator', async (t) => {
+  const { root, work } = await copyFixture(t, 'clean')
+  const directory = join(root, 'otel_logs')
+  const target = await victim(t)
+  // A real table in a warehouse directory, made by an earlier run (of other files).
+  const earlier = await copyFixture(t, 'clean')
+  const warehouse = pathToFileURL(join(work, 'warehouse')).href
+  const made = await runCli(['flush', '--path', earlier.root, '--table', 'otel_logs', '--iceberg-catalog', warehouse])
+  assert.equal(made.code, 0, made.stderr)
+  const location = join(work, 'warehouse', 'otel', 'otel_logs')
+  const metadata = JSON.parse(await readFile(join(location, 'metadata', 'v2.metadata.json'), 'utf8')) as { 'table-uuid': string }
+  const files = await pendingEntries(directory)
+  const journal = async (iceberg: Record<string, unknown>, outRoot: string) => ({
+    version: 3,
+    state: 'durable',
+    table: 'otel_logs',
+    drain: await drainIdentity(directory, files),
+    out: outRoot,
+    files,
+    outputs: [{ path: `data/${UUID}`, rows: 1 }],
+    iceberg: {
+      catalog: warehouse,
+      namespace: ['otel'],
+      table: 'otel_logs',
+      tableUuid: metadata['table-uuid'],
+      location: pathToFileURL(location).href,
+      commitId: 'a'.repeat(32),
+      attempts: [],
+      ...iceberg,
+    },
+  })
+  // A file named as bufctl names manifests, in the place a forged location points at.
+  const bait = join(target.directory, 'metadata', '0f4c1a2b-3c4d-4e5f-9a0b-1c2d3e4f5a6b-m0.avro')
+  await mkdir(dirname(bait))
+  await writeFile(bait, "not bufctl's")
+  const attempt = (manifest: string) => ({ snapshot: '1234', parent: null, manifest, list: 'metadata/snap-1234-1-0f4c1a2b-3c4d-4e5f-9a0b-1c2d3e4f5a6b.avro' })
+  // A journal that cannot be bufctl's is set aside; one whose table has since moved stays for the
+  // operator to look at (it may be genuine), and the table waits.
+  for (const [forged, setAside] of [
+    [await journal({ attempts: [attempt(`metadata/../../../${relative('/', target.path)}`)] }, location), true],
+    [await journal({ attempts: [attempt('metadata/passwd.avro')] }, location), true],
+    [await journal({}, '/'), true],
+    [await journal({ location: pathToFileURL(target.directory).href, attempts: [attempt('metadata/0f4c1a2b-3c4d-4e5f-9a0b-1c2d3e4f5a6b-m0.avro')] }, target.directory), false],
+  ] as const) {
+    await writeFile(join(directory, 'bufctl-commit.json'), JSON.stringify(forged))
+    const before = await snapshot(directory)
+    const result = await runCli(['recover', '--path', root, '--table', 'otel_logs', '--iceberg-catalog', warehouse, '--json'])
+    assert.notEqual(result.code, 0)
+    const table = (JSON.parse(result.stdout) as ReplayReport).tables[0]!
+    assert.equal(table.error?.code, 'JOURNAL', result.stdout)
+    await target.unchanged()
+    if (setAside) await assertUntouched(directory, before)
+    else assert.deepEqual(await snapshot(directory), before, 'the journal stays where it was, and so does everything else')
+    for (const name of await readdir(directory)) if (name.startsWith('bufctl-commit.rejected-')) await rm(join(directory, name))
+  }
+  assert.equal(await readFile(bait, 'utf8'), "not bufctl's", 'nothing removed where a forged location points')
 })

@@ -18,6 +18,7 @@ import { fsyncDirectory, readTrusted, removeIfExists, writeFileAtomically } from
 import { JOURNAL_FILE, pendingSequence, tableDirectoryName } from '../format/table-directory.js'
 import { OUTPUT_NAME_PATTERN } from '../sink/output-name.js'
 import type { AppendAttempt } from '../iceberg/index.js'
+import { locationRoot } from '../sink/table-location.js'
 
 export type JournalState = 'held' | 'writing' | 'durable'
 
@@ -108,7 +109,7 @@ export function checkRecord(value: unknown, table: string, states: readonly stri
       return `the entry for ${entry.name} is incomplete`
     }
   }
-  const icebergProblem = record.iceberg === undefined ? undefined : checkIceberg(record.iceberg)
+  const icebergProblem = record.iceberg === undefined ? undefined : checkIceberg(record.iceberg, record.out)
   if (icebergProblem) return icebergProblem
   const prefix = record.iceberg === undefined ? `${tableDirectoryName(table)}/data/` : 'data/'
   for (const output of record.outputs as unknown[]) {
@@ -129,27 +130,38 @@ export function checkRecord(value: unknown, table: string, states: readonly stri
 }
 
 const SNAPSHOT_ID = /^[1-9][0-9]{0,18}$/
-const METADATA_FILE = /^metadata\/[A-Za-z0-9._-]{1,200}\.avro$/
+/** The files of an attempt, as drain-append names them: a manifest and a manifest list. */
+const ATTEMPT_FILE = /^metadata\/(?:[0-9a-f-]{36}-m0|snap-\d{1,19}-\d{1,6}-[0-9a-f-]{36})\.avro$/
 
 /** What is wrong with a journal's Iceberg part, or undefined. */
-function checkIceberg(value: unknown): string | undefined {
+function checkIceberg(value: unknown, out: string): string | undefined {
   const iceberg = value as Partial<JournalIceberg> | null
   if (typeof iceberg !== 'object' || iceberg === null) return 'its Iceberg part is not an object'
   if (typeof iceberg.catalog !== 'string' || !/^(https?|file):/i.test(iceberg.catalog)) return 'its Iceberg catalog is not an http(s) or file URL'
   if (!Array.isArray(iceberg.namespace) || !iceberg.namespace.every((level) => typeof level === 'string') || typeof iceberg.table !== 'string')
     return 'its Iceberg table is not named'
   if (typeof iceberg.tableUuid !== 'string' || typeof iceberg.location !== 'string') return "its Iceberg table's identity is missing"
+  if (rootOf(iceberg.location) !== out) return "its output root is not its Iceberg table's location"
   if (typeof iceberg.commitId !== 'string' || !/^[0-9a-f]{32}$/.test(iceberg.commitId)) return 'its Iceberg commit id is not one bufctl makes'
   if (!Array.isArray(iceberg.attempts)) return 'its Iceberg attempts are missing'
   for (const attempt of iceberg.attempts as unknown[]) {
     const entry = attempt as Partial<AppendAttempt> | null
     if (typeof entry?.snapshot !== 'string' || !SNAPSHOT_ID.test(entry.snapshot)) return 'an Iceberg attempt names no snapshot id'
     if (entry.parent !== null && (typeof entry.parent !== 'string' || !SNAPSHOT_ID.test(entry.parent))) return 'an Iceberg attempt names an impossible parent'
-    if (typeof entry.manifest !== 'string' || !METADATA_FILE.test(entry.manifest) || typeof entry.list !== 'string' || !METADATA_FILE.test(entry.list)) {
-      return 'an Iceberg attempt names files outside the metadata directory'
+    if (typeof entry.manifest !== 'string' || !ATTEMPT_FILE.test(entry.manifest) || typeof entry.list !== 'string' || !ATTEMPT_FILE.test(entry.list)) {
+      return 'an Iceberg attempt names files bufctl does not write'
     }
   }
   return undefined
+}
+
+/** The output root of a table location, or undefined for one bufctl does not write to. */
+function rootOf(location: string): string | undefined {
+  try {
+    return locationRoot(location)
+  } catch {
+    return undefined
+  }
 }
 
 export async function writeJournal(directory: string, record: JournalRecord): Promise<void> {

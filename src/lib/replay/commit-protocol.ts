@@ -33,7 +33,7 @@ export async function finishDurable(directory: string, record: JournalRecord, de
     const current = (await readJournal(directory, record.table).catch(() => undefined)) ?? record
     let withdrawal
     try {
-      withdrawal = await destination.withdraw(current)
+      withdrawal = await destination.withdraw(directory, current)
     } catch {
       // Whether it landed cannot be told now: the journal stays durable for the next run.
       throw error

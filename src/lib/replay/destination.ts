@@ -6,7 +6,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { posix } from 'node:path'
+import { join, posix } from 'node:path'
+import { JournalError } from '../errors.js'
+import { JOURNAL_FILE } from '../format/table-directory.js'
 import { CatalogOutcomeUnknownError } from '../store-errors.js'
 import {
   appendDrain,
@@ -47,7 +49,7 @@ export interface Destination {
   /** Makes a durable commit's outputs visible (`directory`'s journal records what it does first); resolves to the snapshot that holds them, for a table. */
   publish(directory: string, record: JournalRecord, signal?: AbortSignal): Promise<string | undefined>
   /** Before a durable commit is undone: withdraws what publishing left, or says it is published; throws when that cannot be told yet. */
-  withdraw(record: JournalRecord): Promise<Withdrawal>
+  withdraw(directory: string, record: JournalRecord): Promise<Withdrawal>
 }
 
 /** A directory tree or an S3 prefix: `<table>/data/<partition>/<name>.parquet`. */
@@ -107,7 +109,7 @@ export class IcebergDestination implements Destination {
 
   async publish(directory: string, record: JournalRecord, signal?: AbortSignal): Promise<string> {
     const iceberg = record.iceberg!
-    const loaded = await this.#catalog.loadTable(this.#identifier)
+    const loaded = this.#checked(directory, await this.#catalog.loadTable(this.#identifier))
     // Already in the table (an earlier run's answer was lost): nothing to read or write again.
     const landed = loaded && committedSnapshot(loaded, iceberg.commitId)
     if (landed) return String(landed['snapshot-id'])
@@ -131,13 +133,15 @@ export class IcebergDestination implements Destination {
     return String(appended.snapshotId)
   }
 
-  async withdraw(record: JournalRecord): Promise<Withdrawal> {
+  async withdraw(directory: string, record: JournalRecord): Promise<Withdrawal> {
     const iceberg = record.iceberg!
     // No request ever went out: nothing can land.
     if (iceberg.attempts.length === 0) return 'withdrawn'
-    const loaded = await this.#catalog.loadTable(this.#identifier)
-    if (loaded && committedSnapshot(loaded, iceberg.commitId)) return 'published'
-    if (loaded && loaded.metadata['table-uuid'] === this.#tableUuid && !attemptsSettled(loaded, iceberg.commitId, iceberg.attempts)) {
+    const loaded = this.#checked(directory, await this.#catalog.loadTable(this.#identifier))
+    // The table is gone (or another now has its name): nothing can land in it, and its files are not bufctl's to touch.
+    if (loaded?.metadata['table-uuid'] !== this.#tableUuid) return 'withdrawn'
+    if (committedSnapshot(loaded, iceberg.commitId)) return 'published'
+    if (!attemptsSettled(loaded, iceberg.commitId, iceberg.attempts)) {
       throw new CatalogOutcomeUnknownError(
         this.#catalog.label,
         tableName(this.#identifier),
@@ -146,6 +150,20 @@ export class IcebergDestination implements Destination {
     }
     await removeAttempts(this.#files, iceberg.attempts)
     return 'withdrawn'
+  }
+
+  /**
+   * The table as loaded, once it is seen to lie where the journal says: a journal is input a local
+   * user could have written, and its location decides which files bufctl writes and removes.
+   */
+  #checked(directory: string, loaded: LoadedTable | undefined): LoadedTable | undefined {
+    if (loaded && loaded.metadata['table-uuid'] === this.#tableUuid && loaded.metadata.location.replace(/\/+$/, '') !== this.#files.location) {
+      throw new JournalError(
+        join(directory, JOURNAL_FILE),
+        `the table ${tableName(this.#identifier)} lies at ${loaded.metadata.location}, not at ${this.#files.location} as the journal says`,
+      )
+    }
+    return loaded
   }
 
   /** The drain's data files as the manifest lists them: paths under the location, partition values, statistics from each footer. */

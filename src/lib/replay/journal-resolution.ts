@@ -125,7 +125,7 @@ async function resolveJournal(directory: string, record: JournalRecord, options:
       return done('rolled-forward')
     }
     // Outputs gone: the commit is undone — unless its destination holds it already, which no undo can take back.
-    if ((await destination.withdraw(record)) === 'published') {
+    if ((await destination.withdraw(directory, record)) === 'published') {
       await finishFiles(directory, record.files)
       await removeJournal(directory)
       return done('rolled-forward', `published, though ${failure.path}: ${failure.reason}`)
