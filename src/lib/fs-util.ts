@@ -1,6 +1,6 @@
 /** Small file-system helpers shared by the stores and the writers. */
 import { randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
+import { constants, openSync } from 'node:fs'
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { JournalError } from './errors.js'
@@ -17,12 +17,19 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
   }
 }
 
+const BUFFER_FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
+
 /**
  * Opens a file inside a spill directory for reading without following a link or waiting on a
  * FIFO: what is there may have been planted, and the caller already judged the entry a regular file.
  */
 export function openBufferFile(path: string): Promise<FileHandle> {
-  return open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  return open(path, BUFFER_FILE_FLAGS)
+}
+
+/** openBufferFile on the calling thread: a descriptor, for synchronous reads. */
+export function openBufferFileSync(path: string): number {
+  return openSync(path, BUFFER_FILE_FLAGS)
 }
 
 /** The error, naming `path` when it names no file (a failed write or fsync names none). */

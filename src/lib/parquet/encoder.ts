@@ -5,12 +5,12 @@
  * time and Parquet leaves as a stream, so wasm holds about one row group, not the whole file.
  * Runs on the main thread or in a worker (encoder-pool).
  */
-import type { FileHandle } from 'node:fs/promises'
+import { closeSync, readSync } from 'node:fs'
 import { describe, isSystemError } from '../errors.js'
 import type { BatchPiece, ByteRange, EncodeJob, ParquetFormat, PieceSource } from './encode-job.js'
 import { withFieldIds } from '../format/schema-copy.js'
 import { writerProperties } from './writer-settings.js'
-import { openBufferFile } from '../fs-util.js'
+import { openBufferFileSync } from '../fs-util.js'
 import { timestampColumns } from '../format/schema-summary.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
@@ -202,10 +202,12 @@ const OPEN_FILES = 8
 /**
  * Reads the IPC stream of one piece (schema, dictionaries, batch) from its source. The last few
  * files read stay open until close(); wasm copies each batch in, so one buffer serves every read.
+ * Reads are synchronous: an encoder does nothing else meanwhile, and over thousands of small files
+ * a thread-pool round trip per open, read and close cost more CPU than the reads themselves.
  */
 class PieceReader {
-  /** In order of last use, most recent last. */
-  readonly #handles = new Map<string, FileHandle>()
+  /** Descriptors, in order of last use, most recent last. */
+  readonly #handles = new Map<string, number>()
   #scratch = new Uint8Array(0)
 
   /** The schema message of a piece's stream. */
@@ -237,7 +239,7 @@ class PieceReader {
   async close(): Promise<void> {
     const handles = [...this.#handles.values()]
     this.#handles.clear()
-    await Promise.all(handles.map((handle) => handle.close()))
+    for (const fd of handles) closeSync(fd)
   }
 
   async #copy({ source, start, end }: SourceRange, into: Uint8Array, at: number): Promise<number> {
@@ -246,25 +248,30 @@ class PieceReader {
       into.set(source.subarray(start, end), at)
       return length
     }
-    const handle = await this.#handle(source)
-    const { bytesRead } = await handle.read(into, at, length, start)
-    if (bytesRead !== length) throw new Error(`short read of ${source} at byte ${start}`)
+    const fd = this.#descriptor(source)
+    let done = 0
+    // read(2) may return less than asked (a signal, a network file system): read on until the range is in.
+    while (done < length) {
+      const read = readSync(fd, into, at + done, length - done, start + done)
+      if (read === 0) throw new Error(`short read of ${source} at byte ${start + done}`)
+      done += read
+    }
     return length
   }
 
-  async #handle(path: string): Promise<FileHandle> {
-    let handle = this.#handles.get(path)
-    if (handle) this.#handles.delete(path)
+  #descriptor(path: string): number {
+    let fd = this.#handles.get(path)
+    if (fd !== undefined) this.#handles.delete(path)
     else {
       const oldest = this.#handles.keys().next()
       if (!oldest.done && this.#handles.size >= OPEN_FILES) {
         const stale = this.#handles.get(oldest.value)!
         this.#handles.delete(oldest.value)
-        await stale.close()
+        closeSync(stale)
       }
-      handle = await openBufferFile(path)
+      fd = openBufferFileSync(path)
     }
-    this.#handles.set(path, handle)
-    return handle
+    this.#handles.set(path, fd)
+    return fd
   }
 }

@@ -16,12 +16,16 @@ import { heldFileName, pendingFileName, sortedPendingFiles } from '../format/tab
 import { moveToQuarantine } from '../buffer/quarantine.js'
 import type { JournalFile } from './commit-journal.js'
 
-/** Where a journal's file is now: under its held name, its pending name, or gone. */
-function locate(directory: string, file: JournalFile): 'held' | 'pending' | undefined {
-  for (const [where, name] of [
+/**
+ * Where a journal's file is now: under its held name, its pending name, or gone. The name it most
+ * likely has is looked at first (`likely`), so that a pass over thousands of files costs one lstat each.
+ */
+function locate(directory: string, file: JournalFile, likely: 'held' | 'pending' = 'held'): 'held' | 'pending' | undefined {
+  const places = [
     ['held', heldFileName(file.name)],
     ['pending', file.name],
-  ] as const) {
+  ] as const
+  for (const [where, name] of likely === 'held' ? places : [...places].reverse()) {
     const info = lstatQuietly(join(directory, name))
     if (info?.isFile() && info.size === file.bytes && info.mtimeMs === file.mtimeMs) return where
   }
@@ -30,8 +34,11 @@ function locate(directory: string, file: JournalFile): 'held' | 'pending' | unde
 
 /** Gives the files their held names (a file already held is left as it is). */
 export async function holdFiles(directory: string, files: readonly JournalFile[]): Promise<void> {
+  // A held name is looked at first where one exists (a rename would replace it), else the pending one.
+  const names = new Set(await readdir(directory))
   for (const file of files) {
-    if (locate(directory, file) === 'pending') renameSync(join(directory, file.name), join(directory, heldFileName(file.name)))
+    if (locate(directory, file, names.has(heldFileName(file.name)) ? 'held' : 'pending') === 'pending')
+      renameSync(join(directory, file.name), join(directory, heldFileName(file.name)))
   }
   await fsyncDirectory(directory)
 }
