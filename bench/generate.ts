@@ -3,7 +3,7 @@
  * file of N rows (about 320 bytes a row in IPC), written batch by batch so that generating 10M
  * rows does not need 3 GB of memory. Usage: tsx bench/generate.ts <root> <rows>
  */
-import { mkdir, open } from 'node:fs/promises'
+import { copyFile, mkdir, open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Dictionary, Field, Int32, LargeUtf8, RecordBatch, Schema, Struct, TimeUnit, Timestamp, Utf8, makeData, makeVector, vectorFromArray, type Data } from 'apache-arrow'
 import { encodeBatch } from '../src/lib/format/batch-codec.js'
@@ -149,4 +149,38 @@ function jittered<T>(column: string, id: number, value: T, jitterUs: number): T 
   const seed = column === 'time_unix_nano' ? id : id + 0x9e3779b9
   const hash = Math.imul(seed ^ (seed >>> 16), 0x45d9f3b) >>> 0
   return ((value as bigint) + BigInt(Math.floor((hash / 2 ** 32) * jitterUs))) as T
+}
+
+/**
+ * A backlog `copies` times the size of a generated one, without generating it again: every pending
+ * file of `from` copied `copies` times under fresh sequence numbers into `root` (copies, not links —
+ * each is its own file, as the exporter's are), and `stream` (the same rows as one stream) written
+ * as one stream holding its batches `copies` times, for the reference tool. The rows repeat; their
+ * number, shape and the files' sizes are what a backlog of that many files has.
+ */
+export async function multiplySpill(from: string, root: string, copies: number, stream: string, streamCopy: string): Promise<void> {
+  const source = join(from, 'otel_logs')
+  const directory = join(root, 'otel_logs')
+  await mkdir(directory, { recursive: true })
+  const names = (await readdir(source)).filter((name) => /^pending-\d{6}\.ipc$/.test(name)).sort()
+  let sequence = 0
+  for (let copy = 0; copy < copies; copy++) {
+    for (const name of names) await copyFile(join(source, name), join(directory, `pending-${String(++sequence).padStart(6, '0')}.ipc`))
+  }
+  // One stream: its schema message once, then every other message `copies` times, then end-of-stream.
+  const bytes = await readFile(stream)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (view.getUint32(0, true) !== 0xffffffff) throw new Error(`${stream} does not start with a continuation marker`)
+  const schemaEnd = 8 + view.getInt32(4, true)
+  const body = bytes.subarray(schemaEnd, bytes.byteLength - END_OF_STREAM.byteLength)
+  const handle = await open(streamCopy, 'w')
+  try {
+    let position = 0
+    for (const part of [bytes.subarray(0, schemaEnd), ...Array.from({ length: copies }, () => body), END_OF_STREAM]) {
+      await handle.write(part, 0, part.byteLength, position)
+      position += part.byteLength
+    }
+  } finally {
+    await handle.close()
+  }
 }
