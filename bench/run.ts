@@ -165,9 +165,9 @@ async function spillOf(name: string): Promise<string> {
   return root
 }
 const icebergOnly = process.env.BENCH_ICEBERG_ONLY === '1'
-// BENCH_CASES=text runs only the cases whose name holds it (and, like BENCH_ICEBERG_ONLY, keeps RESULTS.md).
+// BENCH_CASES=text runs only the cases whose name holds it; like BENCH_ICEBERG_ONLY and BENCH_GENERATE_ONLY, it keeps RESULTS.md.
 const only = process.env.BENCH_CASES
-const partial = icebergOnly || only !== undefined
+const partial = icebergOnly || only !== undefined || process.env.BENCH_GENERATE_ONLY === '1'
 const cases = icebergOnly ? [] : allCases.filter((entry) => (!quick || entry.rows <= 1_000_000) && (only === undefined || entry.name.includes(only)))
 
 const polarsModules = ensurePolars()
