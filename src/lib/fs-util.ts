@@ -1,6 +1,6 @@
 /** Small file-system helpers shared by the stores and the writers. */
 import { randomBytes } from 'node:crypto'
-import { constants, openSync } from 'node:fs'
+import { constants, openSync, readSync } from 'node:fs'
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { JournalError } from './errors.js'
@@ -15,6 +15,20 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
     if (bytesWritten === 0) throw new Error('write returned 0 bytes')
     written += bytesWritten
   }
+}
+
+/**
+ * Reads `length` bytes at `position` into `into` at `at` on the calling thread, looping over short
+ * reads (a signal, a network file system); fewer only at the end of the file. Returns the bytes read.
+ */
+export function readFullySync(fd: number, into: Uint8Array, at: number, length: number, position: number): number {
+  let done = 0
+  while (done < length) {
+    const read = readSync(fd, into, at + done, length - done, position + done)
+    if (read === 0) break
+    done += read
+  }
+  return done
 }
 
 const BUFFER_FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK

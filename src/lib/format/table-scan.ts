@@ -3,13 +3,13 @@
  * holds, from message metadata only. Nothing here takes a lock or changes a byte, so it is safe
  * while the exporter runs.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, readSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StreamDamage, StreamScan } from './ipc-framing.js'
 import type { Unsupported } from './type-support.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './table-directory.js'
-import { openBufferFile } from '../fs-util.js'
+import { openBufferFile, openBufferFileSync } from '../fs-util.js'
 
 export interface StreamFileInspection {
   readonly name: string
@@ -87,7 +87,7 @@ async function inspectFile(directory: string, name: string, options: InspectOpti
   const path = join(directory, name)
   let fd: number
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    fd = openBufferFileSync(path)
   } catch (error) {
     const odd = oddOpenFailure(error)
     if (odd) return { name, reason: odd }

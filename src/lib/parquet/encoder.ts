@@ -5,12 +5,12 @@
  * time and Parquet leaves as a stream, so wasm holds about one row group, not the whole file.
  * Runs on the main thread or in a worker (encoder-pool).
  */
-import { closeSync, readSync } from 'node:fs'
+import { closeSync } from 'node:fs'
 import { describe, isSystemError } from '../errors.js'
 import type { BatchPiece, ByteRange, EncodeJob, ParquetFormat, PieceSource } from './encode-job.js'
 import { withFieldIds } from '../format/schema-copy.js'
 import { writerProperties } from './writer-settings.js'
-import { openBufferFileSync } from '../fs-util.js'
+import { openBufferFileSync, readFullySync } from '../fs-util.js'
 import { timestampColumns } from '../format/schema-summary.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
@@ -249,13 +249,8 @@ class PieceReader {
       return length
     }
     const fd = this.#descriptor(source)
-    let done = 0
-    // read(2) may return less than asked (a signal, a network file system): read on until the range is in.
-    while (done < length) {
-      const read = readSync(fd, into, at + done, length - done, start + done)
-      if (read === 0) throw new Error(`short read of ${source} at byte ${start + done}`)
-      done += read
-    }
+    const read = readFullySync(fd, into, at, length, start)
+    if (read !== length) throw new Error(`short read of ${source} at byte ${start + read}`)
     return length
   }
 

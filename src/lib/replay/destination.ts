@@ -29,7 +29,7 @@ import { dataDirectoryOf } from '../sink/output-layout.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import type { OutputSinks } from '../sink/open-sink.js'
-import { TableFiles } from '../sink/table-location.js'
+import { TableFiles, trimmedLocation } from '../sink/table-location.js'
 import { writeJournal, type JournalIceberg, type JournalRecord } from './commit-journal.js'
 import { crashPoint } from './crash-points.js'
 
@@ -157,7 +157,7 @@ export class IcebergDestination implements Destination {
    * user could have written, and its location decides which files bufctl writes and removes.
    */
   #checked(directory: string, loaded: LoadedTable | undefined): LoadedTable | undefined {
-    if (loaded && loaded.metadata['table-uuid'] === this.#tableUuid && loaded.metadata.location.replace(/\/+$/, '') !== this.#files.location) {
+    if (loaded && loaded.metadata['table-uuid'] === this.#tableUuid && trimmedLocation(loaded.metadata.location) !== this.#files.location) {
       throw new JournalError(
         join(directory, JOURNAL_FILE),
         `the table ${tableName(this.#identifier)} lies at ${loaded.metadata.location}, not at ${this.#files.location} as the journal says`,

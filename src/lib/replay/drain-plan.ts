@@ -5,7 +5,7 @@
  * so memory does not grow with the backlog; the encoder rebuilds each batch from the same bytes.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, constants, fstatSync, readSync, type BigIntStats } from 'node:fs'
+import { closeSync, constants, fstatSync, type BigIntStats } from 'node:fs'
 import { lstat, open, type FileHandle } from 'node:fs/promises'
 import { CorruptStreamError } from '../errors.js'
 import { InvalidOptionsError, UnsupportedTypeError } from '../usage-errors.js'
@@ -17,7 +17,7 @@ import { BatchDecodeError, bytesRangeReader, checkedBatches, fileRangeReader, ty
 import { invalidUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
 import { OutputLayout, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
-import { openBufferFileSync } from '../fs-util.js'
+import { openBufferFileSync, readFullySync } from '../fs-util.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from '../sink/partitioning.js'
 
 /** A stream to drain: a file on disk, or an IPC stream held in memory. */
@@ -136,13 +136,7 @@ function readWhole(path: string, buffer: Uint8Array): WholeFile | undefined {
   try {
     const info = fstatSync(fd, { bigint: true })
     if (!info.isFile() || info.size > BigInt(buffer.byteLength)) return undefined
-    const size = Number(info.size)
-    let read = 0
-    while (read < size) {
-      const step = readSync(fd, buffer, read, size - read, read)
-      if (step === 0) break
-      read += step
-    }
+    const read = readFullySync(fd, buffer, 0, Number(info.size), 0)
     return { bytes: buffer.subarray(0, read), identity: fileIdentity(info) }
   } catch {
     return undefined

@@ -10,9 +10,14 @@ import { InvalidOptionsError } from '../usage-errors.js'
 import type { OutputSinks } from './open-sink.js'
 import type { OutputSink } from './output-sink.js'
 
+/** A location as one spelling: without trailing slashes (catalogs write it either way). */
+export function trimmedLocation(location: string): string {
+  return location.replace(/\/+$/, '')
+}
+
 /** The output root (a path, or an s3:// URL) of a location; another scheme is refused by name. */
 export function locationRoot(location: string): string {
-  const trimmed = location.replace(/\/+$/, '')
+  const trimmed = trimmedLocation(location)
   if (trimmed.startsWith('/')) return trimmed
   if (/^file:/i.test(trimmed)) return fileURLToPath(trimmed.replace(/^file:\/*/i, 'file:///'))
   const s3 = /^s3[an]?:\/\/(.*)$/i.exec(trimmed)
@@ -28,7 +33,7 @@ export class TableFiles {
   readonly #sinks: OutputSinks
 
   constructor(sinks: OutputSinks, location: string) {
-    this.location = location.replace(/\/+$/, '')
+    this.location = trimmedLocation(location)
     this.sink = sinks.open(locationRoot(location))
     this.#sinks = sinks
   }
