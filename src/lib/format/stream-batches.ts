@@ -14,6 +14,7 @@ import { decodeSchema } from './batch-codec.js'
 import { registerCodecs } from './codecs.js'
 import { normalizedStream } from './ipc-normalize.js'
 import { flatLayout, readFlatBatch, type FlatColumn, type FlatColumnLayout } from './flat-batch.js'
+import { readFullySync } from '../fs-util.js'
 
 export interface ByteRange {
   readonly start: number
@@ -69,6 +70,24 @@ export type RangeReader = (ranges: readonly ByteRange[]) => Promise<Uint8Array>
 export function fileRangeReader(handle: FileHandle, options: { readonly reuse: boolean }): RangeReader {
   const scratch = options.reuse ? { buffer: new Uint8Array(0) } : undefined
   return (ranges) => readRanges(handle, ranges, scratch)
+}
+
+/**
+ * Ranges of a file open as `fd`, read with read(2) on the calling thread into `scratch` (reused and
+ * grown as bytesRangeReader's): for a planner that reads thousands of batches, where a thread-pool
+ * round trip for each costs more than the read.
+ */
+export function descriptorRangeReader(fd: number, scratch: { buffer: Uint8Array }): RangeReader {
+  return async (ranges) => {
+    const joined = scratchOf(scratch, ranges)
+    let at = 0
+    for (const range of ranges) {
+      const length = range.end - range.start
+      if (readFullySync(fd, joined, at, length, range.start) !== length) throw new Error(`short read at byte ${range.start}`)
+      at += length
+    }
+    return joined
+  }
 }
 
 /**
