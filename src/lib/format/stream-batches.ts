@@ -78,16 +78,9 @@ export function fileRangeReader(handle: FileHandle, options: { readonly reuse: b
  * round trip for each costs more than the read.
  */
 export function descriptorRangeReader(fd: number, scratch: { buffer: Uint8Array }): RangeReader {
-  return async (ranges) => {
-    const joined = scratchOf(scratch, ranges)
-    let at = 0
-    for (const range of ranges) {
-      const length = range.end - range.start
-      if (readFullySync(fd, joined, at, length, range.start) !== length) throw new Error(`short read at byte ${range.start}`)
-      at += length
-    }
-    return joined
-  }
+  return scratchRangeReader(scratch, (into, at, range) => {
+    if (readFullySync(fd, into, at, range.end - range.start, range.start) !== range.end - range.start) throw new Error(`short read at byte ${range.start}`)
+  })
 }
 
 /**
@@ -95,11 +88,16 @@ export function descriptorRangeReader(fd: number, scratch: { buffer: Uint8Array 
  * reader given it): a batch decoded from it is valid only until the next read.
  */
 export function bytesRangeReader(bytes: Uint8Array, scratch: { buffer: Uint8Array }): RangeReader {
+  return scratchRangeReader(scratch, (into, at, range) => into.set(bytes.subarray(range.start, range.end), at))
+}
+
+/** Ranges joined one after another in `scratch`, each copied in by `fill` at its place. */
+function scratchRangeReader(scratch: { buffer: Uint8Array }, fill: (into: Uint8Array, at: number, range: ByteRange) => void): RangeReader {
   return async (ranges) => {
     const joined = scratchOf(scratch, ranges)
     let at = 0
     for (const range of ranges) {
-      joined.set(bytes.subarray(range.start, range.end), at)
+      fill(joined, at, range)
       at += range.end - range.start
     }
     return joined
