@@ -1,7 +1,7 @@
 /**
  * How bufctl lays out the Parquet it writes, checked with two independent readers (hyparquet and
- * DuckDB): timestamp columns stored as deltas rather than through a dictionary, other columns
- * dictionary-encoded, row groups of at most 262,144 rows — and every value read back exactly,
+ * DuckDB): timestamp columns stored as deltas rather than through a dictionary, other number
+ * columns plainly, strings dictionary-encoded, row groups of at most 262,144 rows — and every value read back exactly,
  * including timestamps that run backwards, nulls, and a jump whose delta overflows 64 bits.
  */
 import { test } from 'node:test'
@@ -52,7 +52,7 @@ function batchOf(ids: number[], times: (bigint | null)[]): RecordBatch {
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children }))
 }
 
-test('timestamps are stored as deltas, other columns through a dictionary, row groups of at most 262,144 rows; hyparquet and DuckDB read every value back', async (t) => {
+test('timestamps are stored as deltas, other numbers plainly, strings through a dictionary, row groups of at most 262,144 rows; hyparquet and DuckDB read every value back', async (t) => {
   const dir = await tempDir(t)
   const table = join(dir, 'spill', 'events')
   await mkdir(table, { recursive: true })
@@ -80,6 +80,7 @@ test('timestamps are stored as deltas, other columns through a dictionary, row g
     assert.ok(encodings.ts!.includes('DELTA_BINARY_PACKED'), `ts: ${encodings.ts!.join(', ')}`)
     assert.ok(!encodings.ts!.some((encoding) => encoding.includes('DICTIONARY')), `ts: ${encodings.ts!.join(', ')}`)
     assert.ok(encodings.service!.includes('RLE_DICTIONARY'), `service: ${encodings.service!.join(', ')}`)
+    assert.ok(encodings.id!.includes('PLAIN') && !encodings.id!.some((encoding) => encoding.includes('DICTIONARY')), `id: ${encodings.id!.join(', ')}`)
   }
 
   const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors, parsers: { timestampFromMicroseconds: (micros: bigint) => micros } })) as {

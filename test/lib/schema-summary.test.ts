@@ -22,7 +22,7 @@ import {
   Uint64,
   Utf8,
 } from 'apache-arrow'
-import { summarizeSchemaMessage, timestampColumns } from '../../src/lib/format/schema-summary.js'
+import { columnEncodings, summarizeSchemaMessage } from '../../src/lib/format/schema-summary.js'
 import { bytesSource, scanStream } from '../../src/lib/format/index.js'
 import { decodeSchema, fieldList } from '../../src/lib/format/batch-codec.js'
 import { GENERAL_SCHEMAS } from '../fixtures/general-data.js'
@@ -80,7 +80,7 @@ test('a type the summary does not cover yields undefined, for apache-arrow to sp
   assert.equal(summarizeSchemaMessage(new Uint8Array([1, 2, 3])), undefined)
 })
 
-test('timestampColumns names the top-level timestamp columns that are not dictionary-encoded, whatever else the schema holds', async () => {
+test('columnEncodings names the top-level timestamps and other numbers that are not dictionary-encoded, whatever else the schema holds', async () => {
   const message = await schemaMessageOf(
     new Schema([
       new Field('time_unix_nano', new Timestamp(TimeUnit.NANOSECOND, 'UTC')),
@@ -88,9 +88,15 @@ test('timestampColumns names the top-level timestamp columns that are not dictio
       new Field('seen', new Timestamp(TimeUnit.MICROSECOND), true),
       new Field('coded', new Dictionary(new Timestamp(TimeUnit.SECOND), new Int8())),
       new Field('day', new DateDay()),
+      new Field('count', new Int8()),
+      new Field('level', new Dictionary(new Utf8(), new Int8())),
+      new Field('ok', new Bool()),
     ]),
   )
-  assert.deepEqual(timestampColumns(message), ['time_unix_nano', 'seen'])
-  assert.deepEqual(timestampColumns(await schemaMessageOf(exporterSchema('otel_logs'))), ['time_unix_nano', 'observed_time_unix_nano'])
-  assert.deepEqual(timestampColumns(new Uint8Array([1, 2, 3])), [])
+  assert.deepEqual(columnEncodings(message), { deltas: ['time_unix_nano', 'seen'], plain: ['day', 'count'] })
+  assert.deepEqual(columnEncodings(await schemaMessageOf(exporterSchema('otel_logs'))), {
+    deltas: ['time_unix_nano', 'observed_time_unix_nano'],
+    plain: ['resource_dropped_attributes_count', 'scope_dropped_attributes_count', 'flags', 'severity_number', 'dropped_attributes_count'],
+  })
+  assert.deepEqual(columnEncodings(new Uint8Array([1, 2, 3])), { deltas: [], plain: [] })
 })

@@ -85,23 +85,37 @@ function intName(type: Int): string {
   return `${type.isSigned() ? 'I' : 'Ui'}nt${type.bitWidth()}`
 }
 
+/** How the Parquet writer should store a file's top-level columns beyond its defaults (writer-settings). */
+export interface ColumnEncodings {
+  /** Timestamps, not dictionary-encoded in Arrow: stored as deltas. */
+  readonly deltas: readonly string[]
+  /** Other numbers, not dictionary-encoded in Arrow: stored plain, without a Parquet dictionary. */
+  readonly plain: readonly string[]
+}
+
+/** Number types other than timestamps, which a Parquet dictionary does not pay for (writer-settings). */
+const NUMBERS = new Set([Type.Int, Type.FloatingPoint, Type.Decimal, Type.Date, Type.Time, Type.Duration])
+
 /**
- * Top-level timestamp columns of a schema message that are not dictionary-encoded: the columns
- * the Parquet writer stores as deltas. Empty when the message cannot be read.
+ * The top-level columns of a schema message the Parquet writer stores otherwise than by default.
+ * Columns that are dictionary-encoded in Arrow keep their dictionary. Empty when the message cannot be read.
  */
-export function timestampColumns(schemaMessage: Uint8Array): string[] {
+export function columnEncodings(schemaMessage: Uint8Array): ColumnEncodings {
+  const deltas: string[] = []
+  const plain: string[] = []
   try {
     const schema = schemaHeader(schemaMessage)
-    if (!schema) return []
-    const names: string[] = []
+    if (!schema) return { deltas, plain }
     for (let i = 0; i < schema.fieldsLength(); i++) {
       const field = schema.fields(i)!
       const name = field.name()
-      if (name && field.typeType() === Type.Timestamp && !field.dictionary()) names.push(name)
+      if (!name || field.dictionary()) continue
+      if (field.typeType() === Type.Timestamp) deltas.push(name)
+      else if (NUMBERS.has(field.typeType())) plain.push(name)
     }
-    return names
+    return { deltas, plain }
   } catch {
-    return []
+    return { deltas: [], plain: [] }
   }
 }
 

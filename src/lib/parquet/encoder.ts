@@ -11,7 +11,7 @@ import type { BatchPiece, ByteRange, EncodeJob, ParquetFormat, PieceSource } fro
 import { withFieldIds } from '../format/schema-copy.js'
 import { writerProperties } from './writer-settings.js'
 import { openBufferFileSync, readFullySync } from '../fs-util.js'
-import { timestampColumns } from '../format/schema-summary.js'
+import { columnEncodings } from '../format/schema-summary.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
 type WasmBatch = import('parquet-wasm').RecordBatch
@@ -30,10 +30,10 @@ export async function* encodeParquet(
   const wasm: ParquetWasm = await import('parquet-wasm')
   const reader = new PieceReader()
   try {
-    // Every piece of a file has the same fields: the first one's schema tells which are timestamps.
+    // Every piece of a file has the same fields: the first one's schema tells how to store each.
     // Read before the input stream exists: it starts pulling at once, and the reader reads one range at a time.
     const first = job.pieces[0]
-    const timestamps = first ? timestampColumns(await reader.readSchema(first)) : []
+    const encodings = first ? columnEncodings(await reader.readSchema(first)) : undefined
     let next = 0
     let handedOver = 0
     let inputError: unknown
@@ -60,7 +60,7 @@ export async function* encodeParquet(
       { highWaterMark: 1 },
     )
     // transformParquetStream takes ownership of the properties and of every batch it reads.
-    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, format.compression, format.metadata, timestamps))) as AsyncIterable<Uint8Array>
+    yield* (await wasm.transformParquetStream(input, writerProperties(wasm, format.compression, format.metadata, encodings))) as AsyncIterable<Uint8Array>
     // A system error reading the input (out of descriptors, EIO) is not the writer rejecting data.
     if (isSystemError(inputError)) throw inputError
     if (inputError !== undefined) throw new Error(`the Parquet writer rejected a record batch: ${describe(inputError)}`)
