@@ -1,7 +1,7 @@
 /**
  * How bufctl lays out the Parquet it writes, checked with two independent readers (hyparquet and
  * DuckDB): timestamp columns stored as deltas rather than through a dictionary, other number
- * columns plainly, strings dictionary-encoded, row groups of at most 262,144 rows — and every value read back exactly,
+ * columns plainly, strings dictionary-encoded, row groups of at most 131,072 rows — and every value read back exactly,
  * including timestamps that run backwards, nulls, and a jump whose delta overflows 64 bits.
  */
 import { test } from 'node:test'
@@ -29,7 +29,7 @@ function timestamps(): (bigint | null)[] {
   values[1001] = 2n ** 62n
   values[1002] = 0n
   values[5000] = BASE_US - 86_400_000_000n // a day earlier
-  values[262_144] = BASE_US // the first row of the second row group
+  values[131_072] = BASE_US // the first row of the second row group
   return values
 }
 
@@ -52,7 +52,7 @@ function batchOf(ids: number[], times: (bigint | null)[]): RecordBatch {
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children }))
 }
 
-test('timestamps are stored as deltas, other numbers plainly, strings through a dictionary, row groups of at most 262,144 rows; hyparquet and DuckDB read every value back', async (t) => {
+test('timestamps are stored as deltas, other numbers plainly, strings through a dictionary, row groups of at most 131,072 rows; hyparquet and DuckDB read every value back', async (t) => {
   const dir = await tempDir(t)
   const table = join(dir, 'spill', 'events')
   await mkdir(table, { recursive: true })
@@ -73,7 +73,7 @@ test('timestamps are stored as deltas, other numbers plainly, strings through a 
   const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file))
   assert.deepEqual(
     metadata.row_groups.map((group) => Number(group.num_rows)),
-    [262_144, ROWS - 262_144],
+    [131_072, 131_072, ROWS - 2 * 131_072],
   )
   for (const group of metadata.row_groups) {
     const encodings = Object.fromEntries(group.columns.map((chunk) => [chunk.meta_data!.path_in_schema.join('.'), chunk.meta_data!.encodings]))

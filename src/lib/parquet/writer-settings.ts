@@ -10,10 +10,11 @@
  *   per value as deltas, 2.3, 3.6 and 4.1 through the dictionary.
  * - Other number columns go without a dictionary: zstd makes a column of few values as small
  *   plainly (0.0 MiB either way for the logs' five int32 columns) at a fifth of the time.
- * - A dictionary gives up at 256 KiB instead of 1 MiB: a column that fills that much in one row
- *   group (ids, free text, per-row JSON) is not worth a dictionary, and fills it 4× sooner.
  * - Columns are written 8,192 rows at a time (not 1,024) between checks of the page size.
- * Together: the writer's CPU time for 1M logs 6.8–7.1 s → 6.0 s, Parquet bytes 33.0 → 32.1 MiB.
+ * With the row groups below, the writer's CPU for 1M logs (one thread) went 7.0 → 6.3 s, its bytes
+ * 33.0 → 34.2 MiB. Measured and not kept: a dictionary that gives up at 256 KiB instead of 1 MiB
+ * (another 0.5 s less, 3% fewer bytes) — a column of ~1,000 distinct 1 KiB values then falls out
+ * of its dictionary, and uncompressed such rows took a recover from 250 MiB to 1.6 GB of RSS.
  */
 import { COMPRESSIONS, type Compression } from '../options/output-options.js'
 import { InvalidOptionsError } from '../usage-errors.js'
@@ -26,15 +27,13 @@ type ParquetWasm = typeof import('parquet-wasm')
 /**
  * Rows per row group. wasm buffers a whole row group and its memory never shrinks, so this bounds
  * each encoder's heap (parquet-wasm 0.8 takes setMaxRowGroupBytes but its stream writer does not
- * cut by it). Measured on 1M exporter logs, two encoders: 262,144 rows peak at ~350 MiB (as 5,000
- * small files, ~400 MiB), 524,288 at 410–465 MiB, for ~2% more Parquet bytes. 196,608 would save
- * another ~30 MiB, but wide rows (1.3 KB) then fill a 256 MiB output with one large row group and a
- * small one, which costs a recover into S3 ~30 MB more than before (test/s3/memory.test.ts).
+ * cut by it). Measured on 1M exporter logs, two encoders: 524,288 rows peaked at 410–465 MiB,
+ * 262,144 at 357–381 MiB, 131,072 at 309–353 MiB (each encoder's wasm memory 75 → 43 MiB) for
+ * ~3% more Parquet bytes; 65,536 saves only 2 MiB more per encoder and costs 2.5% more bytes again.
+ * (An earlier trial of 196,608 cost a recover into S3 of wide rows ~30 MB; 131,072 passes
+ * test/s3/memory.test.ts: 271 MiB into S3 against 248 MiB into a directory.)
  */
-const ROW_GROUP_ROWS = 262_144
-
-/** Bytes of a column chunk's dictionary beyond which the writer stores the rest of it plainly. */
-const DICTIONARY_PAGE_BYTES = 256 * 1024
+const ROW_GROUP_ROWS = 131_072
 
 /** Rows the writer takes into a column at a time, checking the page size after each. */
 const WRITE_BATCH_ROWS = 8192
@@ -59,7 +58,6 @@ export function writerProperties(wasm: ParquetWasm, compression: Compression, me
   return builder
     .setCompression(codec[compression])
     .setDictionaryEnabled(true)
-    .setDictionaryPageSizeLimit(DICTIONARY_PAGE_BYTES)
     .setWriteBatchSize(WRITE_BATCH_ROWS)
     .setStatisticsEnabled(wasm.EnabledStatistics.Chunk)
     .setCreatedBy('bufctl')
