@@ -2,16 +2,18 @@
  * Encodes independent Parquet files on several cores: one worker thread per core (each with its
  * own parquet-wasm) takes the next job when it finishes one, and streams the file's bytes back
  * chunk by chunk; the caller's `write` consumes them (into a sink) while the worker goes on. Jobs
- * may still be arriving (a JobFeed): a worker starts when its first job does. A single job, or a
- * single core, is encoded on the calling thread without starting a worker.
+ * may still be arriving (a JobFeed): a worker starts when its first job does, or is taken from the
+ * run's EncoderThreads. A single job (when no thread waits), or a single core, is encoded on the
+ * calling thread without starting a worker.
  */
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { EncodeJob, ParquetFormat } from './encode-job.js'
 import { encodeParquet } from './encoder.js'
 import { ChunkChannel } from './chunk-channel.js'
 import { JobFeed } from './job-feed.js'
 import type { ToWorker } from './worker-protocol.js'
+import { EncoderThreads } from './encoder-threads.js'
 
 export interface EncodeOptions {
   readonly format: ParquetFormat
@@ -23,6 +25,8 @@ export interface EncodeOptions {
   readonly idleTimeoutMs?: number
   /** Told of the rows the writer takes, as it takes them (progress within a file), with the job's index. */
   readonly onRows?: (index: number, rows: number) => void
+  /** The run's threads, kept from one call to the next; without them, threads live for this call only. */
+  readonly threads?: EncoderThreads
 }
 
 /** One chunk is at most one row group: even a large one is encoded well within this. */
@@ -41,42 +45,55 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
   const lanes = Math.max(1, options.concurrency ?? availableParallelism())
   const results: T[] = []
   let failure: unknown
-  const pool: Worker[] = []
+  const threads = options.threads ?? new EncoderThreads()
+  /** Threads with a job of this call: a signal ends them at once. */
+  const busy = new Set<Worker>()
   const stop = () => {
     failure ??= options.signal?.reason
-    for (const worker of pool) void worker.terminate()
+    for (const worker of busy) void worker.terminate()
   }
   options.signal?.addEventListener('abort', stop, { once: true })
   const lane = async () => {
     let worker: Worker | undefined
-    for (;;) {
-      const taken = failure === undefined ? await feed.next() : undefined
-      if (!taken || failure !== undefined) return
-      // One lane, or a single job in all: encoded on this thread, without starting a worker.
-      if (!worker && (lanes === 1 || (feed.closed && feed.size === 1))) {
+    let clean = true
+    try {
+      for (;;) {
+        const taken = failure === undefined ? await feed.next() : undefined
+        if (!taken || failure !== undefined) return
+        // One lane, or a single job in all (and no warm thread waiting): encoded on this thread, without starting a worker.
+        if (!worker && (lanes === 1 || (feed.closed && feed.size === 1 && !threads.waiting))) {
+          try {
+            const onRows = options.onRows && ((rows: number) => options.onRows!(taken.index, rows))
+            results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.format, onRows))
+          } catch (error) {
+            failure ??= error
+          }
+          continue
+        }
+        if (!worker) {
+          worker = threads.take()
+          busy.add(worker)
+        }
+        const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, options.onRows && ((rows) => options.onRows!(taken.index, rows)))
+        // A worker keeps the process alive only while it has a job: an idle one must not hide a step that never finishes (stall-watchdog).
+        worker.ref()
+        worker.postMessage({ type: 'encode', job: taken.job, format: options.format } satisfies ToWorker)
+        clean = false
         try {
-          const onRows = options.onRows && ((rows: number) => options.onRows!(taken.index, rows))
-          results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.format, onRows))
+          results[taken.index] = await write(taken.index, channel)
+          clean = true
         } catch (error) {
           failure ??= error
+        } finally {
+          channel.dispose()
+          worker.unref()
         }
-        continue
       }
-      if (!worker) {
-        worker = startWorker()
-        pool.push(worker)
-      }
-      const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, options.onRows && ((rows) => options.onRows!(taken.index, rows)))
-      // A worker keeps the process alive only while it has a job: an idle one must not hide a step that never finishes (stall-watchdog).
-      worker.ref()
-      worker.postMessage({ type: 'encode', job: taken.job, format: options.format } satisfies ToWorker)
-      try {
-        results[taken.index] = await write(taken.index, channel)
-      } catch (error) {
-        failure ??= error
-      } finally {
-        channel.dispose()
-        worker.unref()
+    } finally {
+      // A thread whose job did not end cleanly may still be encoding it, or waiting for a chunk to be taken: it is ended.
+      if (worker) {
+        busy.delete(worker)
+        await threads.give(worker, clean && failure === undefined)
       }
     }
   }
@@ -84,15 +101,8 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
     await Promise.all(Array.from({ length: lanes }, lane))
   } finally {
     options.signal?.removeEventListener('abort', stop)
-    await Promise.all(pool.map((worker) => worker.terminate()))
+    if (!options.threads) await threads.close()
   }
   if (failure !== undefined) throw failure instanceof Error ? failure : new Error(`encoding failed: ${JSON.stringify(failure)}`)
   return results
-}
-
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./encoder-worker.js', import.meta.url))
-  // Running from the TypeScript sources (tests, bin/dev.js): the worker registers tsx first.
-  const script = new URL('./encoder-worker.ts', import.meta.url).href
-  return new Worker(`import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(script)}))`, { eval: true })
 }

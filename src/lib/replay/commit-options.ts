@@ -4,6 +4,7 @@ import type { ProgressListener } from './progress.js'
 import type { Destination } from './destination.js'
 import type { Granularity } from '../sink/partitioning.js'
 import type { KeptCommit } from './kept-ledger.js'
+import type { EncoderThreads } from '../parquet/encoder-threads.js'
 
 export interface DrainCommitOptions {
   readonly table: string
@@ -23,6 +24,8 @@ export interface DrainCommitOptions {
   /** @default DEFAULT_TARGET_FILE_BYTES */
   readonly targetFileBytes?: number
   readonly concurrency?: number
+  /** The run's encoder threads, kept from one commit to the next (without them, each commit starts its own). */
+  readonly encoderThreads?: EncoderThreads
   readonly progress?: ProgressListener
   /** Stops at the next safe point: before the files are held, or by undoing the commit before it is durable. */
   readonly signal?: AbortSignal

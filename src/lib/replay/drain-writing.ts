@@ -73,6 +73,7 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
     compression: options.compression ?? 'zstd',
     fieldIds: destination.fieldIds,
     concurrency: options.concurrency,
+    threads: options.encoderThreads,
     signal,
     onWritten: () => {
       if (!planned) crashPoint('output-written-while-planning')

@@ -24,6 +24,7 @@ import type { RunCatalogs } from '../iceberg/index.js'
 import type { Destination } from './destination.js'
 import { tableDestination } from './table-destination.js'
 import type { ReplayMode, TableReplayDraft } from './replay-report.js'
+import type { EncoderThreads } from '../parquet/encoder-threads.js'
 
 export interface TableDrainOptions {
   readonly mode: ReplayMode
@@ -40,6 +41,8 @@ export interface TableDrainOptions {
   readonly partitionBy?: string
   readonly targetFileBytes?: number
   readonly concurrency?: number
+  /** The run's encoder threads: every part and table of a run encodes on the same ones. */
+  readonly encoderThreads?: EncoderThreads
   readonly progress?: ProgressListener
   /** Stops at the next safe point (between tables, or by undoing a commit that is not yet durable). */
   readonly signal?: AbortSignal

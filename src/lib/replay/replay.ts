@@ -18,12 +18,13 @@ import { OutputSinks } from '../sink/open-sink.js'
 import type { S3Settings } from '../options/s3-settings.js'
 import { DEFAULT_ICEBERG_NAMESPACE, type IcebergSettings } from '../options/iceberg-settings.js'
 import { RunCatalogs } from '../iceberg/index.js'
+import { EncoderThreads } from '../parquet/encoder-threads.js'
 import type { OutputSink } from '../sink/output-sink.js'
 import { planTable } from './dry-run.js'
 import { drainTable, type TableDrainOptions } from './replay-table.js'
 import { describeError, emptyTableReport, type ReplayMode, type ReplayReport, type TableReplayReport } from './replay-report.js'
 
-export interface ReplayOptions extends Omit<TableDrainOptions, 'sink' | 'sinks' | 'catalogs'> {
+export interface ReplayOptions extends Omit<TableDrainOptions, 'sink' | 'sinks' | 'catalogs' | 'encoderThreads'> {
   readonly mode: ReplayMode
   /** Root of the spill directory. */
   readonly root: string
@@ -44,9 +45,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   validate(options, dryRun)
   const sinks = new OutputSinks({ s3: options.s3 })
   const catalogs = new RunCatalogs(options.iceberg)
+  // Every part of every table encodes on the same threads: each starts and warms up once a run.
+  const encoderThreads = new EncoderThreads()
   try {
-    return await replayTables(options, dryRun, sinks, catalogs)
+    return await replayTables(options, dryRun, { sinks, catalogs, encoderThreads })
   } finally {
+    await encoderThreads.close()
     await sinks.close()
   }
 }
@@ -62,7 +66,14 @@ function validate(options: ReplayOptions, dryRun: boolean): void {
   }
 }
 
-async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: OutputSinks, catalogs: RunCatalogs): Promise<ReplayReport> {
+/** What one run opens once and every table uses. */
+interface RunResources {
+  readonly sinks: OutputSinks
+  readonly catalogs: RunCatalogs
+  readonly encoderThreads: EncoderThreads
+}
+
+async function replayTables(options: ReplayOptions, dryRun: boolean, { sinks, catalogs, encoderThreads }: RunResources): Promise<ReplayReport> {
   const sink = options.out === undefined ? undefined : sinks.open(options.out)
   // A spill root the exporter has not made yet holds nothing to drain: done, not a failure (ExecStartPre= on a fresh host).
   if (!(await exists(options.root))) return { ...emptyReport(options, dryRun, sink?.root), rootMissing: true }
@@ -84,7 +95,7 @@ async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: Outp
       continue
     }
     const progress = run.table(table, sizes[index]!)
-    reports.push(await replayTable(table, { ...options, dryRun, sink, sinks, catalogs: options.iceberg ? catalogs : undefined, progress: progress.listener }))
+    reports.push(await replayTable(table, { ...options, dryRun, sink, sinks, catalogs: options.iceberg ? catalogs : undefined, encoderThreads, progress: progress.listener }))
     progress.finish()
   }
   return {
@@ -99,7 +110,10 @@ async function replayTables(options: ReplayOptions, dryRun: boolean, sinks: Outp
   }
 }
 
-async function replayTable(table: string, options: ReplayOptions & { dryRun: boolean; sink?: OutputSink; sinks: OutputSinks; catalogs?: RunCatalogs }): Promise<TableReplayReport> {
+async function replayTable(
+  table: string,
+  options: ReplayOptions & { dryRun: boolean; sink?: OutputSink; sinks: OutputSinks; catalogs?: RunCatalogs; encoderThreads: EncoderThreads },
+): Promise<TableReplayReport> {
   const directory = join(options.root, table)
   const report = emptyTableReport(table, directory)
   try {

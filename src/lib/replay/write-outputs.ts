@@ -6,6 +6,7 @@ import { isSystemError } from '../errors.js'
 import type { Compression } from '../options/output-options.js'
 import { encodeJobs } from '../parquet/encoder-pool.js'
 import { JobFeed } from '../parquet/job-feed.js'
+import type { EncoderThreads } from '../parquet/encoder-threads.js'
 import { writeOutput, type OutputSink, type WriteEvents, type WrittenOutput } from '../sink/output-sink.js'
 import type { PlannedOutput } from './drain-plan.js'
 
@@ -13,6 +14,8 @@ export interface WriteOutputsOptions {
   readonly compression: Compression
   /** Threads encoding Parquet. @default the number of cores */
   readonly concurrency?: number
+  /** The run's encoder threads (encoder-threads); without them, threads live for this call only. */
+  readonly threads?: EncoderThreads
   /** Told of each output once it is durable. */
   readonly onWritten?: (output: WrittenOutput) => void
   /** Key-value metadata for every output's footer. */
@@ -58,7 +61,7 @@ export async function writeOutputs(outputs: JobFeed<PlannedOutput> | readonly Pl
   })
   const onRows = options.onEncoded && ((_index: number, rows: number) => options.onEncoded!(rows))
   const format = { compression: options.compression, metadata: options.metadata, fieldIds: options.fieldIds }
-  const encoding = { format, concurrency: options.concurrency, signal: options.signal, onRows }
+  const encoding = { format, concurrency: options.concurrency, threads: options.threads, signal: options.signal, onRows }
   return encodeJobs(feed, encoding, async (index, bytes) => {
     const planned = feed.job(index)
     const size = await writeOutput(sink, planned.path, encoded(planned, bytes), options.signal, events(planned.path))
