@@ -78,8 +78,8 @@ export function fileRangeReader(handle: FileHandle, options: { readonly reuse: b
  * round trip for each costs more than the read.
  */
 export function descriptorRangeReader(fd: number, scratch: { buffer: Uint8Array }): RangeReader {
-  return scratchRangeReader(scratch, (into, at, range) => {
-    if (readFullySync(fd, into, at, range.end - range.start, range.start) !== range.end - range.start) throw new Error(`short read at byte ${range.start}`)
+  return scratchRangeReader(scratch, (into, at, { start, end }) => {
+    if (readFullySync(fd, into, at, end - start, start) !== end - start) throw new Error(`short read at byte ${start}`)
   })
 }
 

@@ -55,7 +55,6 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
   options.signal?.addEventListener('abort', stop, { once: true })
   const lane = async () => {
     let worker: Worker | undefined
-    let clean = true
     try {
       for (;;) {
         const taken = failure === undefined ? await feed.next() : undefined
@@ -78,10 +77,8 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
         // A worker keeps the process alive only while it has a job: an idle one must not hide a step that never finishes (stall-watchdog).
         worker.ref()
         worker.postMessage({ type: 'encode', job: taken.job, format: options.format } satisfies ToWorker)
-        clean = false
         try {
           results[taken.index] = await write(taken.index, channel)
-          clean = true
         } catch (error) {
           failure ??= error
         } finally {
@@ -90,10 +87,10 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
         }
       }
     } finally {
-      // A thread whose job did not end cleanly may still be encoding it, or waiting for a chunk to be taken: it is ended.
+      // Every job that did not end cleanly sets `failure`; its thread may still be encoding it, or waiting for a chunk to be taken: it is ended.
       if (worker) {
         busy.delete(worker)
-        await threads.give(worker, clean && failure === undefined)
+        await threads.give(worker, failure === undefined)
       }
     }
   }
