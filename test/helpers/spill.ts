@@ -81,11 +81,12 @@ export async function exists(path: string): Promise<boolean> {
 
 /** Every row of every Parquet file under `dir`, read by hyparquet (not by the writer's library). */
 export async function readParquetRows(dir: string): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = []
+  const files: Record<string, unknown>[][] = []
   for (const file of await filesUnder(dir, '.parquet')) {
-    rows.push(...((await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors })) as Record<string, unknown>[]))
+    files.push((await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors })) as Record<string, unknown>[])
   }
-  return rows
+  // Not push(...rows): a file of hundreds of thousands of rows would overflow the stack.
+  return files.flat()
 }
 
 export interface ParquetColumnInfo {

@@ -1,14 +1,15 @@
 /**
  * The planner reads stream files on the event loop's own thread (read(2), no thread-pool round
  * trips): it must still take turns, so that a Ctrl-C, the encoders' chunks and the progress display
- * get through while one big file is planned.
+ * get through while one big file is planned. It tells of each output as it opens, so that it can be
+ * written while it grows.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Table, tableToIPC } from 'apache-arrow'
-import { planDrain, type PlannedOutput } from '../../src/lib/replay/drain-plan.js'
+import { planDrain, type GrowingOutput } from '../../src/lib/replay/drain-plan.js'
 import { exporterBatch } from '../fixtures/exporter-data.js'
 import { tempDir } from '../helpers/fs.js'
 
@@ -42,16 +43,61 @@ test('one big stream file is planned batch by batch from its bytes: every row, i
   assert.equal(starts.length, BATCHES)
 })
 
-test('a signal raised on a later turn of the event loop stops the planning of a big file before its end', async (t) => {
+test('a signal raised on a later turn of the event loop stops the planning of a big file before its end, and whoever waits for an open output to grow is told', async (t) => {
   const file = await bigStreamFile(await tempDir(t))
   const controller = new AbortController()
-  const handed: PlannedOutput[] = []
+  const opened: GrowingOutput[] = []
   // Raised from the event loop, as a Ctrl-C is: it lands only if the planner takes a turn.
-  const onOutput = (output: PlannedOutput) => {
-    handed.push(output)
-    if (handed.length === 1) setImmediate(() => controller.abort(new Error('stopped by the test')))
+  const onOpen = (output: GrowingOutput) => {
+    opened.push(output)
+    // The second output opens once the first is full.
+    if (opened.length === 2) setImmediate(() => controller.abort(new Error('stopped by the test')))
   }
-  await assert.rejects(planDrain([{ name: 'pending-000001.ipc', ...file }], { ...planOptions, signal: controller.signal, onOutput }), /stopped by the test/)
-  const rows = handed.reduce((sum, output) => sum + output.rows, 0)
-  assert.ok(rows < (BATCHES * ROWS) / 2, `planning stopped early (${rows} of ${BATCHES * ROWS} rows handed over)`)
+  await assert.rejects(planDrain([{ name: 'pending-000001.ipc', ...file }], { ...planOptions, signal: controller.signal, onOpen }), /stopped by the test/)
+  const rows = opened.reduce((sum, output) => sum + output.rows, 0)
+  assert.ok(rows < (BATCHES * ROWS) / 2, `planning stopped early (${rows} of ${BATCHES * ROWS} rows planned)`)
+  assert.equal(opened[0]!.complete, true, 'the full output is complete')
+  const open = opened.at(-1)!
+  assert.equal(open.complete, false, 'the output being planned when the signal came is not complete')
+  await assert.rejects(open.grown(), /stopped by the test/)
+})
+
+test('each output is told of as it opens, with its first piece and the name it keeps; it grows until it is full or planning ends', async (t) => {
+  const file = await bigStreamFile(await tempDir(t))
+  const opened: { output: GrowingOutput; path: string; pieces: number; complete: boolean }[] = []
+  const growth: number[] = []
+  const onOpen = (output: GrowingOutput) => {
+    opened.push({ output, path: output.path, pieces: output.pieces.length, complete: output.complete })
+    // A waiter on the first output is woken as pieces join, until it is complete.
+    if (opened.length === 1) {
+      void (async () => {
+        while (!output.complete) {
+          await output.grown()
+          growth.push(output.pieces.length)
+        }
+      })()
+    }
+  }
+  const source = [{ name: 'pending-000001.ipc', ...file }]
+  const plan = await planDrain(source, { ...planOptions, onOpen })
+  assert.deepEqual(
+    opened.map((entry) => entry.path),
+    plan.outputs.map((output) => output.path),
+    'every output was told of, in order, by the name it kept',
+  )
+  assert.ok(
+    opened.every((entry) => entry.pieces === 1 && !entry.complete),
+    'each is told of with its first piece, before it is complete',
+  )
+  assert.ok(
+    plan.outputs.every((output) => (output as GrowingOutput).complete),
+    'every output is complete once planned',
+  )
+  assert.ok(growth.length > 1 && growth.at(-1) === plan.outputs[0]!.pieces.length, `the first output's waiter saw it grow (${growth.join(', ')})`)
+  // The same files planned again give the same names.
+  const again = await planDrain(source, planOptions)
+  assert.deepEqual(
+    again.outputs.map((output) => output.path),
+    plan.outputs.map((output) => output.path),
+  )
 })

@@ -10,7 +10,7 @@
  */
 import { open } from 'node:fs/promises'
 import { fileSource, type ByteSource } from './byte-source.js'
-import { parseMetadata, type MessageKind } from './message-metadata.js'
+import { parseMetadata, type MessageKind, type ParsedHeader } from './message-metadata.js'
 
 /** 0xFFFFFFFF: the continuation marker that precedes a message's metadata length since Arrow 0.15. */
 const CONTINUATION = 0xffffffff
@@ -128,10 +128,16 @@ export async function fileFooterStart(source: ByteSource): Promise<number | unde
 }
 
 /**
+ * Schema messages already parsed (or refused), by their metadata bytes: a backlog of thousands of
+ * files with one schema walks its fields once, not once a file.
+ */
+export type ParsedSchemas = Map<string, ParsedHeader | string>
+
+/**
  * Scans a source from `start` (0, or where the stream inside an IPC file begins) to its end. Never
  * throws for damaged content: damage is reported in the result.
  */
-export async function scanStream(source: ByteSource, start = 0): Promise<StreamScan> {
+export async function scanStream(source: ByteSource, start = 0, schemas?: ParsedSchemas): Promise<StreamScan> {
   const messages: MessageFrame[] = []
   let offset = start
   let rows = 0
@@ -141,7 +147,7 @@ export async function scanStream(source: ByteSource, start = 0): Promise<StreamS
 
   let schema: SchemaFacts = { rowsNeedBytes: false }
   while (offset < source.size) {
-    const step = await readFrame(source, offset, messages.length === 0, schema)
+    const step = await readFrame(source, offset, messages.length === 0, schema, schemas)
     if ('damage' in step) {
       damage = step.damage
       break
@@ -182,7 +188,7 @@ interface SchemaFacts {
 
 type FrameStep = { frame: MessageFrame; schema?: SchemaFacts; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
 
-async function readFrame(source: ByteSource, offset: number, first: boolean, schema: SchemaFacts): Promise<FrameStep> {
+async function readFrame(source: ByteSource, offset: number, first: boolean, schema: SchemaFacts, schemas?: ParsedSchemas): Promise<FrameStep> {
   const remaining = source.size - offset
   const torn = (reason: string): FrameStep => ({ damage: { offset, kind: 'torn', reason } })
   const corrupt = (reason: string): FrameStep => ({ damage: { offset, kind: 'corrupt', reason } })
@@ -210,7 +216,7 @@ async function readFrame(source: ByteSource, offset: number, first: boolean, sch
   const metadataOffset = offset + prefixLength
   const metadata = await source.read(metadataOffset, metadataLength)
 
-  const header = parseMetadata(metadata, schema.columnNodes)
+  const header = first && schemas ? parsedOnce(metadata, schemas) : parseMetadata(metadata, schema.columnNodes)
   if (typeof header === 'string') return corrupt(header)
   if (first !== (header.kind === 'schema')) {
     return corrupt(first ? `expected a schema message first, found a ${header.kind} message` : 'a second schema message inside the stream')
@@ -239,6 +245,17 @@ async function readFrame(source: ByteSource, offset: number, first: boolean, sch
       compressed: header.compressed,
     },
   }
+}
+
+/** The first message's metadata, parsed once for every stream that opens with the same bytes. */
+function parsedOnce(metadata: Uint8Array, schemas: ParsedSchemas): ParsedHeader | string {
+  const key = Buffer.from(metadata.buffer, metadata.byteOffset, metadata.byteLength).toString('latin1')
+  let header = schemas.get(key)
+  if (header === undefined) {
+    header = parseMetadata(metadata)
+    schemas.set(key, header)
+  }
+  return header
 }
 
 /** The body's size once decompressed: each compressed buffer opens with its uncompressed length (-1: stored as is). */

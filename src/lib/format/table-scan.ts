@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, readSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { StreamDamage, StreamScan } from './ipc-framing.js'
+import type { ParsedSchemas, StreamDamage, StreamScan } from './ipc-framing.js'
 import type { Unsupported } from './type-support.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './table-directory.js'
 import { openBufferFile, openBufferFileSync } from '../fs-util.js'
@@ -62,7 +62,7 @@ export async function inspectTable(root: string, table: string, options: Inspect
   const hasActive = names.includes(ACTIVE_FILE)
   const order = [...(hasActive ? [ACTIVE_FILE] : []), ...sortedPendingFiles(names).map((file) => file.name)]
   const inspected: (StreamFileInspection | OddEntry)[] = []
-  const scratch = {}
+  const scratch: InspectionScratch = {}
   for (const [index, name] of order.entries()) {
     if (index > 0 && index % FILES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
     inspected.push(await inspectFile(directory, name, options, scratch))
@@ -82,8 +82,18 @@ export function inspectStreamFile(directory: string, name: string, options: Insp
   return inspectFile(directory, name, options, {})
 }
 
-/** inspectStreamFile, reading through the window buffer in `scratch` (shared by a table's files). */
-async function inspectFile(directory: string, name: string, options: InspectOptions, scratch: { buffer?: Uint8Array }): Promise<StreamFileInspection | OddEntry> {
+/**
+ * What a table's files share while they are inspected: one window buffer, and what their schema
+ * messages say (by their bytes: thousands of files with one schema read it once).
+ */
+interface InspectionScratch {
+  buffer?: Uint8Array
+  schemas?: ParsedSchemas
+  unsupported?: Map<string, Unsupported | undefined>
+}
+
+/** inspectStreamFile, sharing `scratch` with the table's other files. */
+async function inspectFile(directory: string, name: string, options: InspectOptions, scratch: InspectionScratch): Promise<StreamFileInspection | OddEntry> {
   const path = join(directory, name)
   let fd: number
   try {
@@ -118,21 +128,26 @@ export async function inspectDescriptor(
   name: string,
   path: string,
   options: InspectOptions = {},
-  scratch: { buffer?: Uint8Array } = {},
+  scratch: InspectionScratch = {},
 ): Promise<StreamFileInspection | OddEntry> {
   const info = fstatSync(fd)
   if (!info.isFile()) return { name, reason: `${info.isDirectory() ? 'a directory' : info.isFIFO() ? 'a FIFO' : 'not a regular file'}, not a stream file` }
   // Loaded on first use: status of an empty root never needs the Arrow message accessors.
   const { scanStream } = await import('./ipc-framing.js')
   const { descriptorSource } = await import('./byte-source.js')
-  const scan = await scanStream(descriptorSource(fd, info.size, scratch))
+  const scan = await scanStream(descriptorSource(fd, info.size, scratch), 0, (scratch.schemas ??= new Map()))
   const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
   let unsupported: Unsupported | undefined
   if (schema) {
-    const bytes = new Uint8Array(schema.end - schema.offset)
+    const bytes = Buffer.allocUnsafe(schema.end - schema.offset)
     readSync(fd, bytes, 0, bytes.byteLength, schema.offset)
-    const { unsupportedIn } = await import('./type-support.js')
-    unsupported = unsupportedIn(bytes, options.maxColumns)
+    const known = (scratch.unsupported ??= new Map<string, Unsupported | undefined>())
+    const key = bytes.toString('latin1')
+    if (!known.has(key)) {
+      const { unsupportedIn } = await import('./type-support.js')
+      known.set(key, unsupportedIn(bytes, options.maxColumns))
+    }
+    unsupported = known.get(key)
   }
   return { ...describeScan(name, path, info.mtimeMs, scan), unsupported }
 }

@@ -43,8 +43,28 @@ export interface ParquetFormat {
   readonly fieldIds?: ReadonlyMap<string, number>
 }
 
-/** One Parquet file to encode: its pieces, in order, and the rows they add up to. */
+/**
+ * One Parquet file to encode: its pieces, in order, and the rows they add up to. A job may be
+ * handed over while its output is still being planned: its pieces (the same array) and rows grow
+ * until it is complete.
+ */
 export interface EncodeJob {
+  /** Rows so far: all of them once the job is complete. */
   readonly rows: number
+  /** Pieces so far, in order. */
   readonly pieces: readonly BatchPiece[]
+  /** False while pieces may still join; absent or true once every piece is there. */
+  readonly complete?: boolean
+  /** While not complete: resolves once a piece joins or the job is complete; rejects when its planning failed. */
+  grown?(): Promise<void>
+}
+
+/** Whether pieces may still join the job. */
+export function growing(job: EncodeJob): boolean {
+  return job.complete === false
+}
+
+/** Resolves once every piece of the job is there; rejects when its planning failed. */
+export async function completed(job: EncodeJob): Promise<void> {
+  while (growing(job)) await job.grown!()
 }

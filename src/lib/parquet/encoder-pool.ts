@@ -2,13 +2,14 @@
  * Encodes independent Parquet files on several cores: one worker thread per core (each with its
  * own parquet-wasm) takes the next job when it finishes one, and streams the file's bytes back
  * chunk by chunk; the caller's `write` consumes them (into a sink) while the worker goes on. Jobs
- * may still be arriving (a JobFeed): a worker starts when its first job does, or is taken from the
- * run's EncoderThreads. A single job (when no thread waits), or a single core, is encoded on the
- * calling thread without starting a worker.
+ * may still be arriving (a JobFeed), and a job's pieces too (a growing job: they are sent on to
+ * its worker as they join): a worker starts when its first job does, or is taken from the run's
+ * EncoderThreads. A single job (when no thread waits), or a single core, is encoded on the calling
+ * thread without starting a worker.
  */
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
-import type { EncodeJob, ParquetFormat } from './encode-job.js'
+import { completed, growing, type EncodeJob, type ParquetFormat } from './encode-job.js'
 import { encodeParquet } from './encoder.js'
 import { ChunkChannel } from './chunk-channel.js'
 import { JobFeed } from './job-feed.js'
@@ -62,6 +63,8 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
         // One lane, or a single job in all (and no warm thread waiting): encoded on this thread, without starting a worker.
         if (!worker && (lanes === 1 || (feed.closed && feed.size === 1 && !threads.waiting))) {
           try {
+            // This thread plans too: a job still being planned is encoded here once it is complete.
+            await completed(taken.job)
             const onRows = options.onRows && ((rows: number) => options.onRows!(taken.index, rows))
             results[taken.index] = await write(taken.index, encodeParquet(taken.job, options.format, onRows))
           } catch (error) {
@@ -76,7 +79,16 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
         const channel = new ChunkChannel(worker, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, options.onRows && ((rows) => options.onRows!(taken.index, rows)))
         // A worker keeps the process alive only while it has a job: an idle one must not hide a step that never finishes (stall-watchdog).
         worker.ref()
-        worker.postMessage({ type: 'encode', job: taken.job, format: options.format } satisfies ToWorker)
+        const { job } = taken
+        worker.postMessage({ type: 'encode', job: { rows: job.rows, pieces: job.pieces, complete: !growing(job) }, format: options.format } satisfies ToWorker)
+        if (growing(job)) {
+          const encoding = worker
+          // Planning failed: the job cannot be finished, and its thread is ended.
+          forwardPieces(encoding, job, job.pieces.length).catch((error: unknown) => {
+            failure ??= error
+            void encoding.terminate()
+          })
+        }
         try {
           results[taken.index] = await write(taken.index, channel)
         } catch (error) {
@@ -102,4 +114,16 @@ export async function encodeJobs<T>(jobs: JobFeed<EncodeJob> | readonly EncodeJo
   }
   if (failure !== undefined) throw failure instanceof Error ? failure : new Error(`encoding failed: ${JSON.stringify(failure)}`)
   return results
+}
+
+/** Sends a worker the pieces that join its job while the job is still being planned, until it is complete. */
+async function forwardPieces(worker: Worker, job: EncodeJob, sent: number): Promise<void> {
+  while (growing(job)) {
+    await job.grown!()
+    // Pieces join between the planner's turns of the event loop: one message a turn, not one a piece.
+    await new Promise((resolve) => setImmediate(resolve))
+    const complete = !growing(job)
+    worker.postMessage({ type: 'pieces', pieces: job.pieces.slice(sent), rows: job.rows, complete } satisfies ToWorker)
+    sent = job.pieces.length
+  }
 }

@@ -1,13 +1,14 @@
 /**
  * Encodes one job into Parquet bytes. Each piece goes from its bytes into wasm as its own small IPC
  * stream (schema, dictionaries in force, the batch) — no decode and re-encode in JavaScript — and
- * is sliced there when only part of the batch belongs to this file. Batches enter wasm one at a
- * time and Parquet leaves as a stream, so wasm holds about one row group, not the whole file.
+ * is sliced there when only part of the batch belongs to this file. A job still being planned is
+ * encoded as its pieces arrive. Batches enter wasm one at a time and Parquet leaves as a stream,
+ * so wasm holds about one row group, not the whole file.
  * Runs on the main thread or in a worker (encoder-pool).
  */
 import { closeSync } from 'node:fs'
 import { describe, isSystemError } from '../errors.js'
-import type { BatchPiece, ByteRange, EncodeJob, ParquetFormat, PieceSource } from './encode-job.js'
+import { growing, type BatchPiece, type ByteRange, type EncodeJob, type ParquetFormat, type PieceSource } from './encode-job.js'
 import { withFieldIds } from '../format/schema-copy.js'
 import { writerProperties } from './writer-settings.js'
 import { openBufferFileSync, readFullySync } from '../fs-util.js'
@@ -41,7 +42,12 @@ export async function* encodeParquet(
       {
         async pull(controller) {
           try {
-            const group = coalesced(job.pieces, next)
+            let group = coalesced(job.pieces, next)
+            // The output is still being planned: its next pieces are on their way.
+            while (group.length === 0 && growing(job)) {
+              await job.grown!()
+              group = coalesced(job.pieces, next)
+            }
             next += group.length
             if (group.length === 0) {
               controller.close()

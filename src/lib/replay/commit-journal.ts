@@ -3,7 +3,8 @@
  * drain exactly-once. It names the drained pending files (with what identifies each), the output
  * root (absolute) and every output with its rows, and the state the commit reached:
  * - `held`: the drained files carry the held prefix (the exporter no longer sees them); no output yet;
- * - `writing`: outputs may be partly written;
+ * - `writing`: outputs may be partly written (each named as it opens, before its rows are all
+ *   planned: until the journal is durable, its rows may be those planned when it was named);
  * - `durable`: every output is written, synced and verified; once published (committed to the
  *   Iceberg table the journal names, which its attempts record; nothing to do for a directory or a
  *   bucket), the files may go.
@@ -34,6 +35,7 @@ export interface JournalFile {
 export interface JournalOutput {
   /** Relative to `out`. */
   readonly path: string
+  /** The rows it holds (in a `writing` journal, maybe only those planned when it was named: it may still be growing). */
   readonly rows: number
   /** Its size once written (a durable journal has it): the output must still have it. */
   readonly bytes?: number

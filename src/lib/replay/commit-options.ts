@@ -5,6 +5,7 @@ import type { Destination } from './destination.js'
 import type { Granularity } from '../sink/partitioning.js'
 import type { KeptCommit } from './kept-ledger.js'
 import type { EncoderThreads } from '../parquet/encoder-threads.js'
+import type { StreamScan } from '../format/ipc-framing.js'
 
 export interface DrainCommitOptions {
   readonly table: string
@@ -31,4 +32,9 @@ export interface DrainCommitOptions {
   readonly signal?: AbortSignal
   /** Columns a schema may have before its file is refused as unsupported. */
   readonly maxColumns?: number
+  /**
+   * How the run's inspection scanned the files, by name: the planner takes a file's scan from here
+   * (when the file still has its size) instead of scanning it again.
+   */
+  readonly scans?: ReadonlyMap<string, StreamScan>
 }

@@ -9,6 +9,7 @@ export type CrashPoint =
   | 'files-held'
   | 'journal-written'
   | 'output-written-while-planning'
+  | 'output-growing'
   | 'upload-recorded'
   | 'outputs-written'
   | 'journal-durable'

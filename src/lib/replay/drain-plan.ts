@@ -6,23 +6,25 @@
  */
 import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, type BigIntStats } from 'node:fs'
-import { lstat } from 'node:fs/promises'
 import { CorruptStreamError } from '../errors.js'
 import { InvalidOptionsError, UnsupportedTypeError } from '../usage-errors.js'
-import { rewriteReason, unsupportedIn } from '../format/type-support.js'
-import { fieldList } from '../format/batch-codec.js'
+import { SchemaVerdicts } from './schema-verdicts.js'
+import { sharedTarget } from './output-shares.js'
 import { bytesSource, descriptorSource } from '../format/byte-source.js'
 import { scanStream, type StreamScan } from '../format/ipc-framing.js'
 import { BatchDecodeError, bytesRangeReader, checkedBatches, descriptorRangeReader, type FlatSchemas, type RangeReader } from '../format/stream-batches.js'
 import { invalidUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
-import { OutputLayout, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
+import { OutputLayout, type GrowingFile, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
 import { openBufferFileSync, readFullySync } from '../fs-util.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from '../sink/partitioning.js'
 
-/** A stream to drain: a file on disk, or an IPC stream held in memory. */
-/** A stream file (with its size when the caller knows it already) or a stream in memory. */
-export type DrainSource = { readonly name: string; readonly path: string; readonly bytes?: number } | { readonly name: string; readonly stream: Uint8Array }
+/**
+ * A stream to drain: a file on disk (with its size, and how an inspection scanned it, when the
+ * caller knows them: a scan whose size the file still has is not made again), or an IPC stream held in memory.
+ */
+export type DrainSource =
+  { readonly name: string; readonly path: string; readonly bytes?: number; readonly scan?: StreamScan } | { readonly name: string; readonly stream: Uint8Array }
 
 /** One Parquet file of the plan: its path relative to the sink's root, and the pieces that rebuild its rows. */
 export type PlannedOutput = LaidOutFile<BatchPiece>
@@ -62,46 +64,43 @@ export interface PlanOptions extends OutputLayoutOptions {
    */
   readonly shareAmong?: number
   /**
-   * Told of each output the moment it is complete (full), while planning goes on, so that it can be
-   * written meanwhile; the plan's outputs include it too.
+   * Told of each output the moment it opens (with its first piece), while planning goes on, so that
+   * it can be written while it grows; the plan's outputs include it too.
    */
-  readonly onOutput?: (output: PlannedOutput) => void
+  readonly onOpen?: (output: GrowingOutput) => void
+  /** Told of each output the moment it is full, while planning goes on (the plan's outputs include it too). */
+  readonly onFull?: (output: PlannedOutput) => void
 }
 
-/** No output is cut smaller than this to share work: below it, starting a file costs more than it saves. */
-const MIN_SHARE_BYTES = 8 * 1024 * 1024
+/** A planned output while pieces may still join it. */
+export type GrowingOutput = GrowingFile<BatchPiece>
 
 /** The default --target-file-size: Arrow bytes per output file (the Parquet file is several times smaller). */
 export const DEFAULT_TARGET_FILE_BYTES = 256 * 1024 * 1024
 
 export async function planDrain(sources: readonly DrainSource[], options: PlanOptions): Promise<DrainPlan> {
-  const layout = new OutputLayout<BatchPiece>({ ...options, targetFileBytes: await sharedTarget(sources, options) }, options.onOutput)
+  const layout = new OutputLayout<BatchPiece>({ ...options, targetFileBytes: await sharedTarget(sources, options.targetFileBytes, options.shareAmong) }, options)
   const outcomes: FileOutcome[] = []
   // One buffer for small files and one batch scratch serve the whole drain: thousands of small files
   // then cost no allocation each, which glibc's heap kept as ~90 MiB more RSS at 5,000 files.
   const whole = new Uint8Array(WHOLE_FILE_BYTES)
-  const shared: SharedReading = { scratch: { buffer: new Uint8Array(0) }, schemas: new Map(), pace: pacer() }
-  for (const source of sources) {
-    await shared.pace(FILE_TURN_COST)
-    // The plan keeps offsets only, never these bytes: the buffer is free again once the file is planned.
-    const early = 'stream' in source || (source.bytes ?? 0) > WHOLE_FILE_BYTES ? undefined : readWhole(source.path, whole)
-    outcomes.push(await planSource(source, layout, options, shared, early))
+  const shared: SharedReading = { scratch: { buffer: new Uint8Array(0) }, schemas: new Map(), verdicts: new SchemaVerdicts(options.maxColumns), pace: pacer() }
+  try {
+    for (const source of sources) {
+      await shared.pace(FILE_TURN_COST)
+      // The plan keeps offsets only, never these bytes: the buffer is free again once the file is planned.
+      const early = 'stream' in source || (source.bytes ?? 0) > WHOLE_FILE_BYTES ? undefined : readWhole(source.path, whole)
+      outcomes.push(await planSource(source, layout, options, shared, early))
+    }
+  } catch (error) {
+    layout.fail(error)
+    throw error
   }
+  layout.finish()
   // No file has the column: the option is wrong for this table, not the files.
   const problem = outcomes.find((file) => file.partitionProblem)?.partitionProblem
   if (problem && outcomes.every((file) => file.partitionProblem || file.rows === 0)) throw problem
   return { outputs: layout.files(), files: outcomes, rows: outcomes.reduce((sum, file) => sum + file.rows, 0), repairedUtf8: sumCounts(outcomes.map((file) => file.repairedUtf8)) }
-}
-
-/** The target file size, lowered so that a small drain still gives every encoder a file of its own. */
-async function sharedTarget(sources: readonly DrainSource[], options: PlanOptions): Promise<number> {
-  const encoders = options.shareAmong ?? 1
-  if (encoders <= 1) return options.targetFileBytes
-  const sizes = await Promise.all(
-    sources.map(async (source) => ('stream' in source ? source.stream.byteLength : (source.bytes ?? (await lstat(source.path).catch(() => undefined))?.size ?? 0))),
-  )
-  const total = sizes.reduce((sum, size) => sum + size, 0)
-  return Math.min(options.targetFileBytes, Math.max(MIN_SHARE_BYTES, Math.ceil(total / encoders)))
 }
 
 /**
@@ -133,7 +132,7 @@ function pacer(): (bytes: number) => Promise<void> | undefined {
   }
 }
 
-/** A small stream file's bytes, with the identity its output names are derived from. */
+/** A small stream file's bytes, with the identity an output that opens with a piece of it is named from. */
 interface WholeFile {
   readonly bytes: Uint8Array
   readonly identity: string
@@ -167,10 +166,15 @@ function fileIdentity(info: BigIntStats): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`
 }
 
-/** What every file of a drain reads with: the scratch batches read from memory are joined in (the plan keeps none of them), and the schemas seen. */
+/**
+ * What every file of a drain reads with: the scratch batches read from memory are joined in (the
+ * plan keeps none of them), and what the schemas seen said (by their bytes: a backlog of thousands
+ * of files with one schema reads it once).
+ */
 interface SharedReading {
   readonly scratch: { buffer: Uint8Array }
   readonly schemas: FlatSchemas
+  readonly verdicts: SchemaVerdicts
   readonly pace: (bytes: number) => Promise<void> | undefined
 }
 
@@ -181,12 +185,25 @@ async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>,
     const identity = createHash('sha256').update(source.stream).digest('hex').slice(0, 32)
     return planStream(source.name, source.stream, identity, bytesSource(source.stream), bytesRangeReader(source.stream, scratch), layout, options, shared)
   }
-  if (early) return planStream(source.name, source.path, early.identity, bytesSource(early.bytes), bytesRangeReader(early.bytes, scratch), layout, options, shared)
+  const known = (size: number) => (source.scan?.size === size ? source.scan : undefined)
+  if (early)
+    return planStream(
+      source.name,
+      source.path,
+      early.identity,
+      bytesSource(early.bytes),
+      bytesRangeReader(early.bytes, scratch),
+      layout,
+      options,
+      shared,
+      known(early.bytes.byteLength),
+    )
   // A big file is read on this thread too, a window and a batch at a time (planStream yields turns).
   const fd = openBufferFileSync(source.path)
   try {
     const info = fstatSync(fd, { bigint: true })
-    return await planStream(source.name, source.path, fileIdentity(info), descriptorSource(fd, Number(info.size)), descriptorRangeReader(fd, scratch), layout, options, shared)
+    const size = Number(info.size)
+    return await planStream(source.name, source.path, fileIdentity(info), descriptorSource(fd, size), descriptorRangeReader(fd, scratch), layout, options, shared, known(size))
   } finally {
     closeSync(fd)
   }
@@ -201,8 +218,9 @@ async function planStream(
   layout: OutputLayout<BatchPiece>,
   options: PlanOptions,
   shared: SharedReading,
+  scanned?: StreamScan,
 ): Promise<FileOutcome> {
-  const scan = await scanStream(bytes)
+  const scan = scanned ?? (await scanStream(bytes, 0, shared.verdicts.parsed))
   let rows = 0
   let validEnd = scan.messages[0]?.end ?? 0
   const repairedUtf8: Record<string, number> = {}
@@ -212,24 +230,20 @@ async function planStream(
     return { name, rows, repairedUtf8, damage: { offset, reason }, droppedBytes: scan.size - validEnd }
   }
   const column = options.partitionBy ?? defaultPartitionColumn(options.table)
-  const schema = await schemaMessage(scan, read)
+  const verdict = await shared.verdicts.of(scan, read)
+  const { unsupported, streamKey: schemaKey, rewriteAll } = verdict
   // Valid Arrow that Parquet cannot take is set aside whole, before anything of it is decoded.
-  const unsupported = schema && unsupportedIn(schema, options.maxColumns)
   if (unsupported) {
     if (options.damage === 'strict') throw new UnsupportedTypeError(label, unsupported.reason)
     return { name, rows: 0, repairedUtf8, damage: { offset: 0, reason: unsupported.reason }, droppedBytes: scan.size }
   }
-  // Batches of streams with this very schema and no dictionaries can share one IPC stream into wasm.
-  const schemaKey = schema && createHash('sha256').update(schema).digest('hex')
-  // Valid Arrow the writer does not take as it is (big-endian, nested dictionaries): every batch is written again.
-  const rewriteAll = schema !== undefined && rewriteReason(schema) !== undefined
   try {
     let signature: string | undefined
     for await (const checked of checkedBatches(read, scan, { schemas: shared.schemas })) {
       options.signal?.throwIfAborted()
       const { frame, batch } = checked
       // Every batch of a stream is decoded with the stream's schema.
-      signature ??= fieldList(batch.schema)
+      signature ??= shared.verdicts.signature(verdict, batch.schema)
       const batchBytes = frame.end - frame.offset
       // A batch with invalid UTF-8, or a compressed one, is decoded and written again on its way into wasm.
       const invalid = invalidUtf8(batch)
@@ -260,13 +274,6 @@ async function planStream(
     return fail(scan.damage.offset, scan.damage.reason)
   }
   return { name, rows, repairedUtf8, droppedBytes: 0 }
-}
-
-/** The bytes of the stream's schema message (a copy: the reader may reuse its buffer); absent when it has none. */
-async function schemaMessage(scan: StreamScan, read: RangeReader): Promise<Uint8Array | undefined> {
-  const schema = scan.messages[0]
-  if (schema?.kind !== 'schema') return undefined
-  return (await read([{ start: schema.offset, end: schema.end }])).slice()
 }
 
 /** Per-column counts added up. */

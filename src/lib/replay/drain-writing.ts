@@ -1,20 +1,23 @@
 /**
  * The writing phase of a drain's commit: the planner lays the held files out as outputs, and each
- * output goes to an encoder the moment it is full — named in the journal first — while planning
- * goes on; once every output is durable, each is read back. Resolves to the plan and the outputs
- * with their sizes; rejects with the first failure (the caller undoes the commit). A failure the
- * writer alone could have caused (it refused or shortened rows the reader accepted) comes as an
- * OutputEncodingError naming the output.
+ * output goes to an encoder the moment it opens — named in the journal first — and is written
+ * while its pieces are still being planned (in a drain smaller than GROWING_OUTPUTS_FROM_BYTES:
+ * the moment it is full, or planning ends); once every output is durable, each is read back.
+ * Resolves to the plan and the outputs with their sizes; rejects with the first failure (the
+ * caller undoes the commit). A failure the writer alone could have caused (it refused or
+ * shortened rows the reader accepted) comes as an OutputEncodingError naming the output.
  */
 import { join } from 'node:path'
 import { describe, OutputVerificationError } from '../errors.js'
 import { heldFileName } from '../format/table-directory.js'
+import { growing as isGrowing } from '../parquet/encode-job.js'
 import { JobFeed } from '../parquet/job-feed.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { JournalFile, JournalOutput } from './commit-journal.js'
 import { crashPoint } from './crash-points.js'
 import { outputMetadata } from './drain-identity.js'
-import { DEFAULT_TARGET_FILE_BYTES, planDrain, type DrainPlan, type PlannedOutput } from './drain-plan.js'
+import { DEFAULT_TARGET_FILE_BYTES, planDrain, type DrainPlan, type GrowingOutput, type PlannedOutput } from './drain-plan.js'
+import { GROWING_OUTPUTS_FROM_BYTES } from './output-shares.js'
 import type { DrainCommitOptions } from './commit-options.js'
 import type { JournalInFlight } from './journal-in-flight.js'
 import { verifyOutputs } from './output-verification.js'
@@ -43,13 +46,14 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
   const handOvers: Promise<void>[] = []
   const handOver = (outputs: readonly PlannedOutput[], last = false) => {
     for (const output of outputs) handedOver.set(output.path, output)
+    // Named before any byte of them can exist, with the rows planned so far (all of them once planning is done: journal.complete).
     const handed = journal
       .addOutputs(
         outputs.map((output) => ({ path: output.path, rows: output.rows })),
         'journal-written',
       )
       .then(() => {
-        // Planning failed meanwhile: the journal names it, nothing writes it.
+        // Planning failed meanwhile: the journal names them, nothing writes them.
         if (feed.closed) return
         for (const output of outputs) feed.add(output)
         // Closed at once with the last ones: an encoder that takes the drain's only output sees it is the only one.
@@ -58,6 +62,7 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
     handed.catch(() => undefined)
     handOvers.push(handed)
   }
+  const growing = writing.files.reduce((sum, file) => sum + file.bytes, 0) >= GROWING_OUTPUTS_FROM_BYTES
   // A failed output stops planning; a failed plan stops the writing. Either way the commit is undone.
   const halt = new AbortController()
   const signal = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal
@@ -78,7 +83,8 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
     onWritten: () => {
       if (!planned) crashPoint('output-written-while-planning')
     },
-    onEncoded: (rows) => {
+    onEncoded: (rows, output) => {
+      if (isGrowing(output)) crashPoint('output-growing')
       encoded += rows
       report()
     },
@@ -94,7 +100,7 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
   let planFailure: unknown
   try {
     plan = await planDrain(
-      writing.files.map((file) => ({ name: file.name, path: join(writing.directory, heldFileName(file.name)), bytes: file.bytes })),
+      writing.files.map((file) => ({ name: file.name, path: join(writing.directory, heldFileName(file.name)), bytes: file.bytes, scan: options.scans?.get(file.name) })),
       {
         table: options.table,
         identity: writing.identity,
@@ -107,13 +113,15 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
         signal,
         maxColumns: options.maxColumns,
         shareAmong: writing.encoders,
-        onOutput: (output) => handOver([output]),
+        // A small drain's outputs go once full, the rest once planned (the only one may then be encoded on this thread).
+        ...(growing ? { onOpen: (output: GrowingOutput) => handOver([output]) } : { onFull: (output: PlannedOutput) => handOver([output]) }),
       },
     )
     journal.markQuarantined(new Set(plan.files.filter((file) => file.damage).map((file) => file.name)))
     total = plan.rows
     const rest = plan.outputs.filter((output) => !handedOver.has(output.path))
     if (rest.length > 0) handOver(rest, true)
+    journal.complete(plan.outputs)
     // Every output is in the feed before it closes.
     await Promise.all(handOvers)
   } catch (error) {

@@ -48,6 +48,12 @@ export class JournalInFlight {
     return this.write(after)
   }
 
+  /** Gives the outputs, named as they opened, the rows they hold now that planning is done. */
+  complete(outputs: readonly { readonly path: string; readonly rows: number }[]): void {
+    const rows = new Map(outputs.map((output) => [output.path, output.rows]))
+    for (const [index, output] of this.#outputs.entries()) this.#outputs[index] = { ...output, rows: rows.get(output.path) ?? output.rows }
+  }
+
   /** Marks the damaged files whose originals go to quarantine/ once written. */
   markQuarantined(names: ReadonlySet<string>): void {
     this.#files = this.#files.map((file) => ({ ...file, quarantine: names.has(file.name) }))

@@ -8,6 +8,7 @@ import type { FileDrain, PendingFile } from '../buffer/record-store.js'
 import type { KeptCommit } from './kept-ledger.js'
 import type { DirectoryLock } from '../buffer/directory-lock.js'
 import { inspectTable, streamFiles } from '../format/table-scan.js'
+import type { StreamScan } from '../format/ipc-framing.js'
 import type { Compression } from '../options/output-options.js'
 import type { ProgressListener } from './progress.js'
 import type { OutputSinks } from '../sink/open-sink.js'
@@ -82,13 +83,15 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
     const drain = withoutKept(await store.drainFiles(), earlier.kept)
     report.files = drain.files.map((file) => file.name)
     const parts = commitParts(drain.files, partBytes(options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES, encoders(options.concurrency)))
+    // The pending files keep their names under the lock (an orphaned active file takes a new one): planning reuses their scans.
+    const scans = new Map(remaining.pending.map((file) => [file.name, file.scan]))
     report.parts = { committed: 0, total: parts.length }
     let kept = earlier.kept
     const progress = partProgress(options.progress, drain.rows)
     for (const part of parts) {
       // Between parts is a safe point: what is committed stays, the rest is left as it was.
       if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('stopped')
-      const result = await commitPart(report, directory, part, { ...options, destination, progress: progress.listener, alreadyKept: kept })
+      const result = await commitPart(report, directory, part, { ...options, destination, progress: progress.listener, alreadyKept: kept, scans })
       if (result.snapshot) iceberg?.snapshots.push(result.snapshot)
       progress.finish(result.rows)
       kept = result.kept ? [...kept, result.kept] : kept
@@ -106,7 +109,7 @@ async function commitPart(
   report: TableReplayDraft,
   directory: string,
   files: readonly PendingFile[],
-  options: TableDrainOptions & { readonly destination: Destination; readonly alreadyKept: readonly KeptCommit[] },
+  options: TableDrainOptions & { readonly destination: Destination; readonly alreadyKept: readonly KeptCommit[]; readonly scans: ReadonlyMap<string, StreamScan> },
 ): Promise<DrainCommitResult> {
   const damage = options.mode === 'flush' ? 'strict' : 'salvage'
   let part = files

@@ -28,8 +28,8 @@ export interface WriteOutputsOptions {
   readonly onStarted?: (relative: string, partial: string) => void
   /** Told of the bytes the sink holds so far, all outputs together (uploaded, for S3). */
   readonly onStored?: (bytes: number) => void
-  /** Told of rows as the writer takes them, all outputs together (progress within a file). */
-  readonly onEncoded?: (rows: number) => void
+  /** Told of rows as the writer takes them, with the output they belong to (progress within a file). */
+  readonly onEncoded?: (rows: number, output: PlannedOutput) => void
 }
 
 /** The encoder (not the sink) failed on one output: its data, not the disk, is the problem. */
@@ -45,7 +45,8 @@ export class OutputEncodingError extends Error {
 
 /**
  * Encodes and writes every planned output — a list, or a feed that outputs join while planning
- * goes on; rejects with the first failure (outputs already durable stay).
+ * goes on (and that may still be growing: EncodeJob); rejects with the first failure (outputs
+ * already durable stay). An output's rows are read once it is written, when it is complete.
  */
 export async function writeOutputs(outputs: JobFeed<PlannedOutput> | readonly PlannedOutput[], sink: OutputSink, options: WriteOutputsOptions): Promise<WrittenOutput[]> {
   const feed = outputs instanceof JobFeed ? outputs : JobFeed.of(outputs)
@@ -59,7 +60,7 @@ export async function writeOutputs(outputs: JobFeed<PlannedOutput> | readonly Pl
       options.onStored?.(storedTotal)
     },
   })
-  const onRows = options.onEncoded && ((_index: number, rows: number) => options.onEncoded!(rows))
+  const onRows = options.onEncoded && ((index: number, rows: number) => options.onEncoded!(rows, feed.job(index)))
   const format = { compression: options.compression, metadata: options.metadata, fieldIds: options.fieldIds }
   const encoding = { format, concurrency: options.concurrency, threads: options.threads, signal: options.signal, onRows }
   return encodeJobs(feed, encoding, async (index, bytes) => {

@@ -1,22 +1,34 @@
 /**
  * Where output rows go: `<table>/data/<partition>/<uuid>.parquet` under the sink's root, one file
  * per (schema, partition) — schemas are never merged — and a new file once one holds the target
- * amount of Arrow data. Each file is named from what it holds (output-name), so the same pieces
- * laid out the same way give the same paths. Pieces are whatever the writer needs: byte ranges of
- * stream files, or of streams in memory.
+ * amount of Arrow data. A file is named the moment it opens, from its first piece (output-name),
+ * so that it can be named in the journal and written while pieces still join it; the same pieces
+ * laid out the same way give the same paths.
+ * Pieces are whatever the writer needs: byte ranges of stream files, or of streams in memory.
  */
 import { posix } from 'node:path'
 import { tableDirectoryName } from '../format/table-directory.js'
+import { Changes } from '../changes.js'
 import { outputName } from './output-name.js'
 
 export interface LaidOutFile<P> {
   /** Relative to the sink's root. */
   readonly path: string
   readonly partition: string
+  /** Rows so far (all of them once the file is complete). */
   readonly rows: number
   /** Arrow data that goes into it (what the target bounds). */
   readonly arrowBytes: number
+  /** The pieces so far, in order: the same array grows while the file is open. */
   readonly pieces: readonly P[]
+}
+
+/** A laid-out file while pieces may still join it. */
+export interface GrowingFile<P> extends LaidOutFile<P> {
+  /** No piece will join any more: it is full, or the layout is finished. */
+  readonly complete: boolean
+  /** Resolves once a piece joins or the file is complete; rejects once the layout failed. */
+  grown(): Promise<void>
 }
 
 export interface OutputLayoutOptions {
@@ -34,57 +46,97 @@ export function dataDirectoryOf(table: string): string {
   return posix.join(tableDirectoryName(table), 'data')
 }
 
-/** Told of each file the moment it is full: no piece will be added to it. */
-export type FullFileListener<P> = (file: LaidOutFile<P>) => void
+export interface LayoutListeners<P> {
+  /** Told of each file the moment it opens (with its first piece): it may be written while it grows. */
+  readonly onOpen?: (file: GrowingFile<P>) => void
+  /** Told of each file the moment it is full, while planning goes on (not of those finish() completes). */
+  readonly onFull?: (file: LaidOutFile<P>) => void
+}
 
-type OpenFile<P> = { signature: string; partition: string; rows: number; arrowBytes: number; pieces: P[]; identities: string[] }
+class OpenFile<P> implements GrowingFile<P> {
+  rows = 0
+  arrowBytes = 0
+  readonly pieces: P[] = []
+  complete = false
+  readonly #changes = new Changes()
+
+  constructor(
+    readonly path: string,
+    readonly partition: string,
+  ) {}
+
+  add(piece: P, rows: number, arrowBytes: number): void {
+    this.pieces.push(piece)
+    this.rows += rows
+    this.arrowBytes += arrowBytes
+    this.#changes.changed()
+  }
+
+  close(): void {
+    this.complete = true
+    this.#changes.changed()
+  }
+
+  fail(error: Error): void {
+    this.#changes.fail(error)
+  }
+
+  grown(): Promise<void> {
+    return this.complete ? Promise.resolve() : this.#changes.next()
+  }
+}
 
 export class OutputLayout<P> {
   readonly #options: OutputLayoutOptions
   readonly #open = new Map<string, OpenFile<P>>()
   readonly #files: OpenFile<P>[] = []
+  readonly #listeners: LayoutListeners<P>
 
-  readonly #onFull: FullFileListener<P> | undefined
-
-  constructor(options: OutputLayoutOptions, onFull?: FullFileListener<P>) {
+  constructor(options: OutputLayoutOptions, listeners: LayoutListeners<P> = {}) {
     this.#options = options
-    this.#onFull = onFull
+    this.#listeners = listeners
   }
 
   /**
    * Adds a piece of `rows` rows and `arrowBytes` bytes of the schema `signature` to its partition's
-   * file; `identity` says which rows of which source file the piece is.
+   * file; `identity` says which rows of which source file the piece is (a file that opens with it is named from it).
    */
   add(signature: string, partition: string, piece: P, rows: number, arrowBytes: number, identity: string): void {
     const key = `${signature}\0${partition}`
-    const previous = this.#open.get(key)
-    let file = previous && previous.arrowBytes < this.#options.targetFileBytes ? previous : undefined
+    let file = this.#open.get(key)
+    const opened = !file
     if (!file) {
-      file = { signature, partition, rows: 0, arrowBytes: 0, pieces: [], identities: [] }
+      const { table, dataDirectory } = this.#options
+      const name = outputName([this.#options.identity, table, signature, partition, identity])
+      file = new OpenFile<P>(posix.join(dataDirectory ?? dataDirectoryOf(table), partition, name), partition)
       this.#open.set(key, file)
       this.#files.push(file)
     }
-    file.pieces.push(piece)
-    file.identities.push(identity)
-    file.rows += rows
-    file.arrowBytes += arrowBytes
+    file.add(piece, rows, arrowBytes)
+    if (opened) this.#listeners.onOpen?.(file)
     // The next piece of this schema and partition starts another file.
-    if (file.arrowBytes >= this.#options.targetFileBytes) this.#onFull?.(this.#laidOut(file))
+    if (file.arrowBytes >= this.#options.targetFileBytes) {
+      this.#open.delete(key)
+      file.close()
+      this.#listeners.onFull?.(file)
+    }
   }
 
   /** Every file, in the order they were started. */
-  files(): LaidOutFile<P>[] {
-    return this.#files.map((file) => this.#laidOut(file))
+  files(): readonly LaidOutFile<P>[] {
+    return this.#files
   }
 
-  #laidOut({ signature, partition, rows, arrowBytes, pieces, identities }: OpenFile<P>): LaidOutFile<P> {
-    const { table, identity, dataDirectory } = this.#options
-    return {
-      path: posix.join(dataDirectory ?? dataDirectoryOf(table), partition, outputName([identity, table, signature, partition, ...identities])),
-      partition,
-      rows,
-      arrowBytes,
-      pieces,
-    }
+  /** No piece will join any file any more. */
+  finish(): void {
+    for (const file of this.#open.values()) file.close()
+    this.#open.clear()
+  }
+
+  /** Planning failed: whoever waits for a file to grow is told so. */
+  fail(error: unknown): void {
+    const failure = error instanceof Error ? error : new Error(String(error))
+    for (const file of this.#open.values()) file.fail(failure)
+    this.#open.clear()
   }
 }

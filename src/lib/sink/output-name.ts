@@ -1,11 +1,12 @@
 /**
  * The name of an output file: a UUID (the exporter names its objects `{uuid}.parquet`) derived
- * from what the file holds — the identity of the table directory (host and real path) and, for
- * every piece of a batch in the file, the identity of its source file (device, inode, size,
- * modification time) and where the piece lies in it. The same rows, laid out the same way, always
- * get the same name, whichever drain or run writes them, so a repeat overwrites rather than adds;
- * two directories or two hosts never share a name. The UUID is version 8 (RFC 9562, "custom"),
- * which also tells bufctl's outputs from anyone else's.
+ * from who writes and what the file opens with — the identity of the table directory (host and
+ * real path), the file's schema and partition, and its first piece: the identity of that piece's
+ * source file (device, inode, size, modification time) and where the piece lies in it. A file is
+ * so named the moment it opens, before its last piece is planned. No two files of a drain open
+ * with the same piece; the same rows, laid out the same way, always get the same name, so a repeat
+ * overwrites rather than adds; two directories or two hosts never share a name. The UUID is
+ * version 8 (RFC 9562, "custom"), which also tells bufctl's outputs from anyone else's.
  */
 import { createHash } from 'node:crypto'
 
