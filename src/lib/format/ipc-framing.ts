@@ -10,6 +10,7 @@
  */
 import { open } from 'node:fs/promises'
 import { fileSource, type ByteSource } from './byte-source.js'
+import { BytesMemo } from './bytes-memo.js'
 import { parseMetadata, type MessageKind, type ParsedHeader } from './message-metadata.js'
 
 /** 0xFFFFFFFF: the continuation marker that precedes a message's metadata length since Arrow 0.15. */
@@ -131,7 +132,7 @@ export async function fileFooterStart(source: ByteSource): Promise<number | unde
  * Schema messages already parsed (or refused), by their metadata bytes: a backlog of thousands of
  * files with one schema walks its fields once, not once a file.
  */
-export type ParsedSchemas = Map<string, ParsedHeader | string>
+export type ParsedSchemas = BytesMemo<ParsedHeader | string>
 
 /**
  * Scans a source from `start` (0, or where the stream inside an IPC file begins) to its end. Never
@@ -216,7 +217,7 @@ async function readFrame(source: ByteSource, offset: number, first: boolean, sch
   const metadataOffset = offset + prefixLength
   const metadata = await source.read(metadataOffset, metadataLength)
 
-  const header = first && schemas ? parsedOnce(metadata, schemas) : parseMetadata(metadata, schema.columnNodes)
+  const header = first && schemas ? schemas.of(metadata, (bytes) => parseMetadata(bytes)) : parseMetadata(metadata, schema.columnNodes)
   if (typeof header === 'string') return corrupt(header)
   if (first !== (header.kind === 'schema')) {
     return corrupt(first ? `expected a schema message first, found a ${header.kind} message` : 'a second schema message inside the stream')
@@ -245,17 +246,6 @@ async function readFrame(source: ByteSource, offset: number, first: boolean, sch
       compressed: header.compressed,
     },
   }
-}
-
-/** The first message's metadata, parsed once for every stream that opens with the same bytes. */
-function parsedOnce(metadata: Uint8Array, schemas: ParsedSchemas): ParsedHeader | string {
-  const key = Buffer.from(metadata.buffer, metadata.byteOffset, metadata.byteLength).toString('latin1')
-  let header = schemas.get(key)
-  if (header === undefined) {
-    header = parseMetadata(metadata)
-    schemas.set(key, header)
-  }
-  return header
 }
 
 /** The body's size once decompressed: each compressed buffer opens with its uncompressed length (-1: stored as is). */

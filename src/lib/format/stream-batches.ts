@@ -15,6 +15,7 @@ import { registerCodecs } from './codecs.js'
 import { normalizedStream } from './ipc-normalize.js'
 import { flatLayout, readFlatBatch, type FlatColumn, type FlatColumnLayout } from './flat-batch.js'
 import { readFullySync } from '../fs-util.js'
+import { BytesMemo } from './bytes-memo.js'
 
 export interface ByteRange {
   readonly start: number
@@ -43,7 +44,7 @@ export interface CheckOptions {
 }
 
 /** What a schema message is to the flat path: its layout and apache-arrow schema, or null when it is not flat. */
-export type FlatSchemas = Map<string, FlatSchema | null>
+export type FlatSchemas = BytesMemo<FlatSchema | null>
 
 interface FlatSchema {
   readonly layout: readonly FlatColumnLayout[]
@@ -163,16 +164,15 @@ function decodeOrThrow<T>(frame: MessageFrame, step: () => T): T {
  * The schema is decoded once for the whole stream (and once for all streams sharing `known`); one
  * apache-arrow cannot read is left to the general way, which reports it as it always has.
  */
-async function flatSchema(read: RangeReader, range: ByteRange, known: FlatSchemas = new Map()): Promise<FlatSchema | undefined> {
-  // A copy: the reader may reuse its buffer, and the decoded schema keeps views of it.
-  const bytes = (await read([range])).slice()
-  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
-  if (!known.has(key)) {
+async function flatSchema(read: RangeReader, range: ByteRange, known: FlatSchemas = new BytesMemo()): Promise<FlatSchema | undefined> {
+  const flat = known.of(await read([range]), (message) => {
+    // A copy: the reader may reuse its buffer, and the decoded schema keeps views of it.
+    const bytes = message.slice()
     const layout = flatLayout(bytes)
     const schema = layout && decodeSchema(bytes)
-    known.set(key, layout && schema?.fields.length === layout.length ? { layout, schema } : null)
-  }
-  return known.get(key) ?? undefined
+    return layout && schema?.fields.length === layout.length ? { layout, schema } : null
+  })
+  return flat ?? undefined
 }
 
 /** Checked flat columns as an apache-arrow batch: one Data per column over the same bytes. */

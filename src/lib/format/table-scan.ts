@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { ParsedSchemas, StreamDamage, StreamScan } from './ipc-framing.js'
 import type { Unsupported } from './type-support.js'
 import { ACTIVE_FILE, sortedPendingFiles } from './table-directory.js'
+import { BytesMemo } from './bytes-memo.js'
 import { openBufferFile, openBufferFileSync } from '../fs-util.js'
 
 export interface StreamFileInspection {
@@ -89,7 +90,7 @@ export function inspectStreamFile(directory: string, name: string, options: Insp
 interface InspectionScratch {
   buffer?: Uint8Array
   schemas?: ParsedSchemas
-  unsupported?: Map<string, Unsupported | undefined>
+  unsupported?: BytesMemo<Unsupported | undefined>
 }
 
 /** inspectStreamFile, sharing `scratch` with the table's other files. */
@@ -135,19 +136,14 @@ export async function inspectDescriptor(
   // Loaded on first use: status of an empty root never needs the Arrow message accessors.
   const { scanStream } = await import('./ipc-framing.js')
   const { descriptorSource } = await import('./byte-source.js')
-  const scan = await scanStream(descriptorSource(fd, info.size, scratch), 0, (scratch.schemas ??= new Map()))
+  const scan = await scanStream(descriptorSource(fd, info.size, scratch), 0, (scratch.schemas ??= new BytesMemo()))
   const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
   let unsupported: Unsupported | undefined
   if (schema) {
     const bytes = Buffer.allocUnsafe(schema.end - schema.offset)
     readSync(fd, bytes, 0, bytes.byteLength, schema.offset)
-    const known = (scratch.unsupported ??= new Map<string, Unsupported | undefined>())
-    const key = bytes.toString('latin1')
-    if (!known.has(key)) {
-      const { unsupportedIn } = await import('./type-support.js')
-      known.set(key, unsupportedIn(bytes, options.maxColumns))
-    }
-    unsupported = known.get(key)
+    const { unsupportedIn } = await import('./type-support.js')
+    unsupported = (scratch.unsupported ??= new BytesMemo()).of(bytes, (message) => unsupportedIn(message, options.maxColumns))
   }
   return { ...describeScan(name, path, info.mtimeMs, scan), unsupported }
 }

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads'
 import { once } from 'node:events'
 import { Changes } from '../changes.js'
-import type { BatchPiece, EncodeJob } from './encode-job.js'
+import { growing, type BatchPiece, type EncodeJob } from './encode-job.js'
 import type { FromWorker, ToWorker } from './worker-protocol.js'
 import { encodeParquet } from './encoder.js'
 
@@ -20,24 +20,27 @@ async function taken(): Promise<void> {
 class ArrivingJob implements EncodeJob {
   readonly pieces: BatchPiece[]
   rows: number
-  complete: boolean
   readonly #changes = new Changes()
 
   constructor(job: EncodeJob) {
     this.pieces = [...job.pieces]
     this.rows = job.rows
-    this.complete = job.complete !== false
+    if (!growing(job)) this.#changes.end()
+  }
+
+  get complete(): boolean {
+    return this.#changes.ended
   }
 
   extend(message: Extract<ToWorker, { type: 'pieces' }>): void {
     this.pieces.push(...message.pieces)
     this.rows = message.rows
-    this.complete = message.complete
-    this.#changes.changed()
+    if (message.complete) this.#changes.end()
+    else this.#changes.changed()
   }
 
   grown(): Promise<void> {
-    return this.complete ? Promise.resolve() : this.#changes.next()
+    return this.#changes.next()
   }
 }
 

@@ -12,7 +12,7 @@ import { SchemaVerdicts } from './schema-verdicts.js'
 import { sharedTarget } from './output-shares.js'
 import { bytesSource, descriptorSource } from '../format/byte-source.js'
 import { scanStream, type StreamScan } from '../format/ipc-framing.js'
-import { BatchDecodeError, bytesRangeReader, checkedBatches, descriptorRangeReader, type FlatSchemas, type RangeReader } from '../format/stream-batches.js'
+import { BatchDecodeError, bytesRangeReader, checkedBatches, descriptorRangeReader, type RangeReader } from '../format/stream-batches.js'
 import { invalidUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
 import { OutputLayout, type GrowingFile, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
@@ -84,7 +84,7 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
   // One buffer for small files and one batch scratch serve the whole drain: thousands of small files
   // then cost no allocation each, which glibc's heap kept as ~90 MiB more RSS at 5,000 files.
   const whole = new Uint8Array(WHOLE_FILE_BYTES)
-  const shared: SharedReading = { scratch: { buffer: new Uint8Array(0) }, schemas: new Map(), verdicts: new SchemaVerdicts(options.maxColumns), pace: pacer() }
+  const shared: SharedReading = { scratch: { buffer: new Uint8Array(0) }, verdicts: new SchemaVerdicts(options.maxColumns), pace: pacer() }
   try {
     for (const source of sources) {
       await shared.pace(FILE_TURN_COST)
@@ -173,7 +173,6 @@ function fileIdentity(info: BigIntStats): string {
  */
 interface SharedReading {
   readonly scratch: { buffer: Uint8Array }
-  readonly schemas: FlatSchemas
   readonly verdicts: SchemaVerdicts
   readonly pace: (bytes: number) => Promise<void> | undefined
 }
@@ -239,7 +238,7 @@ async function planStream(
   }
   try {
     let signature: string | undefined
-    for await (const checked of checkedBatches(read, scan, { schemas: shared.schemas })) {
+    for await (const checked of checkedBatches(read, scan, { schemas: shared.verdicts.flat })) {
       options.signal?.throwIfAborted()
       const { frame, batch } = checked
       // Every batch of a stream is decoded with the stream's schema.

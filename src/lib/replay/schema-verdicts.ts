@@ -3,13 +3,15 @@
  * its data, whether its batches can share one IPC stream into wasm with other files' — reached
  * once for every stream that opens with the same bytes: a backlog of thousands of small files
  * with one schema walks its fields once, not once a file (or three times, as framing, type
- * support and the writer's checks each did).
+ * support and the writer's checks each did). It also keeps, for the drain, what framing and the
+ * flat checks made of each schema.
  */
 import { createHash } from 'node:crypto'
 import type { Schema } from 'apache-arrow'
 import { fieldList } from '../format/batch-codec.js'
 import type { ParsedSchemas, StreamScan } from '../format/ipc-framing.js'
-import type { RangeReader } from '../format/stream-batches.js'
+import type { FlatSchemas, RangeReader } from '../format/stream-batches.js'
+import { BytesMemo } from '../format/bytes-memo.js'
 import { rewriteReason, unsupportedIn, type Unsupported } from '../format/type-support.js'
 
 export interface SchemaVerdict {
@@ -24,9 +26,11 @@ export interface SchemaVerdict {
 }
 
 export class SchemaVerdicts {
-  /** Schema messages as framing parsed them (scanStream's cache). */
-  readonly parsed: ParsedSchemas = new Map()
-  readonly #verdicts = new Map<string, SchemaVerdict>()
+  /** Schema messages as framing parsed them (scanStream's). */
+  readonly parsed: ParsedSchemas = new BytesMemo()
+  /** Flat layouts and decoded schemas (checkedBatches'). */
+  readonly flat: FlatSchemas = new BytesMemo()
+  readonly #verdicts = new BytesMemo<SchemaVerdict>()
   readonly #maxColumns: number | undefined
 
   constructor(maxColumns: number | undefined) {
@@ -37,18 +41,11 @@ export class SchemaVerdicts {
   async of(scan: StreamScan, read: RangeReader): Promise<SchemaVerdict> {
     const frame = scan.messages[0]
     if (frame?.kind !== 'schema') return { rewriteAll: false }
-    const schema = await read([{ start: frame.offset, end: frame.end }])
-    const key = Buffer.from(schema.buffer, schema.byteOffset, schema.byteLength).toString('latin1')
-    let verdict = this.#verdicts.get(key)
-    if (!verdict) {
-      verdict = {
-        unsupported: unsupportedIn(schema, this.#maxColumns),
-        streamKey: createHash('sha256').update(schema).digest('hex'),
-        rewriteAll: rewriteReason(schema) !== undefined,
-      }
-      this.#verdicts.set(key, verdict)
-    }
-    return verdict
+    return this.#verdicts.of(await read([{ start: frame.offset, end: frame.end }]), (schema) => ({
+      unsupported: unsupportedIn(schema, this.#maxColumns),
+      streamKey: createHash('sha256').update(schema).digest('hex'),
+      rewriteAll: rewriteReason(schema) !== undefined,
+    }))
   }
 
   /**

@@ -57,7 +57,6 @@ class OpenFile<P> implements GrowingFile<P> {
   rows = 0
   arrowBytes = 0
   readonly pieces: P[] = []
-  complete = false
   readonly #changes = new Changes()
 
   constructor(
@@ -72,9 +71,12 @@ class OpenFile<P> implements GrowingFile<P> {
     this.#changes.changed()
   }
 
+  get complete(): boolean {
+    return this.#changes.ended
+  }
+
   close(): void {
-    this.complete = true
-    this.#changes.changed()
+    this.#changes.end()
   }
 
   fail(error: Error): void {
@@ -82,7 +84,7 @@ class OpenFile<P> implements GrowingFile<P> {
   }
 
   grown(): Promise<void> {
-    return this.complete ? Promise.resolve() : this.#changes.next()
+    return this.#changes.next()
   }
 }
 
