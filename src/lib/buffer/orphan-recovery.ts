@@ -22,15 +22,16 @@ export async function recoverDirectory(directory: string, fsync: boolean, known?
   await IngestLedger.resolve(directory)
   for (const name of await readdir(directory)) if (BUFCTL_TEMPORARY_PATTERN.test(name)) await removeIfExists(join(directory, name))
   const inspection = known ?? (await inspectTable(dirname(directory), basename(directory)))
-  const pending = inspection.pending.map((file) => describePending(file, file.name, pendingSequence(file.name)!))
+  const pending = inspection.pending.map((file) => describePending(file, file.path, file.name, pendingSequence(file.name)!))
   const active = inspection.active
   if (active) {
     if (active.recordBatches > 0) {
       const sequence = (pending.at(-1)?.sequence ?? 0) + 1
       const name = pendingFileName(sequence)
-      await rename(active.path, join(directory, name))
+      const path = join(directory, name)
+      await rename(active.path, path)
       // A rename changes neither bytes nor modification time: the inspection still holds.
-      pending.push(describePending(active, name, sequence))
+      pending.push(describePending(active, path, name, sequence))
     } else if (active.damage) {
       // Torn or damaged before its first complete batch: no row to read, but bytes someone may want.
       await moveToQuarantine(directory, active.name, `an orphaned active.ipc with no complete batch: ${active.damage.reason}`)
@@ -43,7 +44,7 @@ export async function recoverDirectory(directory: string, fsync: boolean, known?
   return pending
 }
 
-function describePending(file: StreamFileInspection, name: string, sequence: number): PendingFile {
-  const path = join(dirname(file.path), name)
+/** `path` is the inspection's own string where the name is unchanged: a backlog holds tens of thousands of these. */
+function describePending(file: StreamFileInspection, path: string, name: string, sequence: number): PendingFile {
   return { name, path, sequence, bytes: file.bytes, rows: file.rows, mtimeMs: file.mtimeMs, damagedBytes: file.droppedBytes }
 }

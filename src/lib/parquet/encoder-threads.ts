@@ -54,9 +54,16 @@ export class EncoderThreads {
   }
 }
 
+/**
+ * An encoder allocates little on its JavaScript heap (its batches live in wasm and in buffers), so a
+ * small young generation costs it nothing and lets each scavenge free the read buffers sooner: 50,000
+ * small files peaked at 455–507 MiB with 2 MiB against 534–565 MiB with the default.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2 }
+
 function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./encoder-worker.js', import.meta.url))
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./encoder-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS })
   // Running from the TypeScript sources (tests, bin/dev.js): the worker registers tsx first.
   const script = new URL('./encoder-worker.ts', import.meta.url).href
-  return new Worker(`import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(script)}))`, { eval: true })
+  return new Worker(`import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(script)}))`, { eval: true, resourceLimits: WORKER_LIMITS })
 }

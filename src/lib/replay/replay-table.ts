@@ -56,6 +56,43 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
   const earlier = await resolveEarlierCommits(directory, report.table, { keep: options.keep, sinks: options.sinks, catalogs: options.catalogs })
   report.earlierCommits = earlier.commits
 
+  const { store, destination, scans } = await openTable(report, lock, options)
+  try {
+    const drain = withoutKept(await store.drainFiles(), earlier.kept)
+    report.files = drain.files.map((file) => file.name)
+    const parts = commitParts(drain.files, partBytes(options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES, encoders(options.concurrency)))
+    report.parts = { committed: 0, total: parts.length }
+    let kept = earlier.kept
+    const progress = partProgress(options.progress, drain.rows)
+    for (const part of parts) {
+      // Between parts is a safe point: what is committed stays, the rest is left as it was.
+      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('stopped')
+      const result = await commitPart(report, directory, part, { ...options, destination, progress: progress.listener, alreadyKept: kept, scans })
+      // A committed part's scans are not needed again: a backlog of 50,000 files holds them only until its part.
+      for (const file of part) scans.delete(file.name)
+      if (result.snapshot) report.iceberg?.snapshots.push(result.snapshot)
+      progress.finish(result.rows)
+      kept = result.kept ? [...kept, result.kept] : kept
+      report.parts = { ...report.parts, committed: report.parts.committed + 1 }
+    }
+    report.status = report.rows > 0 ? 'done' : 'empty'
+    drain.forget()
+  } finally {
+    await store.close()
+  }
+}
+
+/**
+ * Inspects the table, sets aside (recover) or refuses (flush) the files that cannot be drained,
+ * binds the destination and opens the store. Of the inspection only each pending file's scan is
+ * kept, for planning to reuse.
+ */
+async function openTable(
+  report: TableReplayDraft,
+  lock: DirectoryLock,
+  options: TableDrainOptions,
+): Promise<{ readonly store: DiskStore; readonly destination: Destination; readonly scans: Map<string, StreamScan> }> {
+  const { directory } = report
   const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })
   const files = streamFiles(inspection)
   report.skipped.push(...inspection.odd)
@@ -79,29 +116,8 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
   const { destination, iceberg } = await tableDestination(report.table, directory, [...remaining.pending, ...(remaining.active ? [remaining.active] : [])], options)
   report.iceberg = iceberg
   const store = await DiskStore.adopt(directory, lock, { damage: 'salvage' }, remaining)
-  try {
-    const drain = withoutKept(await store.drainFiles(), earlier.kept)
-    report.files = drain.files.map((file) => file.name)
-    const parts = commitParts(drain.files, partBytes(options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES, encoders(options.concurrency)))
-    // The pending files keep their names under the lock (an orphaned active file takes a new one): planning reuses their scans.
-    const scans = new Map(remaining.pending.map((file) => [file.name, file.scan]))
-    report.parts = { committed: 0, total: parts.length }
-    let kept = earlier.kept
-    const progress = partProgress(options.progress, drain.rows)
-    for (const part of parts) {
-      // Between parts is a safe point: what is committed stays, the rest is left as it was.
-      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('stopped')
-      const result = await commitPart(report, directory, part, { ...options, destination, progress: progress.listener, alreadyKept: kept, scans })
-      if (result.snapshot) iceberg?.snapshots.push(result.snapshot)
-      progress.finish(result.rows)
-      kept = result.kept ? [...kept, result.kept] : kept
-      report.parts = { ...report.parts, committed: report.parts.committed + 1 }
-    }
-    report.status = report.rows > 0 ? 'done' : 'empty'
-    drain.forget()
-  } finally {
-    await store.close()
-  }
+  // The pending files keep their names under the lock (an orphaned active file takes a new one): planning reuses their scans.
+  return { store, destination, scans: new Map(remaining.pending.map((file) => [file.name, file.scan])) }
 }
 
 /** Commits one part, setting aside (recover) the files whose rows the Parquet writer cannot take, and adds what it did to the report. */
