@@ -9,12 +9,10 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { DEFAULT_S3_TIMEOUT_MS, type S3Settings } from '../options/s3-settings.js'
 
 export type S3Sdk = typeof import('@aws-sdk/client-s3')
-export type UploadClass = typeof import('@aws-sdk/lib-storage').Upload
 
 export interface S3Connection {
   readonly client: S3Client
   readonly sdk: S3Sdk
-  readonly Upload: UploadClass
   /** The endpoint as messages name it. */
   readonly endpoint: string
   readonly timeoutMs: number
@@ -24,7 +22,7 @@ export interface S3Connection {
 const FALLBACK_REGION = 'us-east-1'
 
 export async function connect(settings: S3Settings): Promise<S3Connection> {
-  const [sdk, { Upload }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')])
+  const sdk = await import('@aws-sdk/client-s3')
   const env = settings.env ?? process.env
   const endpointUrl = settings.endpointUrl ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL
   const timeoutMs = settings.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS
@@ -46,5 +44,5 @@ export async function connect(settings: S3Settings): Promise<S3Connection> {
     client.destroy()
     client = new sdk.S3Client({ ...base, region: FALLBACK_REGION })
   }
-  return { client, sdk, Upload, endpoint: custom ? endpointUrl : `AWS S3 (${await client.config.region()})`, timeoutMs }
+  return { client, sdk, endpoint: custom ? endpointUrl : `AWS S3 (${await client.config.region()})`, timeoutMs }
 }

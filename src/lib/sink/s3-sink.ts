@@ -1,23 +1,18 @@
 /**
  * Outputs as objects in S3 (or any S3-compatible store), under `<prefix>/<relative path>`. Each
- * output streams into a multipart upload, part by part with a few parts in flight, so memory stays
- * bounded whatever the file's size; the object appears whole when the upload completes, or not at
- * all. Half-written outputs are the incomplete multipart uploads of a key: removePartial aborts
+ * output streams into a multipart upload through one part-sized buffer (s3-multipart), so memory
+ * stays bounded whatever the file's size; the object appears whole when the upload completes, or
+ * not at all. Half-written outputs are the incomplete multipart uploads of a key: removePartial aborts
  * them, both those a journal recorded and those the store lists (a crash can come between starting
  * an upload and recording it).
  */
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { PassThrough } from 'node:stream'
 import { bufctlVersion } from './bufctl-version.js'
 import { connect, type S3Connection } from './s3-connection.js'
 import { storeError } from './s3-errors.js'
+import { MultipartWriter } from './s3-multipart.js'
 import type { S3Settings } from '../options/s3-settings.js'
 import type { OutputReader, OutputSink, OutputWriter, WriteEvents } from './output-sink.js'
-
-/** The smallest part S3 takes, one in flight per upload (outputs upload side by side): about 10 MiB each. */
-const PART_BYTES = 5 * 1024 * 1024
-const PARTS_IN_FLIGHT = 1
 
 export interface S3Location {
   readonly bucket: string
@@ -62,35 +57,14 @@ export class S3Sink implements OutputSink {
   async create(relative: string, events?: WriteEvents): Promise<OutputWriter> {
     const connection = await this.#connect()
     const key = this.#key(relative)
-    const body = new PassThrough({ highWaterMark: 64 * 1024 })
-    const upload = new connection.Upload({
-      client: connection.client,
-      params: {
-        Bucket: this.#location.bucket,
-        Key: key,
-        Body: body,
-        ContentType: 'application/vnd.apache.parquet',
-        // Traces an object back to what wrote it and from which table.
-        Metadata: { 'bufctl-version': bufctlVersion(), 'bufctl-table': relative.split('/')[0]! },
-        ...this.#objectOptions(),
-      },
-      partSize: PART_BYTES,
-      queueSize: PARTS_IN_FLIGHT,
-      leavePartsOnError: false,
-    })
-    let announced = false
-    upload.on('httpUploadProgress', (progress) => {
-      if (!announced && upload.uploadId) {
-        announced = true
-        events?.started?.(upload.uploadId)
-      }
-      if (progress.loaded !== undefined) events?.progress?.(progress.loaded)
-    })
-    const done = upload.done().then(
-      () => undefined,
-      (error: unknown) => Promise.reject(storeError(error, this.#callOf(key, 's3:PutObject', connection))),
-    )
-    return new S3Writer(body, done, () => upload.abort())
+    const attributes = {
+      ContentType: 'application/vnd.apache.parquet',
+      // Traces an object back to what wrote it and from which table.
+      Metadata: { 'bufctl-version': bufctlVersion(), 'bufctl-table': relative.split('/')[0]! },
+      ...this.#objectOptions(),
+    }
+    const failure = (error: unknown) => storeError(error, this.#callOf(key, 's3:PutObject', connection))
+    return new MultipartWriter({ connection, bucket: this.#location.bucket, key, attributes, ...(events ? { events } : {}), failure })
   }
 
   async open(relative: string): Promise<OutputReader | undefined> {
@@ -196,37 +170,4 @@ function unsupported(error: unknown): boolean {
 function isNotFound(error: unknown): boolean {
   const name = (error as Error).name
   return name === 'NotFound' || name === 'NoSuchKey' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
-}
-
-/** Bytes go into the upload's stream; the stream's back-pressure bounds what waits in memory. */
-class S3Writer implements OutputWriter {
-  readonly #body: PassThrough
-  readonly #done: Promise<void>
-  readonly #abort: () => Promise<void>
-  #size = 0
-
-  constructor(body: PassThrough, done: Promise<void>, abort: () => Promise<void>) {
-    this.#body = body
-    this.#done = done
-    this.#abort = abort
-    // A failure is seen by the next write or by commit; never an unhandled rejection meanwhile.
-    done.catch(() => undefined)
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    this.#size += chunk.byteLength
-    if (!this.#body.write(chunk)) await Promise.race([once(this.#body, 'drain'), this.#done])
-  }
-
-  async commit(): Promise<number> {
-    this.#body.end()
-    await this.#done
-    return this.#size
-  }
-
-  async abort(): Promise<void> {
-    await this.#abort().catch(() => undefined)
-    this.#body.destroy()
-    await this.#done.catch(() => undefined)
-  }
 }
