@@ -11,7 +11,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { Field, Int32, List, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow'
-import { bytesSource, checkedBatches, checkedFrames, scanStream, type StreamScan } from '../../src/lib/format/index.js'
+import { bytesSource, checkedBatches, checkedColumns, checkedFrames, scanStream, type StreamScan } from '../../src/lib/format/index.js'
+import { recordBatchColumns, type BatchColumns } from '../../src/lib/format/batch-columns.js'
 import { flatLayout, readFlatBatch } from '../../src/lib/format/flat-batch.js'
 import { fieldList } from '../../src/lib/format/batch-codec.js'
 import { unsupportedIn } from '../../src/lib/format/type-support.js'
@@ -104,19 +105,26 @@ async function originals(): Promise<Original[]> {
 /** Made once: the type corpus registers compression codecs while it writes. */
 const ORIGINALS = originals()
 
-/** What bufctl derives from each batch, and where checking stopped. */
-async function derive(bytes: Uint8Array, scan: StreamScan, table: string, flat: boolean): Promise<unknown[]> {
+/**
+ * What bufctl derives from each batch, and where checking stopped: through the planner's columns
+ * (checkedColumns), or through RecordBatches (checkedBatches, as ingest, dump and salvage read).
+ */
+async function derive(bytes: Uint8Array, scan: StreamScan, table: string, flat: boolean, via: 'columns' | 'batches' = 'columns'): Promise<unknown[]> {
   const seen: unknown[] = []
   const scratch = { buffer: new Uint8Array(0) }
+  const walk =
+    via === 'columns'
+      ? checkedColumns(bytesRangeReader(bytes, scratch), scan, { flat })
+      : mapped(checkedBatches(bytesRangeReader(bytes, scratch), scan, { flat }), (checked) => ({ ...checked, columns: recordBatchColumns(checked.batch) }))
   try {
-    for await (const { frame, batch } of checkedBatches(bytesRangeReader(bytes, scratch), scan, { flat })) {
+    for await (const { frame, columns } of walk) {
       seen.push({
         offset: frame.offset,
-        rows: batch.numRows,
-        signature: fieldList(batch.schema),
-        invalid: [...invalidUtf8(batch)],
-        runs: runs(batch, table),
-        values: values(batch),
+        rows: columns.numRows,
+        signature: fieldList(columns.schema),
+        invalid: [...invalidUtf8(columns)],
+        runs: runs(columns, table),
+        values: values(columns),
       })
     }
   } catch (error) {
@@ -126,17 +134,23 @@ async function derive(bytes: Uint8Array, scan: StreamScan, table: string, flat: 
   return seen
 }
 
+async function* mapped<T, U>(items: AsyncIterable<T>, map: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield map(item)
+}
+
 function withoutReasons(seen: readonly unknown[]): unknown[] {
   return seen.map((entry) => ({ ...(entry as object), reason: undefined }))
 }
 
-function runs(batch: RecordBatch, table: string): unknown {
+function runs(batch: BatchColumns, table: string): unknown {
   const column = batch.schema.fields.find((field) => String(field.type).startsWith('Timestamp'))?.name
   return column ? partitionRuns(batch, column, 'hour', table) : undefined
 }
 
-/** Every value of every row, as text (bigints and byte arrays spelled out). */
-function values(batch: RecordBatch): string {
+/** Every value of every row, as text (bigints and byte arrays spelled out), from each column's Data. */
+function values(columns: BatchColumns): string {
+  const { schema, numRows } = columns
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: numRows, nullCount: 0, children: schema.fields.map((_, i) => columns.column(i)) }))
   let text: string
   try {
     text = JSON.stringify(
@@ -169,7 +183,9 @@ test('flat and general ways agree on intact streams and on seeded mutations of t
   let passed = 0
   for (const original of await ORIGINALS) {
     const scan = await scanStream(bytesSource(original.bytes))
-    assert.deepEqual(await derive(original.bytes, scan, original.table, true), await derive(original.bytes, scan, original.table, false), original.label)
+    const intact = await derive(original.bytes, scan, original.table, true)
+    assert.deepEqual(intact, await derive(original.bytes, scan, original.table, false), original.label)
+    for (const way of [true, false]) assert.deepEqual(await derive(original.bytes, scan, original.table, way, 'batches'), intact, `${original.label}: RecordBatches`)
     for (let round = 0; round < perOriginal; round++) {
       const mutation = mutate(original.bytes, scan, random)
       const mutated = await scanStream(bytesSource(mutation.bytes))

@@ -1,14 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Field, RecordBatch, Schema, Struct, TimeUnit, Timestamp, makeData } from 'apache-arrow'
+import { recordBatchColumns, type BatchColumns } from '../../src/lib/format/batch-columns.js'
 import { defaultPartitionColumn, partitionPath, partitionRuns } from '../../src/lib/sink/partitioning.js'
 import { InvalidOptionsError } from '../../src/lib/index.js'
 
-function timestamps(name: string, unit: TimeUnit, values: bigint[]): RecordBatch {
+function timestamps(name: string, unit: TimeUnit, values: bigint[]): BatchColumns {
   const type = new Timestamp(unit, 'UTC')
   const schema = new Schema([new Field(name, type, false)])
   const child = makeData({ type, length: values.length, nullCount: 0, data: BigInt64Array.from(values) })
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: values.length, nullCount: 0, children: [child] }))
+  return recordBatchColumns(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: values.length, nullCount: 0, children: [child] })))
 }
 
 test("the exporter's partition column: start_time_unix_nano for traces, time_unix_nano for every other table, custom ones too", () => {

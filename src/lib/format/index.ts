@@ -11,11 +11,13 @@ export { assertBatchIntegrity } from './batch-integrity.js'
 export {
   BatchDecodeError,
   checkedBatches,
+  checkedColumns,
   checkedFrames,
   fileRangeReader,
   salvageBatches,
   type ByteRange,
   type CheckedBatch,
+  type CheckedColumns,
   type CheckedFrame,
   type SalvagedBatches,
 } from './stream-batches.js'

@@ -7,15 +7,16 @@
  * planner, the disk store's drain, ingest's checks and status --deep all go through here.
  */
 import type { FileHandle } from 'node:fs/promises'
-import { RecordBatch, RecordBatchReader, Struct, makeData, type DataType, type Schema } from 'apache-arrow'
+import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow'
 import type { MessageFrame, StreamScan } from './ipc-framing.js'
 import { assertBatchIntegrity } from './batch-integrity.js'
 import { decodeSchema } from './batch-codec.js'
 import { registerCodecs } from './codecs.js'
 import { normalizedStream } from './ipc-normalize.js'
-import { flatLayout, readFlatBatch, type FlatColumn, type FlatColumnLayout } from './flat-batch.js'
+import { flatLayout, readFlatBatch, type FlatColumnLayout } from './flat-batch.js'
 import { readFullySync } from '../fs-util.js'
 import { BytesMemo } from './bytes-memo.js'
+import { FlatBatchColumns, flatRecordBatch, recordBatchColumns, type BatchColumns } from './batch-columns.js'
 
 export interface ByteRange {
   readonly start: number
@@ -35,6 +36,13 @@ export interface CheckedFrame {
 export interface CheckedBatch extends CheckedFrame {
   readonly batch: RecordBatch
 }
+
+export interface CheckedColumns extends CheckedFrame {
+  readonly columns: BatchColumns
+}
+
+/** What a walk builds of each checked batch: a RecordBatch, its columns (batch-columns), or nothing. */
+type Build = 'batch' | 'columns' | 'frame'
 
 export interface CheckOptions {
   /** Check batches of flat schemas on their bytes (flat-batch) rather than decoding them with apache-arrow first. @default true */
@@ -107,15 +115,25 @@ function scratchRangeReader(scratch: { buffer: Uint8Array }, fill: (into: Uint8A
 
 /** Yields each record batch of the scanned stream, checked and decoded; throws BatchDecodeError at the first that fails. */
 export async function* checkedBatches(read: RangeReader, scan: StreamScan, options: CheckOptions = {}): AsyncGenerator<CheckedBatch> {
-  for await (const checked of checkMessages(read, scan, true, options)) yield checked as CheckedBatch
+  for await (const checked of checkMessages(read, scan, 'batch', options)) yield checked as CheckedBatch
+}
+
+/** As checkedBatches, with each batch's columns instead of a RecordBatch: what a planner reads of it, without building one. */
+export async function* checkedColumns(read: RangeReader, scan: StreamScan, options: CheckOptions = {}): AsyncGenerator<CheckedColumns> {
+  for await (const checked of checkMessages(read, scan, 'columns', options)) yield checked as CheckedColumns
 }
 
 /** Yields each record batch message of the scanned stream once it is checked, without building its rows where that can be avoided. */
 export async function* checkedFrames(read: RangeReader, scan: StreamScan): AsyncGenerator<CheckedFrame> {
-  yield* checkMessages(read, scan, false, {})
+  yield* checkMessages(read, scan, 'frame', {})
 }
 
-async function* checkMessages(read: RangeReader, scan: StreamScan, build: boolean, options: CheckOptions): AsyncGenerator<CheckedFrame & { readonly batch?: RecordBatch }> {
+async function* checkMessages(
+  read: RangeReader,
+  scan: StreamScan,
+  build: Build,
+  options: CheckOptions,
+): AsyncGenerator<CheckedFrame & { readonly batch?: RecordBatch; readonly columns?: BatchColumns }> {
   registerCodecs()
   const [schemaFrame, ...frames] = scan.messages
   if (!schemaFrame) return
@@ -134,7 +152,13 @@ async function* checkMessages(read: RangeReader, scan: StreamScan, build: boolea
       const message = await read([{ start: frame.offset, end: frame.end }])
       const columns = decodeOrThrow(frame, () => readFlatBatch(flat.layout, message, frame.metadataOffset - frame.offset, frame.metadataLength))
       if (columns) {
-        yield { frame, schema, dictionaries, dictionaryCompressed, batch: build ? flatRecordBatch(flat.schema, frame.rows, columns) : undefined }
+        const built =
+          build === 'columns'
+            ? { columns: new FlatBatchColumns(flat.schema, frame.rows, columns) }
+            : build === 'batch'
+              ? { batch: flatRecordBatch(flat.schema, frame.rows, columns) }
+              : {}
+        yield { frame, schema, dictionaries, dictionaryCompressed, ...built }
         continue
       }
     }
@@ -146,7 +170,7 @@ async function* checkMessages(read: RangeReader, scan: StreamScan, build: boolea
       assertBatchIntegrity(decoded)
       return decoded
     })
-    yield { frame, schema, dictionaries, dictionaryCompressed, batch }
+    yield { frame, schema, dictionaries, dictionaryCompressed, ...(build === 'columns' ? { columns: recordBatchColumns(batch) } : { batch }) }
   }
 }
 
@@ -173,21 +197,6 @@ async function flatSchema(read: RangeReader, range: ByteRange, known: FlatSchema
     return layout && schema?.fields.length === layout.length ? { layout, schema } : null
   })
   return flat ?? undefined
-}
-
-/** Checked flat columns as an apache-arrow batch: one Data per column over the same bytes. */
-function flatRecordBatch(schema: Schema, rows: number, columns: readonly FlatColumn[]): RecordBatch {
-  const children = columns.map((column, index) =>
-    makeData({
-      type: schema.fields[index]!.type as DataType,
-      length: column.length,
-      nullCount: column.nullCount,
-      nullBitmap: column.validity,
-      valueOffsets: column.offsets,
-      data: column.values,
-    } as Parameters<typeof makeData>[0]),
-  )
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }))
 }
 
 /** Checked batches of a stream up to its first damage, and where that is. */

@@ -7,6 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { Data, RecordBatch, Struct, Type, Vector, makeData } from 'apache-arrow'
+import type { BatchColumns } from './batch-columns.js'
 
 type Offsets = Int32Array | BigInt64Array
 
@@ -14,14 +15,32 @@ const decoder = new TextDecoder('utf-8', { fatal: false })
 const encoder = new TextEncoder()
 
 /** Invalid UTF-8 values per top-level column (strings at any depth, dictionary values included); empty when all are valid. */
-export function invalidUtf8(batch: RecordBatch): Map<string, number> {
+export function invalidUtf8(batch: BatchColumns): Map<string, number> {
   const counts = new Map<string, number>()
-  for (const [index, child] of batch.data.children.entries()) {
-    const invalid = countInvalid(child)
-    if (invalid > 0) counts.set(batch.schema.fields[index]?.name ?? String(index), invalid)
+  for (const [index, field] of batch.schema.fields.entries()) {
+    // Numbers, times and bytes hold no strings: their columns are not even looked at.
+    if (NO_STRINGS.has(field.typeId)) continue
+    const invalid = countInvalid(batch.column(index))
+    if (invalid > 0) counts.set(field.name, invalid)
   }
   return counts
 }
+
+const NO_STRINGS = new Set<Type>([
+  Type.Null,
+  Type.Int,
+  Type.Float,
+  Type.Bool,
+  Type.Decimal,
+  Type.Date,
+  Type.Time,
+  Type.Timestamp,
+  Type.Interval,
+  Type.Duration,
+  Type.Binary,
+  Type.LargeBinary,
+  Type.FixedSizeBinary,
+])
 
 /** The batch with every invalid UTF-8 sequence in its string values replaced by U+FFFD. */
 export function repairUtf8(batch: RecordBatch): RecordBatch {

@@ -162,14 +162,14 @@ function metadataCheck(file: StreamFileInspection, damage: FileDamage[]): number
 
 /** Decodes every batch, one at a time: damage inside a body that framing cannot see, and invalid UTF-8, show up here. */
 async function deepCheck(file: StreamFileInspection, damage: FileDamage[], invalidUtf8: Record<string, number>): Promise<number> {
-  const { BatchDecodeError, checkedBatches, fileRangeReader } = await import('../format/stream-batches.js')
+  const { BatchDecodeError, checkedColumns, fileRangeReader } = await import('../format/stream-batches.js')
   const { invalidUtf8: countInvalid } = await import('../format/utf8-repair.js')
   const handle = await openBufferFile(file.path)
   let rows = 0
   let validEnd = file.scan.messages[0]?.end ?? 0
   try {
-    for await (const { frame, batch } of checkedBatches(fileRangeReader(handle, { reuse: true }), file.scan)) {
-      for (const [column, count] of countInvalid(batch)) invalidUtf8[column] = (invalidUtf8[column] ?? 0) + count
+    for await (const { frame, columns } of checkedColumns(fileRangeReader(handle, { reuse: true }), file.scan)) {
+      for (const [column, count] of countInvalid(columns)) invalidUtf8[column] = (invalidUtf8[column] ?? 0) + count
       rows += frame.rows
       validEnd = frame.end
     }

@@ -115,7 +115,12 @@ function withIds(stream: Uint8Array, fieldIds: FieldIds): Uint8Array {
   return fieldIds ? withFieldIds(stream, fieldIds) : stream
 }
 
-/** Small batches go into wasm together, up to this many bytes: one call per few MB, not per batch. */
+/**
+ * Small batches go into wasm together, up to this many bytes: one call per few MB, not per batch.
+ * Measured and not kept: joining a group's batches into one batch before wasm (buffers concatenated,
+ * offsets rebased) took wasm's CPU for 1M rows in 200-row batches 4.29 → 4.16 s, and the join in
+ * JavaScript cost ~0.9 s more than that; wasm's cost per batch is small next to its cost per row.
+ */
 const COALESCE_BYTES = 4 * 1024 * 1024
 
 /**

@@ -12,7 +12,7 @@ import { SchemaVerdicts } from './schema-verdicts.js'
 import { sharedTarget } from './output-shares.js'
 import { bytesSource, descriptorSource } from '../format/byte-source.js'
 import { scanStream, type StreamScan } from '../format/ipc-framing.js'
-import { BatchDecodeError, bytesRangeReader, checkedBatches, descriptorRangeReader, type RangeReader } from '../format/stream-batches.js'
+import { BatchDecodeError, bytesRangeReader, checkedColumns, descriptorRangeReader, type RangeReader } from '../format/stream-batches.js'
 import { invalidUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
 import { OutputLayout, type GrowingFile, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
@@ -238,9 +238,9 @@ async function planStream(
   }
   try {
     let signature: string | undefined
-    for await (const checked of checkedBatches(read, scan, { schemas: shared.verdicts.flat })) {
+    for await (const checked of checkedColumns(read, scan, { schemas: shared.verdicts.flat })) {
       options.signal?.throwIfAborted()
-      const { frame, batch } = checked
+      const { frame, columns: batch } = checked
       // Every batch of a stream is decoded with the stream's schema.
       signature ??= shared.verdicts.signature(verdict, batch.schema)
       const batchBytes = frame.end - frame.offset

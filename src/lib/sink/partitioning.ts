@@ -4,7 +4,8 @@
  * column. Batches are split into runs of consecutive rows of one partition, so time-ordered data
  * (the usual case) is sliced, never copied row by row.
  */
-import { DataType, Type, TimeUnit, type RecordBatch, type Data } from 'apache-arrow'
+import { DataType, Type, TimeUnit, type Data } from 'apache-arrow'
+import type { BatchColumns } from '../format/batch-columns.js'
 import { InvalidOptionsError } from '../usage-errors.js'
 import { exporterPartitionColumn } from '../format/exporter-schemas.js'
 
@@ -35,7 +36,7 @@ const MS_PER_HOUR = 3_600_000
  * Splits a batch into partition runs. Throws InvalidOptionsError when the column is missing or is
  * not a timestamp, date or 64-bit integer (read as nanoseconds since the epoch).
  */
-export function partitionRuns(batch: RecordBatch, column: string, granularity: Granularity, table: string): PartitionRun[] {
+export function partitionRuns(batch: BatchColumns, column: string, granularity: Granularity, table: string): PartitionRun[] {
   if (granularity === 'none' || batch.numRows === 0) return [{ partition: '', start: 0, end: batch.numRows }]
   const index = batch.schema.fields.findIndex((field) => field.name === column)
   if (index < 0) {
@@ -44,26 +45,21 @@ export function partitionRuns(batch: RecordBatch, column: string, granularity: G
       `table ${table} has no column ${column} to partition by (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}); name a timestamp column with --partition-by, or use --granularity none`,
     )
   }
-  const vector = batch.getChildAt(index)!
-  const toMillis = millisecondReader(vector.type as DataType, column, table)
+  const data = batch.column(index)
+  const toMillis = millisecondReader(data.type, column, table)
   const runs: { partition: string; start: number; end: number }[] = []
-  let offset = 0
   let previous: number | undefined = undefined
-  for (const data of vector.data as Data[]) {
-    for (let i = 0; i < data.length; i++) {
-      const row = offset + i
-      const millis = isValidRow(data, i) ? toMillis(data, i) : undefined
-      // NaN stands for null; a key is only computed when the hour changes, once per run for ordered data.
-      const hour = millis === undefined ? Number.NaN : Math.floor(millis / MS_PER_HOUR)
-      if (row > 0 && Object.is(hour, previous)) continue
-      previous = hour
-      const partition = millis === undefined ? NULL_PARTITION_PATH[granularity] : partitionPath(millis, granularity)
-      const last = runs.at(-1)
-      if (last?.partition === partition) continue
-      if (last) last.end = row
-      runs.push({ partition, start: row, end: batch.numRows })
-    }
-    offset += data.length
+  for (let row = 0; row < data.length; row++) {
+    const millis = isValidRow(data, row) ? toMillis(data, row) : undefined
+    // NaN stands for null; a key is only computed when the hour changes, once per run for ordered data.
+    const hour = millis === undefined ? Number.NaN : Math.floor(millis / MS_PER_HOUR)
+    if (row > 0 && Object.is(hour, previous)) continue
+    previous = hour
+    const partition = millis === undefined ? NULL_PARTITION_PATH[granularity] : partitionPath(millis, granularity)
+    const last = runs.at(-1)
+    if (last?.partition === partition) continue
+    if (last) last.end = row
+    runs.push({ partition, start: row, end: batch.numRows })
   }
   return runs
 }
