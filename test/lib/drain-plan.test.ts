@@ -101,3 +101,50 @@ test('each output is told of as it opens, with its first piece and the name it k
     plan.outputs.map((output) => output.path),
   )
 })
+
+test('many files shared by two encoders are planned side by side: each output holds one contiguous half, and both open at the start', async (t) => {
+  const directory = await tempDir(t)
+  const files: { name: string; path: string; bytes: number }[] = []
+  // 24 files of ~0.85 MiB: above the drain size from which encoders share the work.
+  for (let index = 0; index < 24; index++) {
+    const name = `pending-${String(index + 1).padStart(6, '0')}.ipc`
+    const path = join(directory, name)
+    await writeFile(path, tableToIPC(new Table(Array.from({ length: 24 }, (_, b) => exporterBatch('otel_logs', (index * 24 + b) * ROWS, ROWS))), 'stream'))
+    files.push({ name, path, bytes: (await stat(path)).size })
+  }
+  const total = files.reduce((sum, file) => sum + file.bytes, 0)
+  assert.ok(total >= 16 * 1024 * 1024, `${total} bytes`)
+  // At each opening, the rows the first output held.
+  const openedAfter: number[] = []
+  let first: GrowingOutput | undefined
+  const plan = await planDrain(files, {
+    ...planOptions,
+    targetFileBytes: 256 * 1024 * 1024,
+    shareAmong: 2,
+    onOpen: (output) => {
+      openedAfter.push(first?.rows ?? 0)
+      first ??= output
+    },
+  })
+  assert.equal(plan.outputs.length, 2)
+  // The second output opened after a single file of the first was planned, not after half of them.
+  assert.deepEqual(openedAfter, [0, 24 * ROWS])
+  const sourcesOf = (output: (typeof plan.outputs)[number]) => [...new Set(output.pieces.map((piece) => piece.source))]
+  // Contiguous halves of near-equal bytes: the first files in the first output, the rest in the second.
+  const half = sourcesOf(plan.outputs[0]!).length
+  assert.ok(Math.abs(half - 12) <= 1, `${half} files in the first output`)
+  assert.deepEqual(
+    sourcesOf(plan.outputs[0]!),
+    files.slice(0, half).map((file) => file.path),
+  )
+  assert.deepEqual(
+    sourcesOf(plan.outputs[1]!),
+    files.slice(half).map((file) => file.path),
+  )
+  // Every row once, and the files' outcomes in their own order.
+  assert.equal(plan.rows, 24 * 24 * ROWS)
+  assert.deepEqual(
+    plan.files.map((file) => file.name),
+    files.map((file) => file.name),
+  )
+})

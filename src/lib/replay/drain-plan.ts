@@ -9,13 +9,13 @@ import { closeSync, fstatSync, type BigIntStats } from 'node:fs'
 import { CorruptStreamError } from '../errors.js'
 import { InvalidOptionsError, UnsupportedTypeError } from '../usage-errors.js'
 import { SchemaVerdicts } from './schema-verdicts.js'
-import { sharedTarget } from './output-shares.js'
+import { planningOrder, shareOut } from './output-shares.js'
 import { bytesSource, descriptorSource } from '../format/byte-source.js'
 import { scanStream, type StreamScan } from '../format/ipc-framing.js'
 import { BatchDecodeError, bytesRangeReader, checkedColumns, descriptorRangeReader, type RangeReader } from '../format/stream-batches.js'
 import { invalidUtf8 } from '../format/utf8-repair.js'
 import type { BatchPiece } from '../parquet/encode-job.js'
-import { OutputLayout, type GrowingFile, type LaidOutFile, type OutputLayoutOptions } from '../sink/output-layout.js'
+import { OutputLayout, type GrowingFile, type LaidOutFile, type OutputLayoutOptions, type PieceLayout } from '../sink/output-layout.js'
 import { openBufferFileSync, readFullySync } from '../fs-util.js'
 import { defaultPartitionColumn, partitionRuns, type Granularity } from '../sink/partitioning.js'
 
@@ -79,18 +79,20 @@ export type GrowingOutput = GrowingFile<BatchPiece>
 export const DEFAULT_TARGET_FILE_BYTES = 256 * 1024 * 1024
 
 export async function planDrain(sources: readonly DrainSource[], options: PlanOptions): Promise<DrainPlan> {
-  const layout = new OutputLayout<BatchPiece>({ ...options, targetFileBytes: await sharedTarget(sources, options.targetFileBytes, options.shareAmong) }, options)
+  const shares = await shareOut(sources, options.targetFileBytes, options.shareAmong)
+  const layout = new OutputLayout<BatchPiece>({ ...options, targetFileBytes: shares.targetFileBytes }, options)
   const outcomes: FileOutcome[] = []
   // One buffer for small files and one batch scratch serve the whole drain: thousands of small files
   // then cost no allocation each, which glibc's heap kept as ~90 MiB more RSS at 5,000 files.
   const whole = new Uint8Array(WHOLE_FILE_BYTES)
   const shared: SharedReading = { scratch: { buffer: new Uint8Array(0) }, verdicts: new SchemaVerdicts(options.maxColumns), pace: pacer() }
   try {
-    for (const source of sources) {
+    for (const index of planningOrder(shares.lanes)) {
+      const source = sources[index]!
       await shared.pace(FILE_TURN_COST)
       // The plan keeps offsets only, never these bytes: the buffer is free again once the file is planned.
       const early = 'stream' in source || (source.bytes ?? 0) > WHOLE_FILE_BYTES ? undefined : readWhole(source.path, whole)
-      outcomes.push(await planSource(source, layout, options, shared, early))
+      outcomes[index] = await planSource(source, layout.lane(shares.lanes[index]!), options, shared, early)
     }
   } catch (error) {
     layout.fail(error)
@@ -178,7 +180,7 @@ interface SharedReading {
 }
 
 /** Plans one source. */
-async function planSource(source: DrainSource, layout: OutputLayout<BatchPiece>, options: PlanOptions, shared: SharedReading, early?: WholeFile): Promise<FileOutcome> {
+async function planSource(source: DrainSource, layout: PieceLayout<BatchPiece>, options: PlanOptions, shared: SharedReading, early?: WholeFile): Promise<FileOutcome> {
   const { scratch } = shared
   if ('stream' in source) {
     const identity = createHash('sha256').update(source.stream).digest('hex').slice(0, 32)
@@ -214,7 +216,7 @@ async function planStream(
   identity: string,
   bytes: ReturnType<typeof bytesSource>,
   read: RangeReader,
-  layout: OutputLayout<BatchPiece>,
+  layout: PieceLayout<BatchPiece>,
   options: PlanOptions,
   shared: SharedReading,
   scanned?: StreamScan,

@@ -88,7 +88,12 @@ class OpenFile<P> implements GrowingFile<P> {
   }
 }
 
-export class OutputLayout<P> {
+/** What a planner adds pieces to. */
+export interface PieceLayout<P> {
+  add(signature: string, partition: string, piece: P, rows: number, arrowBytes: number, identity: string): void
+}
+
+export class OutputLayout<P> implements PieceLayout<P> {
   readonly #options: OutputLayoutOptions
   readonly #open = new Map<string, OpenFile<P>>()
   readonly #files: OpenFile<P>[] = []
@@ -101,10 +106,12 @@ export class OutputLayout<P> {
 
   /**
    * Adds a piece of `rows` rows and `arrowBytes` bytes of the schema `signature` to its partition's
-   * file; `identity` says which rows of which source file the piece is (a file that opens with it is named from it).
+   * file; `identity` says which rows of which source file the piece is (a file that opens with it is
+   * named from it). Pieces of different lanes never share a file (planned side by side, each lane
+   * fills files of its own).
    */
-  add(signature: string, partition: string, piece: P, rows: number, arrowBytes: number, identity: string): void {
-    const key = `${signature}\0${partition}`
+  add(signature: string, partition: string, piece: P, rows: number, arrowBytes: number, identity: string, lane = 0): void {
+    const key = `${lane}\0${signature}\0${partition}`
     let file = this.#open.get(key)
     const opened = !file
     if (!file) {
@@ -122,6 +129,11 @@ export class OutputLayout<P> {
       file.close()
       this.#listeners.onFull?.(file)
     }
+  }
+
+  /** This layout as one lane adds to it. */
+  lane(lane: number): PieceLayout<P> {
+    return { add: (signature, partition, piece, rows, arrowBytes, identity) => this.add(signature, partition, piece, rows, arrowBytes, identity, lane) }
   }
 
   /** Every file, in the order they were started. */
