@@ -2,8 +2,8 @@
  * One output written as an S3 object, its parts made of the chunks the writer is given: a chunk is
  * kept (not copied) until the kept ones reach the smallest part S3 takes, and they go out as one
  * part (joined only when there are several), awaited before more is taken. An output thus holds
- * about one part in memory however large it grows, and a chunk of a part's size or more is sent
- * as it is. (lib-storage's Upload copies every part out of the chunks it received and keeps that
+ * about one part in memory however large it grows, and a chunk of a part's size or more that
+ * arrives with nothing kept is sent as it is. (lib-storage's Upload copies every part out of the chunks it received and keeps that
  * copy alive until the next part: two to three parts per output.) Nothing appears under the key
  * until CompleteMultipartUpload, or the one PutObject of an output smaller than a part; a failure
  * aborts the upload.

@@ -1,7 +1,7 @@
 /**
  * Outputs as objects in S3 (or any S3-compatible store), under `<prefix>/<relative path>`. Each
- * output streams into a multipart upload through one part-sized buffer (s3-multipart), so memory
- * stays bounded whatever the file's size; the object appears whole when the upload completes, or
+ * output streams into a multipart upload, its parts made of the encoder's chunks (s3-multipart),
+ * so memory stays bounded whatever the file's size; the object appears whole when the upload completes, or
  * not at all. Half-written outputs are the incomplete multipart uploads of a key: removePartial aborts
  * them, both those a journal recorded and those the store lists (a crash can come between starting
  * an upload and recording it).
