@@ -82,6 +82,7 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
   const shares = await shareOut(sources, options.targetFileBytes, options.shareAmong)
   const layout = new OutputLayout<BatchPiece>({ ...options, targetFileBytes: shares.targetFileBytes }, options)
   const outcomes: FileOutcome[] = []
+  const laneLayouts: PieceLayout<BatchPiece>[] = []
   // One buffer for small files and one batch scratch serve the whole drain: thousands of small files
   // then cost no allocation each, which glibc's heap kept as ~90 MiB more RSS at 5,000 files.
   const whole = new Uint8Array(WHOLE_FILE_BYTES)
@@ -92,7 +93,8 @@ export async function planDrain(sources: readonly DrainSource[], options: PlanOp
       await shared.pace(FILE_TURN_COST)
       // The plan keeps offsets only, never these bytes: the buffer is free again once the file is planned.
       const early = 'stream' in source || (source.bytes ?? 0) > WHOLE_FILE_BYTES ? undefined : readWhole(source.path, whole)
-      outcomes[index] = await planSource(source, layout.lane(shares.lanes[index]!), options, shared, early)
+      const lane = shares.lanes[index]!
+      outcomes[index] = await planSource(source, (laneLayouts[lane] ??= layout.lane(lane)), options, shared, early)
     }
   } catch (error) {
     layout.fail(error)

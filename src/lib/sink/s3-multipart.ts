@@ -36,6 +36,7 @@ export class MultipartWriter implements OutputWriter {
   #uploaded = 0
   #uploadId: string | undefined
   readonly #parts: CompletedPart[] = []
+  #checksumChoice: Promise<{ ChecksumAlgorithm?: 'CRC32' }> | undefined
 
   constructor(target: MultipartTarget) {
     this.#target = target
@@ -112,9 +113,12 @@ export class MultipartWriter implements OutputWriter {
     return answer.UploadId
   }
 
-  /** As the SDK would for AWS itself: CRC32 over every part, when the client computes checksums it is not required to. */
-  async #checksums(): Promise<{ ChecksumAlgorithm?: 'CRC32' }> {
-    return (await this.#target.connection.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED' ? { ChecksumAlgorithm: 'CRC32' } : {}
+  /** As the SDK would for AWS itself: CRC32 over every part, when the client computes checksums it is not required to. Asked once per output. */
+  #checksums(): Promise<{ ChecksumAlgorithm?: 'CRC32' }> {
+    this.#checksumChoice ??= this.#target.connection.client.config
+      .requestChecksumCalculation()
+      .then((when): { ChecksumAlgorithm?: 'CRC32' } => (when === 'WHEN_SUPPORTED' ? { ChecksumAlgorithm: 'CRC32' } : {}))
+    return this.#checksumChoice
   }
 
   #progress(bytes: number): void {
