@@ -1,7 +1,7 @@
 /** Small file-system helpers shared by the stores and the writers. */
 import { randomBytes } from 'node:crypto'
 import { constants, openSync, readSync } from 'node:fs'
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { link, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { JournalError } from './errors.js'
 import { matchOwner } from './ownership.js'
@@ -78,13 +78,39 @@ export async function removeIfExists(path: string): Promise<void> {
  * overwritten — then fsync, rename, fsync of the directory. `mode` is applied whatever the umask.
  */
 export async function writeFileAtomically(path: string, bytes: Uint8Array, options: { readonly mode?: number } = {}): Promise<void> {
+  const temporary = await writeTemporary(path, bytes, options.mode)
+  await rename(temporary, path)
+  await fsyncDirectory(dirname(path))
+}
+
+/**
+ * As writeFileAtomically, but only if nothing is at `path` yet: the whole file is published with
+ * link(2), which fails when the name exists, so a reader never sees it part-written (as a file
+ * created exclusively and then written would be). False when the name was taken.
+ */
+export async function writeFileExclusively(path: string, bytes: Uint8Array): Promise<boolean> {
+  const temporary = await writeTemporary(path, bytes)
+  try {
+    await link(temporary, path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  } finally {
+    await removeIfExists(temporary)
+  }
+  await fsyncDirectory(dirname(path))
+  return true
+}
+
+/** `bytes` under a temporary name beside `path`, synced; removed again if writing fails. */
+async function writeTemporary(path: string, bytes: Uint8Array, mode?: number): Promise<string> {
   const directory = dirname(path)
   await mkdir(directory, { recursive: true })
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o644)
+  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode ?? 0o644)
   try {
     await matchOwner(temporary)
-    if (options.mode !== undefined) await handle.chmod(options.mode)
+    if (mode !== undefined) await handle.chmod(mode)
     await writeFully(handle, bytes, 0)
     await handle.sync()
   } catch (error) {
@@ -93,8 +119,7 @@ export async function writeFileAtomically(path: string, bytes: Uint8Array, optio
     throw error
   }
   await handle.close()
-  await rename(temporary, path)
-  await fsyncDirectory(directory)
+  return temporary
 }
 
 /** A bookkeeping file past this size is not one bufctl wrote (a journal of a drain of 100,000 files takes about 15 MB). */

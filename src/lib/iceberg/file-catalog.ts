@@ -3,15 +3,15 @@
  * (`--iceberg-catalog file:///dir`): the filesystem catalog's layout — `<dir>/<namespace>/<table>/`
  * with `metadata/v<N>.metadata.json` and `metadata/version-hint.text` — that pyiceberg's
  * StaticTable, DuckDB's iceberg_scan and icebird read. A commit writes the next version file,
- * created exclusively: of two committers only one creates it, the other meets a conflict and
- * retries on the new head, as with a REST catalog. The hint is written after, atomically.
+ * published whole and exclusively (link(2) of a written temporary file): of two committers only one
+ * creates it, the other meets a conflict and retries on the new head, as with a REST catalog, and
+ * neither ever reads a version part-written. The hint is written after, atomically.
  */
 import { randomUUID } from 'node:crypto'
-import { constants } from 'node:fs'
-import { mkdir, open, readFile, readdir } from 'node:fs/promises'
+import { mkdir, readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { writeFileAtomically, writeFully } from '../fs-util.js'
+import { writeFileAtomically, writeFileExclusively } from '../fs-util.js'
 import {
   type Catalog,
   type CommitOutcome,
@@ -96,22 +96,11 @@ export class FileCatalog implements Catalog {
     return versions.length ? Math.max(...versions.map(Number)) : undefined
   }
 
-  /** Writes version `version`, created exclusively; false when it exists already (another committer's). */
+  /** Writes version `version`, whole or not at all; false when it exists already (another committer's). */
   async #writeVersion(table: TableIdentifier, version: number, metadata: TableMetadata): Promise<boolean> {
     const path = join(this.#metadataDirectory(table), `v${version}.metadata.json`)
-    let handle
-    try {
-      handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-      throw error
-    }
-    try {
-      await writeFully(handle, new TextEncoder().encode(stringifyCatalogJson(metadata, 2)), 0)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
+    // Published whole: a committer that lists the directory meanwhile never reads a part-written version.
+    if (!(await writeFileExclusively(path, new TextEncoder().encode(stringifyCatalogJson(metadata, 2))))) return false
     await writeFileAtomically(join(this.#metadataDirectory(table), 'version-hint.text'), new TextEncoder().encode(String(version)))
     return true
   }
