@@ -5,8 +5,13 @@
 import { readSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 
-/** Read-ahead window for scanning files: one read usually covers a prefix and its metadata. */
-const WINDOW_BYTES = 64 * 1024
+/**
+ * Read-ahead window for scanning files: one read usually covers a prefix and its metadata (the
+ * exporter's logs: 1.4 KB of schema, 1.3 KB per batch). Not more: a window past the metadata
+ * copies body bytes the scan skips, and at 64 KiB inspecting a file of 200-row batches copied
+ * 60% of the file, on the one thread that works before the encoders start.
+ */
+const WINDOW_BYTES = 16 * 1024
 
 /** A random-access source of bytes: an in-memory buffer or an open file. */
 export interface ByteSource {

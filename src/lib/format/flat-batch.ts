@@ -28,6 +28,7 @@ import { IntervalUnit } from 'apache-arrow/fb/interval-unit'
 import { FixedSizeBinary } from 'apache-arrow/fb/fixed-size-binary'
 import { Endianness } from 'apache-arrow/fb/endianness'
 import { schemaHeader } from './schema-summary.js'
+import { bodyBuffers, fieldNodes } from './int64-pairs.js'
 
 /** How one flat column lies in a record batch's body: validity bitmap, then its value buffers. */
 export interface FlatColumnLayout {
@@ -121,17 +122,19 @@ export function readFlatBatch(layout: readonly FlatColumnLayout[], message: Uint
   if (batch.nodesLength() !== layout.length || batch.buffersLength() !== layout.reduce((sum, column) => sum + (column.kind.startsWith('var') ? 3 : 2), 0)) return undefined
   const body = message.subarray(bodyStart)
   const rows = Number(batch.length())
+  const ranges = bodyBuffers(batch)
+  const nodes = fieldNodes(batch)
   const buffer = (index: number): Uint8Array => {
-    const range = batch.buffers(index)!
-    const start = Number(range.offset())
-    return body.subarray(start, start + Number(range.length()))
+    const [start, length] = [ranges.first(index), ranges.second(index)]
+    if (start === undefined || length === undefined || start < 0 || length < 0 || start + length > body.byteLength) throw new Error(`buffer ${index} lies outside the body`)
+    return body.subarray(start, start + length)
   }
   const columns: FlatColumn[] = []
   let next = 0
   for (const [index, column] of layout.entries()) {
-    const node = batch.nodes(index)!
-    const length = Number(node.length())
-    const nullCount = Number(node.nullCount())
+    const [length, nullCount] = [nodes.first(index), nodes.second(index)]
+    if (length === undefined || nullCount === undefined || nullCount < 0 || nullCount > length)
+      throw new Error(`column ${column.name} has length ${length ?? '?'} and null count ${nullCount ?? '?'}`)
     const validity = buffer(next++)
     const values = column.kind.startsWith('var') ? buffer(next + 1) : buffer(next)
     const offsetBytes = column.kind.startsWith('var') ? buffer(next) : undefined

@@ -11,6 +11,7 @@ import { DictionaryBatch as DictionaryBatchHeader } from 'apache-arrow/fb/dictio
 import { Schema as SchemaHeader } from 'apache-arrow/fb/schema'
 import type { Field as FieldHeader } from 'apache-arrow/fb/field'
 import { impossibleType, needsBytes } from './field-types.js'
+import { bodyBuffers, fieldNodes } from './int64-pairs.js'
 
 /** Highest MetadataVersion we understand (V5 = 4). */
 const MAX_METADATA_VERSION = 4
@@ -111,15 +112,19 @@ function checkRecordBatch(batch: RecordBatchHeader, limit: number, bodyLength: n
   // The first field node is always a top-level column's, and a top-level column has the batch's rows.
   const first = batch.nodesLength() > 0 ? batch.nodes(0)!.length() : undefined
   if (first !== undefined && first !== batch.length()) return `record batch claims ${batch.length()} rows, but its first column has ${first}`
-  for (let i = 0; i < batch.nodesLength(); i++) {
-    const node = batch.nodes(i)!
-    if (node.length() < 0n || node.nullCount() < 0n || node.nullCount() > node.length()) return `field node ${i} has length ${node.length()} and null count ${node.nullCount()}`
+  const nodes = fieldNodes(batch)
+  for (let i = 0; i < nodes.length; i++) {
+    const [length, nulls] = [nodes.first(i), nodes.second(i)]
+    const node = length === undefined || nulls === undefined ? batch.nodes(i)! : undefined
+    const wrong = node ? node.length() < 0n || node.nullCount() < 0n || node.nullCount() > node.length() : length! < 0 || nulls! < 0 || nulls! > length!
+    if (wrong) return `field node ${i} has length ${node?.length() ?? length} and null count ${node?.nullCount() ?? nulls}`
   }
-  for (let i = 0; i < batch.buffersLength(); i++) {
+  const buffers = bodyBuffers(batch)
+  for (let i = 0; i < buffers.length; i++) {
+    const [start, length] = [buffers.first(i), buffers.second(i)]
+    if (start !== undefined && length !== undefined && start >= 0 && length >= 0 && start + length <= bodyLength) continue
     const buffer = batch.buffers(i)!
-    const start = buffer.offset()
-    const end = start + buffer.length()
-    if (start < 0n || buffer.length() < 0n || end > BigInt(bodyLength)) return `buffer ${i} (${start}+${buffer.length()}) lies outside the ${bodyLength}-byte body`
+    return `buffer ${i} (${buffer.offset()}+${buffer.length()}) lies outside the ${bodyLength}-byte body`
   }
   return undefined
 }
@@ -131,10 +136,11 @@ function checkRecordBatch(batch: RecordBatchHeader, limit: number, bodyLength: n
  */
 function checkColumnLengths(batch: RecordBatchHeader, rows: number, columnNodes: readonly number[] | undefined): string | undefined {
   if (!columnNodes) return undefined
+  const nodes = fieldNodes(batch)
   for (const [column, index] of columnNodes.entries()) {
     // Missing nodes are the decoder's to report (it cannot read the batch at all).
-    const node = index < batch.nodesLength() ? batch.nodes(index) : null
-    if (node && node.length() !== BigInt(rows)) return `column ${column + 1} of the record batch claims ${node.length()} rows, the batch ${rows}`
+    if (index >= nodes.length || nodes.first(index) === rows) continue
+    return `column ${column + 1} of the record batch claims ${batch.nodes(index)!.length()} rows, the batch ${rows}`
   }
   return undefined
 }

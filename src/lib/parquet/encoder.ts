@@ -7,6 +7,7 @@
  * Runs on the main thread or in a worker (encoder-pool).
  */
 import { closeSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { describe, isSystemError } from '../errors.js'
 import { growing, type BatchPiece, type ByteRange, type EncodeJob, type ParquetFormat, type PieceSource } from './encode-job.js'
 import { withFieldIds } from '../format/schema-copy.js'
@@ -16,6 +17,13 @@ import { columnEncodings } from '../format/schema-summary.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
 type WasmBatch = import('parquet-wasm').RecordBatch
+
+/**
+ * parquet-wasm is CommonJS: through require it loads without the ESM loader lexing its 3,000-line
+ * glue for export names, which every encoder thread did (and then optimized the lexer, ~0.05 s of
+ * compiling each) before its first batch.
+ */
+const require = createRequire(import.meta.url)
 
 /**
  * The Parquet bytes of `job`, as a stream. parquet-wasm ends its output cleanly even when its
@@ -28,7 +36,7 @@ export async function* encodeParquet(
   /** Told the rows of each group of batches the writer takes (it pulls as it encodes): progress within a file. */
   onRows?: (rows: number) => void,
 ): AsyncGenerator<Uint8Array> {
-  const wasm: ParquetWasm = await import('parquet-wasm')
+  const wasm = require('parquet-wasm') as ParquetWasm
   const reader = new PieceReader()
   try {
     // Every piece of a file has the same fields: the first one's schema tells how to store each.
