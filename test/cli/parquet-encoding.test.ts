@@ -1,7 +1,7 @@
 /**
  * How bufctl lays out the Parquet it writes, checked with two independent readers (hyparquet and
  * DuckDB): timestamp columns stored as deltas rather than through a dictionary, other number
- * columns plainly, strings dictionary-encoded, row groups of at most 131,072 rows — and every value read back exactly,
+ * columns and the exporter's identifiers plainly, other strings dictionary-encoded, row groups of at most 131,072 rows — and every value read back exactly,
  * including timestamps that run backwards, nulls, and a jump whose delta overflows 64 bits.
  */
 import { test } from 'node:test'
@@ -33,6 +33,11 @@ function timestamps(): (bigint | null)[] {
   return values
 }
 
+/** A 32-digit hex identifier, distinct for each row (every 11th null), as the exporter's trace ids are. */
+function traceId(id: number): string | null {
+  return id % 11 === 0 ? null : (BigInt(id) * 0x9e3779b97f4a7c15n).toString(16).padStart(32, '0').slice(-32)
+}
+
 function batchOf(ids: number[], times: (bigint | null)[]): RecordBatch {
   const type = new Timestamp(TimeUnit.MICROSECOND, 'UTC')
   const nullBitmap = new Uint8Array(Math.ceil(times.length / 8))
@@ -40,19 +45,23 @@ function batchOf(ids: number[], times: (bigint | null)[]): RecordBatch {
     if (value !== null) nullBitmap[i >> 3]! |= 1 << (i & 7)
   })
   const ts = makeData({ type, length: times.length, nullCount: times.filter((v) => v === null).length, nullBitmap, data: BigInt64Array.from(times, (v) => v ?? 0n) })
-  const schema = new Schema([new Field('id', new Int32(), false), new Field('ts', type, true), new Field('service', new Utf8(), false)])
+  const schema = new Schema([new Field('id', new Int32(), false), new Field('ts', type, true), new Field('service', new Utf8(), false), new Field('trace_id', new Utf8(), true)])
   const columns = new Table({
     id: vectorFromArray(Int32Array.from(ids)),
     service: vectorFromArray(
       ids.map((id) => `service-${id % 5}`),
       new Utf8(),
     ),
+    trace_id: vectorFromArray(
+      ids.map((id) => traceId(id)),
+      new Utf8(),
+    ),
   }).batches[0]!
-  const children = [columns.getChild('id')!.data[0]!, ts, columns.getChild('service')!.data[0]!]
+  const children = [columns.getChild('id')!.data[0]!, ts, columns.getChild('service')!.data[0]!, columns.getChild('trace_id')!.data[0]!]
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children }))
 }
 
-test('timestamps are stored as deltas, other numbers plainly, strings through a dictionary, row groups of at most 131,072 rows; hyparquet and DuckDB read every value back', async (t) => {
+test('timestamps are stored as deltas, other numbers and trace ids plainly, other strings through a dictionary, row groups of at most 131,072 rows; hyparquet and DuckDB read every value back', async (t) => {
   const dir = await tempDir(t)
   const table = join(dir, 'spill', 'events')
   await mkdir(table, { recursive: true })
@@ -81,18 +90,21 @@ test('timestamps are stored as deltas, other numbers plainly, strings through a 
     assert.ok(!encodings.ts!.some((encoding) => encoding.includes('DICTIONARY')), `ts: ${encodings.ts!.join(', ')}`)
     assert.ok(encodings.service!.includes('RLE_DICTIONARY'), `service: ${encodings.service!.join(', ')}`)
     assert.ok(encodings.id!.includes('PLAIN') && !encodings.id!.some((encoding) => encoding.includes('DICTIONARY')), `id: ${encodings.id!.join(', ')}`)
+    assert.ok(encodings.trace_id!.includes('PLAIN') && !encodings.trace_id!.some((encoding) => encoding.includes('DICTIONARY')), `trace_id: ${encodings.trace_id!.join(', ')}`)
   }
 
   const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors, parsers: { timestampFromMicroseconds: (micros: bigint) => micros } })) as {
     id: number
     ts: bigint | null
     service: string
+    trace_id: string | null
   }[]
   assert.equal(rows.length, ROWS)
   rows.forEach((row, i) => {
     assert.equal(row.id, i)
     assert.equal(row.ts, times[i], `row ${i}`)
     assert.equal(row.service, `service-${i % 5}`)
+    assert.equal(row.trace_id, traceId(i), `row ${i}`)
   })
 
   const db = await DuckDBInstance.create(':memory:')

@@ -80,7 +80,7 @@ test('a type the summary does not cover yields undefined, for apache-arrow to sp
   assert.equal(summarizeSchemaMessage(new Uint8Array([1, 2, 3])), undefined)
 })
 
-test('columnEncodings names the top-level timestamps and other numbers that are not dictionary-encoded, whatever else the schema holds', async () => {
+test('columnEncodings names the top-level timestamps, other numbers and identifier strings that are not dictionary-encoded, whatever else the schema holds', async () => {
   const message = await schemaMessageOf(
     new Schema([
       new Field('time_unix_nano', new Timestamp(TimeUnit.NANOSECOND, 'UTC')),
@@ -91,12 +91,15 @@ test('columnEncodings names the top-level timestamps and other numbers that are 
       new Field('count', new Int8()),
       new Field('level', new Dictionary(new Utf8(), new Int8())),
       new Field('ok', new Bool()),
+      new Field('trace_id', new Utf8(), true),
+      new Field('span_id', new Dictionary(new Utf8(), new Int8())),
+      new Field('parent_span_id', new Int8()),
     ]),
   )
-  assert.deepEqual(columnEncodings(message), { deltas: ['time_unix_nano', 'seen'], plain: ['day', 'count'] })
+  assert.deepEqual(columnEncodings(message), { deltas: ['time_unix_nano', 'seen'], plain: ['day', 'count', 'trace_id', 'parent_span_id'] })
   assert.deepEqual(columnEncodings(await schemaMessageOf(exporterSchema('otel_logs'))), {
     deltas: ['time_unix_nano', 'observed_time_unix_nano'],
-    plain: ['resource_dropped_attributes_count', 'scope_dropped_attributes_count', 'flags', 'severity_number', 'dropped_attributes_count'],
+    plain: ['resource_dropped_attributes_count', 'scope_dropped_attributes_count', 'trace_id', 'span_id', 'flags', 'severity_number', 'dropped_attributes_count'],
   })
   assert.deepEqual(columnEncodings(new Uint8Array([1, 2, 3])), { deltas: [], plain: [] })
 })
