@@ -295,3 +295,23 @@ test('a batch without rows may have no offsets (as Arrow C++, Go and Rust write 
   const written = await readParquetRows(join(work, 'out'))
   assert.deepEqual(written.map((row) => row.c).sort(), ['a', 'b', 'c', null].sort())
 })
+
+test('invalid UTF-8 is counted alike both ways: plain ASCII, valid multi-byte text, an invalid byte, and a valid sequence split across two values', async () => {
+  const pieces = [Buffer.from('plain'), Buffer.from('café'), Buffer.from([0x61, 0xff]), Buffer.from([0xc3]), Buffer.from([0xa9]), Buffer.from('null slot'), Buffer.from('')]
+  const valid = [true, true, true, true, true, false, true]
+  const offsets = Int32Array.from([0, ...pieces.map((_, i) => pieces.slice(0, i + 1).reduce((sum, piece) => sum + piece.byteLength, 0))])
+  const nullBitmap = Uint8Array.of(valid.reduce((bits, ok, i) => bits | (ok ? 1 << i : 0), 0))
+  const text = makeData({ type: new Utf8(), length: pieces.length, nullCount: 1, nullBitmap, valueOffsets: offsets, data: Buffer.concat(pieces) })
+  const ascii = vectorFromArray(
+    pieces.map((_, i) => `row ${i}`),
+    new Utf8(),
+  ).data[0]!
+  const schema = new Schema([new Field('text', new Utf8(), true), new Field('ascii', new Utf8(), false)])
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: pieces.length, nullCount: 0, children: [text, ascii] }))
+  const bytes = tableToIPC(new Table([batch]), 'stream')
+  const scan = await scanStream(bytesSource(bytes))
+  const flat = await derive(bytes, scan, 'other_writer', true)
+  assert.deepEqual((flat[0] as { invalid: unknown }).invalid, [['text', 3]])
+  assert.deepEqual(flat, await derive(bytes, scan, 'other_writer', false))
+  assert.deepEqual(flat, await derive(bytes, scan, 'other_writer', true, 'batches'))
+})

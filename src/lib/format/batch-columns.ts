@@ -4,6 +4,7 @@
  * RecordBatch: building one makes a new Schema and struct type per batch, most of what planning a
  * 200-row batch costs, and the planner only looks at its string columns and its timestamp column.
  */
+import { isAscii } from 'node:buffer'
 import { makeData, RecordBatch, Struct, type Data, type DataType, type Schema } from 'apache-arrow'
 import type { FlatColumn } from './flat-batch.js'
 
@@ -12,6 +13,11 @@ export interface BatchColumns {
   readonly numRows: number
   /** Column `index` as one Data. */
   column(index: number): Data
+  /**
+   * Whether the values of string column `index` are plain ASCII, when that can be told from its
+   * bytes without building its Data (a flat batch's); undefined otherwise.
+   */
+  asciiOnly?(index: number): boolean | undefined
 }
 
 /** The columns of a decoded RecordBatch. */
@@ -34,6 +40,13 @@ export class FlatBatchColumns implements BatchColumns {
 
   column(index: number): Data {
     return (this.#made[index] ??= flatData(this.schema.fields[index]!.type as DataType, this.#flat[index]!))
+  }
+
+  asciiOnly(index: number): boolean | undefined {
+    const { offsets, values, length } = this.#flat[index]!
+    if (!offsets) return undefined
+    // flat-batch checked that the offsets rise within the values.
+    return isAscii(values.subarray(Number(offsets[0]), Number(offsets[length])))
   }
 }
 

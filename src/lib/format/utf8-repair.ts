@@ -5,7 +5,7 @@
  * written every invalid sequence is replaced by U+FFFD, as the WHATWG decoder does, and the
  * values repaired are counted per column for the report. Valid strings are never touched.
  */
-import { isUtf8 } from 'node:buffer'
+import { isAscii, isUtf8 } from 'node:buffer'
 import { Data, RecordBatch, Struct, Type, Vector, makeData } from 'apache-arrow'
 import type { BatchColumns } from './batch-columns.js'
 
@@ -20,6 +20,8 @@ export function invalidUtf8(batch: BatchColumns): Map<string, number> {
   for (const [index, field] of batch.schema.fields.entries()) {
     // Numbers, times and bytes hold no strings: their columns are not even looked at.
     if (NO_STRINGS.has(field.typeId)) continue
+    // Plain ASCII, as nearly all the exporter's strings are, is valid UTF-8: one native check of a flat column's bytes settles it.
+    if (batch.asciiOnly?.(index)) continue
     const invalid = countInvalid(batch.column(index))
     if (invalid > 0) counts.set(field.name, invalid)
   }
@@ -73,6 +75,8 @@ function allValid(data: Data): boolean {
   const values = data.values as Uint8Array
   const first = Number(offsets[data.offset] ?? 0)
   const last = Number(offsets[data.offset + data.length] ?? 0)
+  // No byte of plain ASCII continues a sequence: no value can start inside one.
+  if (isAscii(values.subarray(first, last))) return true
   if (!isUtf8(values.subarray(first, last))) return false
   for (let i = data.offset; i < data.offset + data.length; i++) {
     const start = Number(offsets[i])
