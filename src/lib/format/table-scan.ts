@@ -91,6 +91,23 @@ interface InspectionScratch {
   buffer?: Uint8Array
   schemas?: ParsedSchemas
   unsupported?: BytesMemo<Unsupported | undefined>
+  readers?: Readers
+}
+
+/**
+ * The readers inspection loads on first use (status of an empty root never needs the Arrow
+ * message accessors), once for a table: an import() for each of 5,000 files cost a trip through
+ * the module loader each.
+ */
+interface Readers {
+  readonly scanStream: typeof import('./ipc-framing.js').scanStream
+  readonly descriptorSource: typeof import('./byte-source.js').descriptorSource
+  readonly unsupportedIn: typeof import('./type-support.js').unsupportedIn
+}
+
+async function loadReaders(): Promise<Readers> {
+  const [{ scanStream }, { descriptorSource }, { unsupportedIn }] = await Promise.all([import('./ipc-framing.js'), import('./byte-source.js'), import('./type-support.js')])
+  return { scanStream, descriptorSource, unsupportedIn }
 }
 
 /** inspectStreamFile, sharing `scratch` with the table's other files. */
@@ -134,16 +151,13 @@ export async function inspectDescriptor(
 ): Promise<StreamFileInspection | OddEntry> {
   const info = fstatSync(fd)
   if (!info.isFile()) return { name, reason: `${info.isDirectory() ? 'a directory' : info.isFIFO() ? 'a FIFO' : 'not a regular file'}, not a stream file` }
-  // Loaded on first use: status of an empty root never needs the Arrow message accessors.
-  const { scanStream } = await import('./ipc-framing.js')
-  const { descriptorSource } = await import('./byte-source.js')
+  const { scanStream, descriptorSource, unsupportedIn } = (scratch.readers ??= await loadReaders())
   const scan = await scanStream(descriptorSource(fd, info.size, scratch), 0, (scratch.schemas ??= new BytesMemo()))
   const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
   let unsupported: Unsupported | undefined
   if (schema) {
     const bytes = Buffer.allocUnsafe(schema.end - schema.offset)
     readSync(fd, bytes, 0, bytes.byteLength, schema.offset)
-    const { unsupportedIn } = await import('./type-support.js')
     unsupported = (scratch.unsupported ??= new BytesMemo()).of(bytes, (message) => unsupportedIn(message, options.maxColumns))
   }
   return describeScan(name, path, info.mtimeMs, scan, unsupported)
