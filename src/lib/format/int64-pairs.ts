@@ -20,21 +20,21 @@ export interface Int64Pairs {
 
 /** The batch's field nodes: first is the length, second the null count. */
 export function fieldNodes(batch: RecordBatchHeader): Int64Pairs {
-  return pairs(batch, NODES_FIELD, batch.nodesLength())
+  return pairs(batch, NODES_FIELD)
 }
 
 /** The batch's buffers: first is the offset in the body, second the length. */
 export function bodyBuffers(batch: RecordBatchHeader): Int64Pairs {
-  return pairs(batch, BUFFERS_FIELD, batch.buffersLength())
+  return pairs(batch, BUFFERS_FIELD)
 }
 
-function pairs(batch: RecordBatchHeader, field: number, length: number): Int64Pairs {
+function pairs(batch: RecordBatchHeader, field: number): Int64Pairs {
   const bb = batch.bb!
   const offset = bb.__offset(batch.bb_pos, field)
   // An absent vector has no elements (the generated accessors answer null for each).
   const start = offset ? bb.__vector(batch.bb_pos + offset) : 0
   return {
-    length: offset ? length : 0,
+    length: offset ? bb.__vector_len(batch.bb_pos + offset) : 0,
     first: (index) => safeInt64(bb, start + index * 16),
     second: (index) => safeInt64(bb, start + index * 16 + 8),
   }

@@ -75,9 +75,10 @@ function allValid(data: Data): boolean {
   const values = data.values as Uint8Array
   const first = Number(offsets[data.offset] ?? 0)
   const last = Number(offsets[data.offset + data.length] ?? 0)
+  const bytes = values.subarray(first, last)
   // No byte of plain ASCII continues a sequence: no value can start inside one.
-  if (isAscii(values.subarray(first, last))) return true
-  if (!isUtf8(values.subarray(first, last))) return false
+  if (isAscii(bytes)) return true
+  if (!isUtf8(bytes)) return false
   for (let i = data.offset; i < data.offset + data.length; i++) {
     const start = Number(offsets[i])
     if (start < Number(offsets[i + 1]) && (values[start]! & 0xc0) === 0x80) return false
