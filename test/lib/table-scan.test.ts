@@ -35,3 +35,29 @@ test('inspectTable reports files in sequence order, odd entries in order, active
     [...odd].map(name),
   )
 })
+
+test('inspectTable keeps no scan itself and hands each stream file its scan as it is inspected', async (t) => {
+  const root = await tempDir(t)
+  const directory = join(root, 'events')
+  await mkdir(directory)
+  await writeStream(join(directory, name(1)), [idBatch(0, 5), idBatch(5, 7)])
+  await writeStream(join(directory, name(2)), [idBatch(12, 1)])
+  await writeStream(join(directory, 'active.ipc'), [idBatch(0, 3)])
+  await mkdir(join(directory, name(3)))
+  const told: { name: string; rows: number; batches: number; size: number; fileBytes: number }[] = []
+  const inspection = await inspectTable(root, 'events', {
+    onScan: (file, scan) =>
+      told.push({ name: file.name, rows: scan.rows, batches: scan.messages.filter((message) => message.kind === 'recordBatch').length, size: scan.size, fileBytes: file.bytes }),
+  })
+  // The active file first, then pending in sequence; the directory named like a stream file is never scanned.
+  assert.deepEqual(
+    told.map(({ name, rows, batches }) => ({ name, rows, batches })),
+    [
+      { name: 'active.ipc', rows: 3, batches: 1 },
+      { name: name(1), rows: 12, batches: 2 },
+      { name: name(2), rows: 1, batches: 1 },
+    ],
+  )
+  for (const scanned of told) assert.equal(scanned.size, scanned.fileBytes)
+  for (const file of [inspection.active!, ...inspection.pending]) assert.equal('scan' in file, false, `${file.name} keeps its scan`)
+})

@@ -164,11 +164,15 @@ function metadataCheck(file: StreamFileInspection, damage: FileDamage[]): number
 async function deepCheck(file: StreamFileInspection, damage: FileDamage[], invalidUtf8: Record<string, number>): Promise<number> {
   const { BatchDecodeError, checkedColumns, fileRangeReader } = await import('../format/stream-batches.js')
   const { invalidUtf8: countInvalid } = await import('../format/utf8-repair.js')
+  const [{ scanStream }, { fileSource }] = await Promise.all([import('../format/ipc-framing.js'), import('../format/byte-source.js')])
   const handle = await openBufferFile(file.path)
   let rows = 0
-  let validEnd = file.scan.messages[0]?.end ?? 0
+  let validEnd = 0
   try {
-    for await (const { frame, columns } of checkedColumns(fileRangeReader(handle, { reuse: true }), file.scan)) {
+    // Scanned again (inspection keeps no scans), up to the size inspection saw: what it judged is what is decoded.
+    const scan = await scanStream(fileSource(handle, file.bytes))
+    validEnd = scan.messages[0]?.end ?? 0
+    for await (const { frame, columns } of checkedColumns(fileRangeReader(handle, { reuse: true }), scan)) {
       for (const [column, count] of countInvalid(columns)) invalidUtf8[column] = (invalidUtf8[column] ?? 0) + count
       rows += frame.rows
       validEnd = frame.end

@@ -7,7 +7,8 @@ import { DiskStore } from '../buffer/disk-store.js'
 import type { FileDrain, PendingFile } from '../buffer/record-store.js'
 import type { KeptCommit } from './kept-ledger.js'
 import type { DirectoryLock } from '../buffer/directory-lock.js'
-import { inspectTable, streamFiles } from '../format/table-scan.js'
+import { inspectTable, streamFiles, type StreamFileInspection } from '../format/table-scan.js'
+import { ACTIVE_FILE } from '../format/table-directory.js'
 import type { StreamScan } from '../format/ipc-framing.js'
 import type { Compression } from '../options/output-options.js'
 import type { ProgressListener } from './progress.js'
@@ -84,7 +85,7 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
 
 /**
  * Inspects the table, sets aside (recover) or refuses (flush) the files that cannot be drained,
- * binds the destination and opens the store. Of the inspection only each pending file's scan is
+ * binds the destination and opens the store. Of the inspection only the first part's scans are
  * kept, for planning to reuse.
  */
 async function openTable(
@@ -93,7 +94,8 @@ async function openTable(
   options: TableDrainOptions,
 ): Promise<{ readonly store: DiskStore; readonly destination: Destination; readonly scans: Map<string, StreamScan> }> {
   const { directory } = report
-  const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns })
+  const scans = firstPartScans(partBytes(options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES, encoders(options.concurrency)))
+  const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns, onScan: scans.keep })
   const files = streamFiles(inspection)
   report.skipped.push(...inspection.odd)
   if (options.mode === 'flush') refuseDamage(files)
@@ -116,8 +118,27 @@ async function openTable(
   const { destination, iceberg } = await tableDestination(report.table, directory, [...remaining.pending, ...(remaining.active ? [remaining.active] : [])], options)
   report.iceberg = iceberg
   const store = await DiskStore.adopt(directory, lock, { damage: 'salvage' }, remaining)
-  // The pending files keep their names under the lock (an orphaned active file takes a new one): planning reuses their scans.
-  return { store, destination, scans: new Map(remaining.pending.map((file) => [file.name, file.scan])) }
+  for (const name of moved) scans.kept.delete(name)
+  return { store, destination, scans: scans.kept }
+}
+
+/**
+ * The scans planning reuses: the first part's pending files' (their names hold under the lock; an
+ * orphaned active file takes a new one). Later parts are planned after the first is committed, and
+ * scanning a small file again from the bytes planning reads anyway costs less than holding every
+ * scan from inspection to the last part (50,000 files: 24 MiB, and V8's heap grew twice that).
+ */
+function firstPartScans(budget: number): { readonly kept: Map<string, StreamScan>; readonly keep: (file: StreamFileInspection, scan: StreamScan) => void } {
+  const kept = new Map<string, StreamScan>()
+  let bytes = 0
+  return {
+    kept,
+    keep: (file, scan) => {
+      if (file.name === ACTIVE_FILE || bytes > budget) return
+      bytes += file.bytes
+      if (bytes <= budget || kept.size === 0) kept.set(file.name, scan)
+    },
+  }
 }
 
 /** Commits one part, setting aside (recover) the files whose rows the Parquet writer cannot take, and adds what it did to the report. */
