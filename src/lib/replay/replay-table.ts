@@ -69,7 +69,7 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
       // Between parts is a safe point: what is committed stays, the rest is left as it was.
       if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('stopped')
       const result = await commitPart(report, directory, part, { ...options, destination, progress: progress.listener, alreadyKept: kept, scans })
-      // A committed part's scans are not needed again: a backlog of 50,000 files holds them only until its part.
+      // A committed part's scans (the first part's, see firstPartScans) are not needed again.
       for (const file of part) scans.delete(file.name)
       if (result.snapshot) report.iceberg?.snapshots.push(result.snapshot)
       progress.finish(result.rows)
