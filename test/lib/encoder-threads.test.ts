@@ -43,12 +43,16 @@ async function planned(first: number): Promise<readonly PlannedOutput[]> {
   return plan.outputs
 }
 
-/** Encodes the outputs on two lanes with `threads`; returns each file's rows, as its Parquet footer (read by hyparquet) says. */
-async function encode(outputs: readonly PlannedOutput[], threads: EncoderThreads, failOn?: number): Promise<number[]> {
-  return encodeJobs(outputs, { format: { compression: 'zstd' }, concurrency: 2, threads }, async (index, bytes) => {
+/**
+ * Encodes the outputs on two lanes with `threads`; returns each file's rows, as its Parquet footer
+ * (read by hyparquet) says. `failing`: every output's sink fails at its first chunk, so that the
+ * job of each lane fails whichever lane finishes first (a lane whose every job succeeded keeps its thread).
+ */
+async function encode(outputs: readonly PlannedOutput[], threads: EncoderThreads, failing = false): Promise<number[]> {
+  return encodeJobs(outputs, { format: { compression: 'zstd' }, concurrency: 2, threads }, async (_index, bytes) => {
     const chunks: Uint8Array[] = []
     for await (const chunk of bytes) {
-      if (index === failOn) throw new Error('the sink failed')
+      if (failing) throw new Error('the sink failed')
       chunks.push(chunk)
     }
     const file = Buffer.concat(chunks)
@@ -93,7 +97,7 @@ test('a thread whose job failed is ended, not kept; closing ends the threads tha
     await encode(outputs, threads)
     const firstThreads = threads.threadIds()
     const ended = threads.handedOut.map((thread) => exited(thread.worker))
-    await assert.rejects(encode(outputs, threads, 1), /the sink failed/)
+    await assert.rejects(encode(outputs, threads, true), /the sink failed/)
     await Promise.all(ended)
     assert.equal(threads.waiting, false)
 

@@ -126,7 +126,7 @@ async function openTable(
  * The scans planning reuses: the first part's pending files' (their names hold under the lock; an
  * orphaned active file takes a new one). Later parts are planned after the first is committed, and
  * scanning a small file again from the bytes planning reads anyway costs less than holding every
- * scan from inspection to the last part (50,000 files: 24 MiB, and V8's heap grew twice that).
+ * scan from inspection to the last part (50,000 scans: 24 MiB).
  */
 function firstPartScans(budget: number): { readonly kept: Map<string, StreamScan>; readonly keep: (file: StreamFileInspection, scan: StreamScan) => void } {
   const kept = new Map<string, StreamScan>()
