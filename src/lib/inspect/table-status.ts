@@ -10,6 +10,7 @@ import { lockState, type LockState } from '../buffer/directory-lock.js'
 import { DEFAULT_BYTES_PER_ROW } from '../buffer/signal-buffer.js'
 import { exporterShapeDifference, isExporterTable, type ExporterTable, type FoundColumn } from '../format/exporter-schemas.js'
 import { ACTIVE_FILE, HELD_PREFIX, JOURNAL_FILE, KEPT_LEDGER_FILE, QUARANTINE_DIR } from '../format/table-directory.js'
+import type { StreamScan } from '../format/ipc-framing.js'
 import { inspectTable, readSchemaMessage, streamFiles, type OddEntry, type StreamFileInspection } from '../format/table-scan.js'
 import { openBufferFile } from '../fs-util.js'
 
@@ -84,7 +85,9 @@ export interface ExporterShape {
 }
 
 export async function tableStatus(root: string, table: string, deep: boolean, maxColumns?: number): Promise<TableStatus> {
-  const inspection = await inspectTable(root, table, { maxColumns })
+  // --deep decodes every batch where inspection found it: it keeps the scans inspection hands over.
+  const scans = new Map<StreamFileInspection, StreamScan>()
+  const inspection = await inspectTable(root, table, { maxColumns, onScan: deep ? (file, scan) => scans.set(file, scan) : undefined })
   const lock = await lockState(inspection.directory)
   const files = streamFiles(inspection)
   const damage: FileDamage[] = []
@@ -99,7 +102,7 @@ export async function tableStatus(root: string, table: string, deep: boolean, ma
     const blocking = writing ? undefined : blockingReason(file)
     if (blocking) blockingFiles.push({ file: file.name, reason: blocking })
     const found: FileDamage[] = []
-    const fileRows = deep && !file.unsupported ? await deepCheck(file, found, invalidUtf8) : metadataCheck(file, found)
+    const fileRows = deep && !file.unsupported ? await deepCheck(file, scans.get(file)!, found, invalidUtf8) : metadataCheck(file, found)
     // The exporter's own unfinished message is not damage.
     if (!writing) damage.push(...found)
     rows += fileRows
@@ -161,17 +164,13 @@ function metadataCheck(file: StreamFileInspection, damage: FileDamage[]): number
 }
 
 /** Decodes every batch, one at a time: damage inside a body that framing cannot see, and invalid UTF-8, show up here. */
-async function deepCheck(file: StreamFileInspection, damage: FileDamage[], invalidUtf8: Record<string, number>): Promise<number> {
+async function deepCheck(file: StreamFileInspection, scan: StreamScan, damage: FileDamage[], invalidUtf8: Record<string, number>): Promise<number> {
   const { BatchDecodeError, checkedColumns, fileRangeReader } = await import('../format/stream-batches.js')
   const { invalidUtf8: countInvalid } = await import('../format/utf8-repair.js')
-  const [{ scanStream }, { fileSource }] = await Promise.all([import('../format/ipc-framing.js'), import('../format/byte-source.js')])
   const handle = await openBufferFile(file.path)
   let rows = 0
-  let validEnd = 0
+  let validEnd = scan.messages[0]?.end ?? 0
   try {
-    // Scanned again (inspection keeps no scans), up to the size inspection saw: what it judged is what is decoded.
-    const scan = await scanStream(fileSource(handle, file.bytes))
-    validEnd = scan.messages[0]?.end ?? 0
     for await (const { frame, columns } of checkedColumns(fileRangeReader(handle, { reuse: true }), scan)) {
       for (const [column, count] of countInvalid(columns)) invalidUtf8[column] = (invalidUtf8[column] ?? 0) + count
       rows += frame.rows

@@ -7,19 +7,28 @@
  */
 export function commitParts<T extends { readonly bytes: number }>(files: readonly T[], partBytes: number): T[][] {
   const parts: T[][] = []
-  let current: T[] = []
-  let bytes = 0
+  const opensPart = partCutter(partBytes)
   for (const file of files) {
-    if (current.length > 0 && bytes + file.bytes > partBytes) {
-      parts.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(file)
-    bytes += file.bytes
+    if (opensPart(file.bytes)) parts.push([])
+    parts.at(-1)!.push(file)
   }
-  if (current.length > 0) parts.push(current)
   return parts
+}
+
+/**
+ * The rule commitParts cuts by, told one file at a time in drain order: whether a file of these
+ * bytes opens a new part (the first file always does).
+ */
+export function partCutter(partBytes: number): (fileBytes: number) => boolean {
+  let bytes = 0
+  let started = false
+  return (fileBytes) => {
+    const opens = !started || bytes + fileBytes > partBytes
+    if (opens) bytes = 0
+    bytes += fileBytes
+    started = true
+    return opens
+  }
 }
 
 /** Arrow bytes of one part: a full output for each encoder. */

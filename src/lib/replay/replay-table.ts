@@ -17,7 +17,7 @@ import type { OutputSink } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { resolveEarlierCommits } from './journal-resolution.js'
 import { commitDrain, encoders, type DrainCommitResult } from './drain-commit.js'
-import { commitParts, partBytes } from './commit-parts.js'
+import { commitParts, partBytes, partCutter } from './commit-parts.js'
 import { DEFAULT_TARGET_FILE_BYTES, sumCounts } from './drain-plan.js'
 import { classify, describeSetAside, refuseDamage } from './file-verdict.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
@@ -57,11 +57,12 @@ export async function drainTable(report: TableReplayDraft, lock: DirectoryLock, 
   const earlier = await resolveEarlierCommits(directory, report.table, { keep: options.keep, sinks: options.sinks, catalogs: options.catalogs })
   report.earlierCommits = earlier.commits
 
-  const { store, destination, scans } = await openTable(report, lock, options)
+  const bytesPerPart = partBytes(options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES, encoders(options.concurrency))
+  const { store, destination, scans } = await openTable(report, lock, options, bytesPerPart)
   try {
     const drain = withoutKept(await store.drainFiles(), earlier.kept)
     report.files = drain.files.map((file) => file.name)
-    const parts = commitParts(drain.files, partBytes(options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES, encoders(options.concurrency)))
+    const parts = commitParts(drain.files, bytesPerPart)
     report.parts = { committed: 0, total: parts.length }
     let kept = earlier.kept
     const progress = partProgress(options.progress, drain.rows)
@@ -92,9 +93,10 @@ async function openTable(
   report: TableReplayDraft,
   lock: DirectoryLock,
   options: TableDrainOptions,
+  bytesPerPart: number,
 ): Promise<{ readonly store: DiskStore; readonly destination: Destination; readonly scans: Map<string, StreamScan> }> {
   const { directory } = report
-  const scans = firstPartScans(partBytes(options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES, encoders(options.concurrency)))
+  const scans = firstPartScans(bytesPerPart)
   const inspection = await inspectTable(options.root, report.table, { maxColumns: options.maxColumns, onScan: scans.keep })
   const files = streamFiles(inspection)
   report.skipped.push(...inspection.odd)
@@ -123,20 +125,21 @@ async function openTable(
 }
 
 /**
- * The scans planning reuses: the first part's pending files' (their names hold under the lock; an
- * orphaned active file takes a new one). Later parts are planned after the first is committed, and
- * scanning a small file again from the bytes planning reads anyway costs less than holding every
- * scan from inspection to the last part (50,000 scans: 24 MiB).
+ * The scans planning reuses: the first part's pending files', cut by commitParts' rule (their names
+ * hold under the lock; an orphaned active file takes a new one). Later parts are planned after the
+ * first is committed, and scanning a small file again from the bytes planning reads anyway costs
+ * less than holding every scan from inspection to the last part (50,000 scans: 24 MiB).
  */
-function firstPartScans(budget: number): { readonly kept: Map<string, StreamScan>; readonly keep: (file: StreamFileInspection, scan: StreamScan) => void } {
+function firstPartScans(bytesPerPart: number): { readonly kept: Map<string, StreamScan>; readonly keep: (file: StreamFileInspection, scan: StreamScan) => void } {
   const kept = new Map<string, StreamScan>()
-  let bytes = 0
+  const opensPart = partCutter(bytesPerPart)
+  let parts = 0
   return {
     kept,
     keep: (file, scan) => {
-      if (file.name === ACTIVE_FILE || bytes > budget) return
-      bytes += file.bytes
-      if (bytes <= budget || kept.size === 0) kept.set(file.name, scan)
+      if (file.name === ACTIVE_FILE || parts > 1) return
+      if (opensPart(file.bytes)) parts++
+      if (parts === 1) kept.set(file.name, scan)
     },
   }
 }
