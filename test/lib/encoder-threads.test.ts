@@ -53,7 +53,7 @@ async function encode(outputs: readonly PlannedOutput[], threads: EncoderThreads
     const chunks: Uint8Array[] = []
     for await (const chunk of bytes) {
       if (failing) throw new Error('the sink failed')
-      chunks.push(chunk)
+      chunks.push(new Uint8Array(chunk))
     }
     const file = Buffer.concat(chunks)
     const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength)
@@ -112,6 +112,36 @@ test('a thread whose job failed is ended, not kept; closing ends the threads tha
     await threads.close()
     await Promise.all(waiting)
     assert.throws(() => threads.take(), /closed/)
+  } finally {
+    await threads.close()
+  }
+})
+
+test("a worker's chunk is lent: it is freed (left empty) once the next is asked for, and a copy keeps the file whole", async () => {
+  const threads = new WatchedThreads()
+  try {
+    const outputs = await planned(0)
+    const lengthsAfter: number[] = []
+    const rows = await encodeJobs(outputs, { format: { compression: 'zstd' }, concurrency: 2, threads }, async (_index, bytes) => {
+      const copies: Uint8Array[] = []
+      let previous: Uint8Array | undefined
+      for await (const chunk of bytes) {
+        if (previous) lengthsAfter.push(previous.byteLength)
+        assert.ok(chunk.byteLength > 0, 'a chunk is whole while it is lent')
+        copies.push(new Uint8Array(chunk))
+        previous = chunk
+      }
+      if (previous) lengthsAfter.push(previous.byteLength)
+      const file = Buffer.concat(copies)
+      return Number(parquetMetadata(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength)).num_rows)
+    })
+    assert.equal(threads.threadIds().size, 2, 'the chunks came from worker threads')
+    assert.deepEqual(
+      rows,
+      outputs.map((output) => output.rows),
+    )
+    assert.ok(lengthsAfter.length >= outputs.length)
+    assert.deepEqual(new Set(lengthsAfter), new Set([0]), 'every chunk was freed once the next was asked for')
   } finally {
     await threads.close()
   }

@@ -70,7 +70,7 @@ async function pieces(first: number): Promise<readonly BatchPiece[]> {
 async function encodeIds(feed: JobFeed<EncodeJob>, concurrency: number, threads?: EncoderThreads): Promise<bigint[][]> {
   return encodeJobs(feed, { format: { compression: 'snappy' }, concurrency, threads }, async (_index, bytes) => {
     const chunks: Uint8Array[] = []
-    for await (const chunk of bytes) chunks.push(chunk)
+    for await (const chunk of bytes) chunks.push(new Uint8Array(chunk))
     const file = Buffer.concat(chunks)
     const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength)
     assert.ok(Number(parquetMetadata(buffer).num_rows) > 0)

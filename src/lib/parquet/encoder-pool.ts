@@ -33,7 +33,11 @@ export interface EncodeOptions {
 /** One chunk is at most one row group: even a large one is encoded well within this. */
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000
 
-/** Consumes one job's Parquet bytes (writes them somewhere) and resolves once they are durable. */
+/**
+ * Consumes one job's Parquet bytes (writes them somewhere) and resolves once they are durable.
+ * Each chunk is lent: it is valid until the next is asked for, when a chunk from a worker thread
+ * is freed (left empty); keep a copy to keep it.
+ */
 export type ParquetWrite<T> = (index: number, bytes: AsyncIterable<Uint8Array>) => Promise<T>
 
 /**

@@ -58,7 +58,8 @@ async function whole(sets: readonly PlannedOutput['pieces'][number][][], compres
 /** The row count in the footer of Parquet bytes. */
 async function footerRows(bytes: AsyncIterable<Uint8Array>): Promise<number> {
   const chunks: Uint8Array[] = []
-  for await (const chunk of bytes) chunks.push(chunk)
+  // Chunks are lent (see ParquetWrite): each is copied before the next is asked for.
+  for await (const chunk of bytes) chunks.push(new Uint8Array(chunk))
   const all = Buffer.concat(chunks)
   const { parquetMetadata } = await import('hyparquet')
   return Number(parquetMetadata(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength)).num_rows)

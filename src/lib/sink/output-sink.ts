@@ -5,7 +5,7 @@
  */
 
 export interface OutputWriter {
-  /** Takes a chunk the caller no longer changes: a writer may keep it, not a copy, until it is sent. */
+  /** Takes a chunk lent until the returned promise settles (the caller may free it then): a writer that keeps bytes longer copies them. */
   write(chunk: Uint8Array): Promise<void>
   /** Makes the output durable under its final name; resolves to its size in bytes. */
   commit(): Promise<number>

@@ -1,9 +1,9 @@
 /**
  * One output written as an S3 object, its parts made of the chunks the writer is given: a chunk is
- * kept (not copied) until the kept ones reach the smallest part S3 takes, and they go out as one
- * part (joined only when there are several), awaited before more is taken. An output thus holds
- * about one part in memory however large it grows, and a chunk of a part's size or more that
- * arrives with nothing kept is sent as it is. (lib-storage's Upload copies every part out of the chunks it received and keeps that
+ * kept (a copy, as chunks are lent) until the kept ones reach the smallest part S3 takes, and they
+ * go out as one part (joined only when there are several), awaited before more is taken. An output
+ * thus holds about one part in memory however large it grows, and a chunk of a part's size or more
+ * that arrives with nothing kept is sent as it is. (lib-storage's Upload copies every part out of the chunks it received and keeps that
  * copy alive until the next part: two to three parts per output.) Nothing appears under the key
  * until CompleteMultipartUpload, or the one PutObject of an output smaller than a part; a failure
  * aborts the upload.
@@ -48,6 +48,8 @@ export class MultipartWriter implements OutputWriter {
     this.#size += chunk.byteLength
     // A full part is sent only when more bytes come: an output of exactly one part stays one PutObject.
     if (this.#keptBytes > PART_BYTES) await this.#sendPart()
+    // The chunk is lent until this resolves: one kept for a later part is copied.
+    else this.#kept[this.#kept.length - 1] = new Uint8Array(chunk)
   }
 
   async commit(): Promise<number> {
