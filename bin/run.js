@@ -8,6 +8,10 @@ for (const [signal, code] of [
   process.on(signal, () => process.exit(code))
 }
 
+// How V8 collects garbage, for this thread (the encoder threads do the same as they start): see the module.
+const { collectGarbageEarly } = await import('../dist/lib/heap-settings.js')
+collectGarbageEarly()
+
 // bufctl's stderr carries bufctl's messages only: the AWS SDK's notice about Node 20 is not one.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 // oclif checks Node against its own engines (>=18, looser than bufctl's) with semver at every

@@ -5,6 +5,10 @@ import { Changes } from '../changes.js'
 import { growing, type BatchPiece, type EncodeJob } from './encode-job.js'
 import type { FromWorker, ToWorker } from './worker-protocol.js'
 import { encodeParquet } from './encoder.js'
+import { collectGarbageEarly } from '../heap-settings.js'
+
+// This thread's heap was just created, which put V8's young-generation growth back to its default.
+collectGarbageEarly()
 
 const port = parentPort!
 
