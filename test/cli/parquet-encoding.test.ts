@@ -61,7 +61,7 @@ function batchOf(ids: number[], times: (bigint | null)[]): RecordBatch {
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children }))
 }
 
-test('timestamps are stored as deltas, other numbers and trace ids plainly, other strings through a dictionary, row groups of at most 131,072 rows; hyparquet and DuckDB read every value back', async (t) => {
+test('timestamps are stored as deltas, other numbers and trace ids plainly, other strings through a dictionary, row groups of at most 65,536 rows; hyparquet and DuckDB read every value back', async (t) => {
   const dir = await tempDir(t)
   const table = join(dir, 'spill', 'events')
   await mkdir(table, { recursive: true })
@@ -82,7 +82,7 @@ test('timestamps are stored as deltas, other numbers and trace ids plainly, othe
   const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file))
   assert.deepEqual(
     metadata.row_groups.map((group) => Number(group.num_rows)),
-    [131_072, 131_072, ROWS - 2 * 131_072],
+    [65_536, 65_536, 65_536, 65_536, ROWS - 4 * 65_536],
   )
   for (const group of metadata.row_groups) {
     const encodings = Object.fromEntries(group.columns.map((chunk) => [chunk.meta_data!.path_in_schema.join('.'), chunk.meta_data!.encodings]))

@@ -28,12 +28,15 @@ type ParquetWasm = typeof import('parquet-wasm')
  * Rows per row group. wasm buffers a whole row group and its memory never shrinks, so this bounds
  * each encoder's heap (parquet-wasm 0.8 takes setMaxRowGroupBytes but its stream writer does not
  * cut by it). Measured on 1M exporter logs, two encoders: 524,288 rows peaked at 410–465 MiB,
- * 262,144 at 357–381 MiB, 131,072 at 309–353 MiB (each encoder's wasm memory 75 → 43 MiB) for
- * ~3% more Parquet bytes; 65,536 saves only 2 MiB more per encoder and costs 2.5% more bytes again.
- * (An earlier trial of 196,608 cost a recover into S3 of wide rows ~30 MB; 131,072 passes
- * test/s3/memory.test.ts: 271 MiB into S3 against 248 MiB into a directory.)
+ * 262,144 at 357–381 MiB, 131,072 at 309–353 MiB (each encoder's wasm memory 75 → 43 MiB).
+ * 65,536 rows, measured again once chunks were freed as written (2026-12-05): each encoder's wasm
+ * memory 42–50 → 34–39 MiB, 1M rows peaked 25 MiB lower (8,192-row batches 245–253 against
+ * 269–277 MiB) and 50,000 small files 284–290 against 294–306 MiB, in the same time or less (5,000
+ * small files 3.32–3.34 s against 3.40–3.55 s: a file's last row group, encoded after its rows are
+ * all in, is shorter), for 1.4% more Parquet bytes. (An earlier trial of 196,608 cost a recover
+ * into S3 of wide rows ~30 MB; test/s3/memory.test.ts bounds a recover into S3.)
  */
-const ROW_GROUP_ROWS = 131_072
+const ROW_GROUP_ROWS = 65_536
 
 /** Rows the writer takes into a column at a time, checking the page size after each. */
 const WRITE_BATCH_ROWS = 8192
