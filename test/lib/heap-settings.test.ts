@@ -27,7 +27,9 @@ async function youngGeneration(settings: 'settings' | 'default', threads: 'threa
 test('after the encoder threads start, the young generation of the thread that started them stays at its starting size', async () => {
   const withSettings = await youngGeneration('settings', 'threads')
   assert.equal(withSettings.started, true, 'the encoder threads started')
-  assert.ok(withSettings.young <= 4 * MIB, `with the settings: ${(withSettings.young / MIB).toFixed(1)} MiB`)
+  // It starts at 2 MiB; a scavenge between a thread's heap creation and its re-applying the settings
+  // may grow it once or twice. Without the encoder thread re-applying them it reached 30 MiB.
+  assert.ok(withSettings.young <= 8 * MIB, `with the settings: ${(withSettings.young / MIB).toFixed(1)} MiB`)
   // The same allocation without them (and without the threads, which apply them): V8 grows it to 32 MiB.
   const without = await youngGeneration('default', 'none')
   assert.equal(without.kept, withSettings.kept)
