@@ -38,9 +38,11 @@ if (args[0] === 'cat' && !process.execArgv.includes(YOUNG_GENERATION)) {
   const { fileURLToPath } = await import('node:url')
   const child = spawn(process.execPath, [...process.execArgv, YOUNG_GENERATION, fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' })
   // A signal for bufctl is the child's to handle (Ctrl-C reaches both: the child stops as cat does).
+  // The child's listener goes on before the old ones come off: a signal never goes without one.
   for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.removeAllListeners(signal)
+    const previous = process.listeners(signal)
     process.on(signal, () => child.kill(signal))
+    for (const listener of previous) process.off(signal, listener)
   }
   child.on('error', (error) => {
     process.stderr.write(`Error: cannot start ${process.execPath}: ${error.message}\n`)

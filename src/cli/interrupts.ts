@@ -34,17 +34,19 @@ export function listenForInterrupts(onStopping: (signal: string) => void, onExit
     onStopping(name)
     controller.abort(new InterruptedError(name))
   }
+  // The new listener goes on before the old ones come off (and back on before it comes off): a
+  // signal with no listener for an instant gets its default action back, which ends the process.
   for (const name of SIGNALS) {
-    process.removeAllListeners(name)
     process.on(name, handler)
+    for (const listener of previous.get(name) ?? []) process.off(name, listener)
   }
   return {
     signal: controller.signal,
     received: () => received,
     dispose: () => {
       for (const name of SIGNALS) {
-        process.off(name, handler)
         for (const listener of previous.get(name) ?? []) process.on(name, listener)
+        process.off(name, handler)
       }
     },
   }

@@ -96,15 +96,8 @@ test('Ctrl-C late in a long recover keeps the parts it committed: they are repor
     const { root, out } = await make()
     const run = await runAndSignal(args(root, out), Math.floor(durationMs * share), { signal: 'SIGINT' })
     if (run.code === 0) continue
-    const written = (await readParquetRows(join(out, 'otel_logs'))).length
-    if (run.code === null && run.signal === 'SIGINT') {
-      // A loaded machine can start node later than the calibration did: the signal came before
-      // bin/run.js listened for it, and ended the process as it would any program, before any work.
-      assert.equal(written, 0, `${share}: a process ended by SIGINT itself wrote nothing`)
-      assert.equal(await bufferedRows(root), FILES * ROWS, `${share}: every row is still buffered`)
-      continue
-    }
     assert.equal(run.code, 130, run.stderr)
+    const written = (await readParquetRows(join(out, 'otel_logs'))).length
     assert.equal(written + (await bufferedRows(root)), FILES * ROWS, `${share}: rows in Parquet + rows still buffered = all rows`)
     const match = /Done: otel_logs in part \((\d+) of (\d+) parts, ([\d,]+) rows committed\)/.exec(run.stderr)
     if (written > 0) {
