@@ -8,10 +8,6 @@ for (const [signal, code] of [
   process.on(signal, () => process.exit(code))
 }
 
-// How V8 collects garbage, for this thread (the encoder threads do the same as they start): see the module.
-const { collectGarbageEarly } = await import('../dist/lib/heap-settings.js')
-collectGarbageEarly()
-
 // bufctl's stderr carries bufctl's messages only: the AWS SDK's notice about Node 20 is not one.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 // oclif checks Node against its own engines (>=18, looser than bufctl's) with semver at every
@@ -50,6 +46,10 @@ if (args[0] === 'cat' && !process.execArgv.includes(YOUNG_GENERATION)) {
   })
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)))
 } else {
+  // How V8 collects garbage, for this thread (the encoder threads do the same as they start): see
+  // the module. Only a process that runs a command needs it, and before oclif loads.
+  const { collectGarbageEarly } = await import('../dist/lib/heap-settings.js')
+  collectGarbageEarly()
   const { execute } = await import('@oclif/core')
   await execute({ dir: import.meta.url })
 }
