@@ -67,8 +67,8 @@ async function pieces(first: number): Promise<readonly BatchPiece[]> {
 }
 
 /** Encodes the jobs of the feed; returns each file's ids, as hyparquet reads them. */
-async function encodeIds(feed: JobFeed<EncodeJob>, concurrency: number, threads?: EncoderThreads): Promise<bigint[][]> {
-  return encodeJobs(feed, { format: { compression: 'snappy' }, concurrency, threads }, async (_index, bytes) => {
+async function encodeIds(feed: JobFeed<EncodeJob>, concurrency: number, threads?: EncoderThreads, onRows?: (index: number, rows: number) => void): Promise<bigint[][]> {
+  return encodeJobs(feed, { format: { compression: 'snappy' }, concurrency, threads, onRows }, async (_index, bytes) => {
     const chunks: Uint8Array[] = []
     for await (const chunk of bytes) chunks.push(new Uint8Array(chunk))
     const file = Buffer.concat(chunks)
@@ -110,6 +110,30 @@ test("planning fails while a thread encodes a growing job: the job fails with pl
     feed.close()
     await assert.rejects(encoding, /planning stopped by the test/)
     assert.equal(threads.waiting, false, 'the thread of the failed job is not kept')
+  } finally {
+    await threads.close()
+  }
+})
+
+test('small batches of a growing job enter the writer together, not one group per piece as they join', async () => {
+  const threads = new EncoderThreads()
+  try {
+    // Warm threads, which take a job at once (a new one would start only after every piece had joined).
+    const warm = [await pieces(0), await pieces(0)].map((list) => ({ rows: BATCHES * ROWS, pieces: list }))
+    await encodeIds(JobFeed.of(warm), 2, threads)
+    const job = new ReleasedJob(await pieces(0))
+    const feed = new JobFeed<EncodeJob>()
+    feed.add(job)
+    feed.close()
+    // The writer is told the rows of each group of batches it takes.
+    const groups: number[] = []
+    const encoding = encodeIds(feed, 2, threads, (_index, rows) => groups.push(rows))
+    await job.releaseAll()
+    const [ids] = await encoding
+    assert.equal(ids!.length, BATCHES * ROWS)
+    // All 30 batches (a few KiB) fit one group: it waits for the pieces still to come rather than
+    // taking the one or two a planner's turn has brought.
+    assert.deepEqual(groups, [BATCHES * ROWS])
   } finally {
     await threads.close()
   }

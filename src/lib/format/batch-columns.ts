@@ -46,7 +46,9 @@ export class FlatBatchColumns implements BatchColumns {
     const { offsets, values, length } = this.#flat[index]!
     if (!offsets) return undefined
     // flat-batch checked that the offsets rise within the values.
-    return isAscii(values.subarray(Number(offsets[0]), Number(offsets[length])))
+    const start = Number(offsets[0])
+    const end = Number(offsets[length])
+    return isAscii(start === 0 && end === values.byteLength ? values : values.subarray(start, end))
   }
 }
 

@@ -122,40 +122,66 @@ export function readFlatBatch(layout: readonly FlatColumnLayout[], message: Uint
   if (batch.nodesLength() !== layout.length || batch.buffersLength() !== layout.reduce((sum, column) => sum + (column.kind.startsWith('var') ? 3 : 2), 0)) return undefined
   const body = message.subarray(bodyStart)
   const rows = Number(batch.length())
-  const ranges = bodyBuffers(batch)
+  const buffers = new BodyBuffers(body, bodyBuffers(batch))
   const nodes = fieldNodes(batch)
-  const buffer = (index: number): Uint8Array => {
-    const [start, length] = [ranges.first(index), ranges.second(index)]
-    if (start === undefined || length === undefined || start < 0 || length < 0 || start + length > body.byteLength) throw new Error(`buffer ${index} lies outside the body`)
-    return body.subarray(start, start + length)
-  }
+  // Every batch of a backlog of small ones comes through here: no closure, iterator entry or view
+  // is made per column that the checks do not need (the planner's young generation is small).
   const columns: FlatColumn[] = []
   let next = 0
-  for (const [index, column] of layout.entries()) {
-    const [length, nullCount] = [nodes.first(index), nodes.second(index)]
+  for (let index = 0; index < layout.length; index++) {
+    const column = layout[index]!
+    const length = nodes.first(index)
+    const nullCount = nodes.second(index)
     if (length === undefined || nullCount === undefined || nullCount < 0 || nullCount > length)
       throw new Error(`column ${column.name} has length ${length ?? '?'} and null count ${nullCount ?? '?'}`)
-    const validity = buffer(next++)
-    const values = column.kind.startsWith('var') ? buffer(next + 1) : buffer(next)
-    const offsetBytes = column.kind.startsWith('var') ? buffer(next) : undefined
-    next += column.kind.startsWith('var') ? 2 : 1
+    const variable = column.kind === 'var32' || column.kind === 'var64'
+    const validityAt = next++
+    buffers.check(validityAt)
+    const offsetsAt = variable ? next++ : -1
+    const values = buffers.view(next++)
+    const offsetBytes = variable ? buffers.view(offsetsAt) : undefined
     // Typed views need aligned buffers; an unaligned one goes the general way (which copies or refuses it).
     if (column.kind === 'fixed' && values.byteOffset % alignmentOf(column.width) !== 0) return undefined
     if (offsetBytes && offsetBytes.byteOffset % column.width !== 0) return undefined
-    const fail = (what: string): never => {
-      throw new Error(`column ${column.name}: ${what}`)
-    }
     if (length !== rows) throw new Error(`column ${column.name} has ${length} rows, the batch ${rows}`)
+    let validity: Uint8Array | undefined
     if (nullCount > 0) {
-      if (validity.byteLength * 8 < length) fail('validity bitmap shorter than the column')
+      validity = buffers.view(validityAt)
+      if (validity.byteLength * 8 < length) failColumn(column, 'validity bitmap shorter than the column')
       const nulls = length - countSetBits(validity, length)
-      if (nulls !== nullCount) fail(`null count ${nullCount} but ${nulls} nulls in the validity bitmap`)
+      if (nulls !== nullCount) failColumn(column, `null count ${nullCount} but ${nulls} nulls in the validity bitmap`)
     }
     const offsets = offsetBytes && offsetView(offsetBytes, column.kind === 'var64')
-    checkValues(column, length, values, offsets, fail)
-    columns.push({ length, nullCount, validity: nullCount > 0 ? validity : undefined, offsets, values })
+    checkValues(column, length, values, offsets)
+    columns.push({ length, nullCount, validity, offsets, values })
   }
   return columns
+}
+
+/** The buffers of a record batch's body, each checked to lie inside it. */
+class BodyBuffers {
+  constructor(
+    private readonly body: Uint8Array,
+    private readonly ranges: ReturnType<typeof bodyBuffers>,
+  ) {}
+
+  /** Throws unless buffer `index` lies inside the body. */
+  check(index: number): void {
+    const start = this.ranges.first(index)
+    const length = this.ranges.second(index)
+    if (start === undefined || length === undefined || start < 0 || length < 0 || start + length > this.body.byteLength) throw new Error(`buffer ${index} lies outside the body`)
+  }
+
+  /** Buffer `index`, as a view of the body. */
+  view(index: number): Uint8Array {
+    this.check(index)
+    const start = this.ranges.first(index)!
+    return this.body.subarray(start, start + this.ranges.second(index)!)
+  }
+}
+
+function failColumn(column: FlatColumnLayout, what: string): never {
+  throw new Error(`column ${column.name}: ${what}`)
 }
 
 /** The alignment asked of values `width` bytes wide: enough for any typed view of them (decimals are read as 32-bit words). */
@@ -167,23 +193,23 @@ function offsetView(bytes: Uint8Array, large: boolean): Int32Array | BigInt64Arr
   return large ? new BigInt64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 3) : new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2)
 }
 
-function checkValues(column: FlatColumnLayout, length: number, values: Uint8Array, offsets: Int32Array | BigInt64Array | undefined, fail: (what: string) => never): void {
+function checkValues(column: FlatColumnLayout, length: number, values: Uint8Array, offsets: Int32Array | BigInt64Array | undefined): void {
   if (column.kind === 'bool') {
-    if (values.byteLength * 8 < length) fail('boolean values shorter than the column')
+    if (values.byteLength * 8 < length) failColumn(column, 'boolean values shorter than the column')
     return
   }
   if (column.kind === 'fixed') {
-    if (values.byteLength < length * column.width) fail(`values (${values.byteLength} bytes) shorter than the column (${length} × ${column.width})`)
+    if (values.byteLength < length * column.width) failColumn(column, `values (${values.byteLength} bytes) shorter than the column (${length} × ${column.width})`)
     return
   }
   // A column without rows may have no offsets at all (Arrow C++, Go and Rust read it so).
   if (length === 0) return
-  if (!offsets || offsets.length < length + 1) fail('value offsets shorter than the column')
+  if (!offsets || offsets.length < length + 1) failColumn(column, 'value offsets shorter than the column')
   const first = Number(offsets[0]!)
   const last = Number(offsets[length]!)
-  if (first < 0 || last < first || last > values.byteLength) fail(`value offsets ${first}..${last} outside ${values.byteLength} bytes of data`)
+  if (first < 0 || last < first || last > values.byteLength) failColumn(column, `value offsets ${first}..${last} outside ${values.byteLength} bytes of data`)
   for (let i = 0; i < length; i++) {
-    if (offsets[i + 1]! < offsets[i]!) fail(`value offsets decrease at row ${i}`)
+    if (offsets[i + 1]! < offsets[i]!) failColumn(column, `value offsets decrease at row ${i}`)
   }
 }
 

@@ -114,14 +114,16 @@ function checkRecordBatch(batch: RecordBatchHeader, limit: number, bodyLength: n
   if (first !== undefined && first !== batch.length()) return `record batch claims ${batch.length()} rows, but its first column has ${first}`
   const nodes = fieldNodes(batch)
   for (let i = 0; i < nodes.length; i++) {
-    const [length, nulls] = [nodes.first(i), nodes.second(i)]
+    const length = nodes.first(i)
+    const nulls = nodes.second(i)
     const node = length === undefined || nulls === undefined ? batch.nodes(i)! : undefined
     const wrong = node ? node.length() < 0n || node.nullCount() < 0n || node.nullCount() > node.length() : length! < 0 || nulls! < 0 || nulls! > length!
     if (wrong) return `field node ${i} has length ${node?.length() ?? length} and null count ${node?.nullCount() ?? nulls}`
   }
   const buffers = bodyBuffers(batch)
   for (let i = 0; i < buffers.length; i++) {
-    const [start, length] = [buffers.first(i), buffers.second(i)]
+    const start = buffers.first(i)
+    const length = buffers.second(i)
     if (start !== undefined && length !== undefined && start >= 0 && length >= 0 && start + length <= bodyLength) continue
     const buffer = batch.buffers(i)!
     return `buffer ${i} (${buffer.offset()}+${buffer.length()}) lies outside the ${bodyLength}-byte body`
@@ -137,7 +139,8 @@ function checkRecordBatch(batch: RecordBatchHeader, limit: number, bodyLength: n
 function checkColumnLengths(batch: RecordBatchHeader, rows: number, columnNodes: readonly number[] | undefined): string | undefined {
   if (!columnNodes) return undefined
   const nodes = fieldNodes(batch)
-  for (const [column, index] of columnNodes.entries()) {
+  for (let column = 0; column < columnNodes.length; column++) {
+    const index = columnNodes[column]!
     // Missing nodes are the decoder's to report (it cannot read the batch at all).
     if (index >= nodes.length || nodes.first(index) === rows) continue
     return `column ${column + 1} of the record batch claims ${batch.nodes(index)!.length()} rows, the batch ${rows}`

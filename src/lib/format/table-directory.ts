@@ -3,6 +3,7 @@
  * (`.lock`, `active.ipc`, `pending-%06d.ipc`) and bufctl's own, whose names the exporter ignores
  * (it reads only `active.ipc` and `pending-*.ipc`, and skips sub-directories).
  */
+import { sep } from 'node:path'
 
 /** The lock file; its owner holds an exclusive flock(2) on it. */
 export const LOCK_FILE = '.lock'
@@ -22,6 +23,15 @@ export const QUARANTINE_DIR = 'quarantine'
  * crash was never renamed into place, so it is not data; opening the table removes it.
  */
 export const BUFCTL_TEMPORARY_PATTERN = /^\.bufctl-[\w.-]+\.tmp$/
+
+/**
+ * The path of the entry `name` of a table directory (a path as join() made it). Not join() itself:
+ * it builds each result from many small pieces, ~1 KB of garbage a call, and a drain of thousands
+ * of files makes several calls a file.
+ */
+export function entryPath(directory: string, name: string): string {
+  return directory.endsWith(sep) ? `${directory}${name}` : `${directory}${sep}${name}`
+}
 
 export function ingestTemporaryName(random: string): string {
   return `.bufctl-ingest-${random}.tmp`

@@ -5,10 +5,10 @@
  */
 import { closeSync, fstatSync, readSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { join } from 'node:path'
 import type { ParsedSchemas, StreamDamage, StreamScan } from './ipc-framing.js'
 import type { Unsupported } from './type-support.js'
-import { ACTIVE_FILE, sortedPendingFiles } from './table-directory.js'
+import { ACTIVE_FILE, entryPath, sortedPendingFiles } from './table-directory.js'
 import { BytesMemo } from './bytes-memo.js'
 import { openBufferFile, openBufferFileSync } from '../fs-util.js'
 
@@ -116,8 +116,7 @@ async function loadReaders(): Promise<Readers> {
 
 /** inspectStreamFile, sharing `scratch` with the table's other files. */
 async function inspectFile(directory: string, name: string, options: InspectOptions, scratch: InspectionScratch): Promise<StreamFileInspection | OddEntry> {
-  // Not join(): it builds each result from many small pieces, and a backlog holds 50,000 of these paths.
-  const path = `${directory}${sep}${name}`
+  const path = entryPath(directory, name)
   let fd: number
   try {
     fd = openBufferFileSync(path)

@@ -17,7 +17,9 @@ const encoder = new TextEncoder()
 /** Invalid UTF-8 values per top-level column (strings at any depth, dictionary values included); empty when all are valid. */
 export function invalidUtf8(batch: BatchColumns): Map<string, number> {
   const counts = new Map<string, number>()
-  for (const [index, field] of batch.schema.fields.entries()) {
+  const { fields } = batch.schema
+  for (let index = 0; index < fields.length; index++) {
+    const field = fields[index]!
     // Numbers, times and bytes hold no strings: their columns are not even looked at.
     if (NO_STRINGS.has(field.typeId)) continue
     // Plain ASCII, as nearly all the exporter's strings are, is valid UTF-8: one native check of a flat column's bytes settles it.

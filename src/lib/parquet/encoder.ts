@@ -50,12 +50,15 @@ export async function* encodeParquet(
       {
         async pull(controller) {
           try {
-            let group = coalesced(job.pieces, next)
-            // The output is still being planned: its next pieces are on their way.
-            while (group.length === 0 && growing(job)) {
+            let taken = coalesced(job.pieces, next)
+            // The output is still being planned: its next pieces are on their way. A group that
+            // more of them could join waits for them too, so that wasm takes them in one stream
+            // (groups of the 4–5 pieces a planner's turn brings cost wasm ~10% more per row).
+            while (!taken.closed && growing(job)) {
               await job.grown!()
-              group = coalesced(job.pieces, next)
+              taken = coalesced(job.pieces, next)
             }
+            const { group } = taken
             next += group.length
             if (group.length === 0) {
               controller.close()
@@ -137,21 +140,22 @@ const COALESCE_BYTES = 1024 * 1024
 /**
  * The pieces from `start` that can enter wasm as one IPC stream: whole batches of the same stream
  * (one source, or sources whose schema is the same and that have no dictionaries), up to
- * COALESCE_BYTES. Always at least one piece (if any is left).
+ * COALESCE_BYTES. Always at least one piece (if any is left). `closed`: no piece that joins later
+ * could be part of this group (it is full, or a piece that cannot join follows it).
  */
-function coalesced(pieces: readonly BatchPiece[], start: number): BatchPiece[] {
+function coalesced(pieces: readonly BatchPiece[], start: number): { readonly group: BatchPiece[]; readonly closed: boolean } {
   const first = pieces[start]
-  if (!first) return []
+  if (!first) return { group: [], closed: false }
   const group = [first]
-  if (!whole(first)) return group
+  if (!whole(first)) return { group, closed: true }
   let bytes = first.batch.end - first.batch.start
   for (let i = start + 1; i < pieces.length; i++) {
     const piece = pieces[i]!
     bytes += piece.batch.end - piece.batch.start
-    if (bytes > COALESCE_BYTES || !whole(piece) || !sameStream(piece, first)) break
+    if (bytes > COALESCE_BYTES || !whole(piece) || !sameStream(piece, first)) return { group, closed: true }
     group.push(piece)
   }
-  return group
+  return { group, closed: false }
 }
 
 function whole(piece: BatchPiece): boolean {

@@ -7,9 +7,8 @@
  * caller undoes the commit). A failure the writer alone could have caused (it refused or
  * shortened rows the reader accepted) comes as an OutputEncodingError naming the output.
  */
-import { join } from 'node:path'
 import { describe, OutputVerificationError } from '../errors.js'
-import { heldFileName } from '../format/table-directory.js'
+import { entryPath, heldFileName } from '../format/table-directory.js'
 import { growing as isGrowing } from '../parquet/encode-job.js'
 import { JobFeed } from '../parquet/job-feed.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
@@ -100,7 +99,7 @@ export async function writeDrain(writing: DrainWriting, journal: JournalInFlight
   let planFailure: unknown
   try {
     plan = await planDrain(
-      writing.files.map((file) => ({ name: file.name, path: join(writing.directory, heldFileName(file.name)), bytes: file.bytes, scan: options.scans?.get(file.name) })),
+      writing.files.map((file) => ({ name: file.name, path: entryPath(writing.directory, heldFileName(file.name)), bytes: file.bytes, scan: options.scans?.get(file.name) })),
       {
         table: options.table,
         identity: writing.identity,

@@ -10,9 +10,8 @@
  */
 import { lstatSync, renameSync, rmSync, type Stats } from 'node:fs'
 import { readdir } from 'node:fs/promises'
-import { join } from 'node:path'
 import { fsyncDirectory } from '../fs-util.js'
-import { heldFileName, pendingFileName, sortedPendingFiles } from '../format/table-directory.js'
+import { entryPath, heldFileName, pendingFileName, sortedPendingFiles } from '../format/table-directory.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
 import type { JournalFile } from './commit-journal.js'
 
@@ -26,7 +25,7 @@ function locate(directory: string, file: JournalFile, likely: 'held' | 'pending'
     ['pending', file.name],
   ] as const
   for (const [where, name] of likely === 'held' ? places : [...places].reverse()) {
-    const info = lstatQuietly(join(directory, name))
+    const info = lstatQuietly(entryPath(directory, name))
     if (info?.isFile() && info.size === file.bytes && info.mtimeMs === file.mtimeMs) return where
   }
   return undefined
@@ -38,7 +37,7 @@ export async function holdFiles(directory: string, files: readonly JournalFile[]
   const names = new Set(await readdir(directory))
   for (const file of files) {
     if (locate(directory, file, names.has(heldFileName(file.name)) ? 'held' : 'pending') === 'pending')
-      renameSync(join(directory, file.name), join(directory, heldFileName(file.name)))
+      renameSync(entryPath(directory, file.name), entryPath(directory, heldFileName(file.name)))
   }
   await fsyncDirectory(directory)
 }
@@ -56,7 +55,7 @@ export async function releaseFiles(directory: string, files: readonly JournalFil
     if (where !== 'held') continue
     let target = file.name
     if (names.has(target)) target = pendingFileName((sortedPendingFiles(names).at(-1)?.sequence ?? 0) + 1)
-    renameSync(join(directory, heldFileName(file.name)), join(directory, target))
+    renameSync(entryPath(directory, heldFileName(file.name)), entryPath(directory, target))
     names.add(target)
     released.push(target)
   }
@@ -71,7 +70,7 @@ export async function finishFiles(directory: string, files: readonly JournalFile
     if (!where) continue
     const name = where === 'held' ? heldFileName(file.name) : file.name
     if (file.quarantine) await moveToQuarantine(directory, name, 'damaged: its complete batches were written, the rest could not be read', { as: file.name, written: true })
-    else rmSync(join(directory, name), { force: true })
+    else rmSync(entryPath(directory, name), { force: true })
   }
   await fsyncDirectory(directory)
 }
