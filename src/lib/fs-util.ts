@@ -77,7 +77,7 @@ export async function removeIfExists(path: string): Promise<void> {
  * created exclusively and never through a link, so nothing planted there is followed or
  * overwritten — then fsync, rename, fsync of the directory. `mode` is applied whatever the umask.
  */
-export async function writeFileAtomically(path: string, bytes: Uint8Array, options: { readonly mode?: number } = {}): Promise<void> {
+export async function writeFileAtomically(path: string, bytes: Uint8Array | Iterable<Uint8Array>, options: { readonly mode?: number } = {}): Promise<void> {
   const temporary = await writeTemporary(path, bytes, options.mode)
   await rename(temporary, path)
   await fsyncDirectory(dirname(path))
@@ -102,8 +102,11 @@ export async function writeFileExclusively(path: string, bytes: Uint8Array): Pro
   return true
 }
 
-/** `bytes` under a temporary name beside `path`, synced; removed again if writing fails. */
-async function writeTemporary(path: string, bytes: Uint8Array, mode?: number): Promise<string> {
+/**
+ * `bytes` (or the pieces of them, in order) under a temporary name beside `path`, synced; removed
+ * again if writing fails.
+ */
+async function writeTemporary(path: string, bytes: Uint8Array | Iterable<Uint8Array>, mode?: number): Promise<string> {
   const directory = dirname(path)
   await mkdir(directory, { recursive: true })
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
@@ -111,7 +114,11 @@ async function writeTemporary(path: string, bytes: Uint8Array, mode?: number): P
   try {
     await matchOwner(temporary)
     if (mode !== undefined) await handle.chmod(mode)
-    await writeFully(handle, bytes, 0)
+    let at = 0
+    for (const piece of bytes instanceof Uint8Array ? [bytes] : bytes) {
+      await writeFully(handle, piece, at)
+      at += piece.byteLength
+    }
     await handle.sync()
   } catch (error) {
     await handle.close().catch(() => undefined)

@@ -10,7 +10,7 @@ import { fsyncDirectory, removeIfExists } from '../fs-util.js'
 import { BUFCTL_TEMPORARY_PATTERN, pendingFileName, pendingSequence } from '../format/table-directory.js'
 import { inspectTable, type StreamFileInspection, type TableInspection } from '../format/table-scan.js'
 import { IngestLedger } from './ingest-ledger.js'
-import type { PendingFile } from './pending-files.js'
+import { pendingFile, type PendingFile } from './pending-files.js'
 import { moveToQuarantine } from './quarantine.js'
 
 /**
@@ -22,16 +22,15 @@ export async function recoverDirectory(directory: string, fsync: boolean, known?
   await IngestLedger.resolve(directory)
   for (const name of await readdir(directory)) if (BUFCTL_TEMPORARY_PATTERN.test(name)) await removeIfExists(join(directory, name))
   const inspection = known ?? (await inspectTable(dirname(directory), basename(directory)))
-  const pending = inspection.pending.map((file) => describePending(file, file.path, file.name, pendingSequence(file.name)!))
+  const pending = inspection.pending.map((file) => describePending(directory, file, file.name, pendingSequence(file.name)!))
   const active = inspection.active
   if (active) {
     if (active.recordBatches > 0) {
       const sequence = (pending.at(-1)?.sequence ?? 0) + 1
       const name = pendingFileName(sequence)
-      const path = join(directory, name)
-      await rename(active.path, path)
+      await rename(active.path, join(directory, name))
       // A rename changes neither bytes nor modification time: the inspection still holds.
-      pending.push(describePending(active, path, name, sequence))
+      pending.push(describePending(directory, active, name, sequence))
     } else if (active.damage) {
       // Torn or damaged before its first complete batch: no row to read, but bytes someone may want.
       await moveToQuarantine(directory, active.name, `an orphaned active.ipc with no complete batch: ${active.damage.reason}`)
@@ -44,7 +43,6 @@ export async function recoverDirectory(directory: string, fsync: boolean, known?
   return pending
 }
 
-/** `path` is the inspection's own string where the name is unchanged: a backlog holds tens of thousands of these. */
-function describePending(file: StreamFileInspection, path: string, name: string, sequence: number): PendingFile {
-  return { name, path, sequence, bytes: file.bytes, rows: file.rows, mtimeMs: file.mtimeMs, damagedBytes: file.droppedBytes }
+function describePending(directory: string, file: StreamFileInspection, name: string, sequence: number): PendingFile {
+  return pendingFile(directory, name, sequence, { bytes: file.bytes, rows: file.rows, mtimeMs: file.mtimeMs, damagedBytes: file.droppedBytes })
 }
