@@ -20,7 +20,7 @@ import { describeError, type ErrorNote, type SalvageNote } from '../replay/repla
 import { OutputSinks } from '../sink/open-sink.js'
 import type { S3Settings } from '../options/s3-settings.js'
 import type { IcebergSettings } from '../options/iceberg-settings.js'
-import { RunCatalogs } from '../iceberg/index.js'
+import { RunCatalogs } from '../iceberg/catalogs.js'
 import type { WrittenOutput } from '../sink/output-sink.js'
 import type { Granularity } from '../sink/partitioning.js'
 import { IngestLedger } from '../buffer/ingest-ledger.js'

@@ -10,20 +10,8 @@ import { join, posix } from 'node:path'
 import { JournalError } from '../errors.js'
 import { JOURNAL_FILE } from '../format/table-directory.js'
 import { CatalogOutcomeUnknownError } from '../store-errors.js'
-import {
-  appendDrain,
-  attemptsSettled,
-  committedSnapshot,
-  dataFileStats,
-  partitionValue,
-  removeAttempts,
-  tableName,
-  type BoundTable,
-  type Catalog,
-  type DataFileEntry,
-  type LoadedTable,
-  type TableIdentifier,
-} from '../iceberg/index.js'
+import type { BoundTable, Catalog, DataFileEntry, LoadedTable, TableIdentifier } from '../iceberg/index.js'
+import { tableName } from '../iceberg/catalog.js'
 import { bufctlVersion } from '../sink/bufctl-version.js'
 import { dataDirectoryOf } from '../sink/output-layout.js'
 import type { OutputSink } from '../sink/output-sink.js'
@@ -109,6 +97,7 @@ export class IcebergDestination implements Destination {
 
   async publish(directory: string, record: JournalRecord, signal?: AbortSignal): Promise<string> {
     const iceberg = record.iceberg!
+    const { appendDrain, committedSnapshot } = await icebergCommits()
     const loaded = this.#checked(directory, await this.#catalog.loadTable(this.#identifier))
     // Already in the table (an earlier run's answer was lost): nothing to read or write again.
     const landed = loaded && committedSnapshot(loaded, iceberg.commitId)
@@ -137,6 +126,7 @@ export class IcebergDestination implements Destination {
     const iceberg = record.iceberg!
     // No request ever went out: nothing can land.
     if (iceberg.attempts.length === 0) return 'withdrawn'
+    const { attemptsSettled, committedSnapshot, removeAttempts } = await icebergCommits()
     const loaded = this.#checked(directory, await this.#catalog.loadTable(this.#identifier))
     // The table is gone (or another now has its name): nothing can land in it, and its files are not bufctl's to touch.
     if (loaded?.metadata['table-uuid'] !== this.#tableUuid) return 'withdrawn'
@@ -169,6 +159,7 @@ export class IcebergDestination implements Destination {
   /** The drain's data files as the manifest lists them: paths under the location, partition values, statistics from each footer. */
   async #dataFiles(record: JournalRecord, loaded: LoadedTable): Promise<DataFileEntry[]> {
     const { metadata } = loaded
+    const { dataFileStats, partitionValue } = await icebergCommits()
     const schema = metadata.schemas.find((candidate) => candidate['schema-id'] === metadata['current-schema-id'])!
     const spec = metadata['partition-specs'].find((candidate) => candidate['spec-id'] === metadata['default-spec-id'])
     const transform = spec?.fields[0]?.transform ?? 'none'
@@ -191,4 +182,9 @@ export class IcebergDestination implements Destination {
     }
     return entries
   }
+}
+
+/** The Iceberg commit code, loaded by the runs that commit to a table (every run's start-up paid ~40 ms for it). */
+function icebergCommits(): Promise<typeof import('../iceberg/index.js')> {
+  return import('../iceberg/index.js')
 }

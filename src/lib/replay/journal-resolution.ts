@@ -10,7 +10,7 @@
  */
 import { JournalError } from '../errors.js'
 import { JOURNAL_FILE, KEPT_LEDGER_FILE } from '../format/table-directory.js'
-import { RunCatalogs } from '../iceberg/index.js'
+import { RunCatalogs } from '../iceberg/catalogs.js'
 import type { OutputSinks } from '../sink/open-sink.js'
 import { readJournal, removeJournal, setAside, type JournalRecord, type JournalResolution } from './commit-journal.js'
 import { finishDurable, undo } from './commit-protocol.js'

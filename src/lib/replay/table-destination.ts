@@ -7,7 +7,7 @@
 import type { Schema } from 'apache-arrow'
 import { decodeSchema, fieldList } from '../format/batch-codec.js'
 import { readSchemaMessage, type StreamFileInspection } from '../format/table-scan.js'
-import { bindTable, type RunCatalogs } from '../iceberg/index.js'
+import type { RunCatalogs } from '../iceberg/index.js'
 import { DEFAULT_ICEBERG_NAMESPACE } from '../options/iceberg-settings.js'
 import type { OutputSinks } from '../sink/open-sink.js'
 import type { OutputSink } from '../sink/output-sink.js'
@@ -52,6 +52,7 @@ export async function tableDestination(
   // Nothing with a schema to drain (so no row): no table is made for it, and nothing is written.
   if (schemas.length === 0) return { destination: directoryDestination(options.sinks.open(directory), table) }
   const catalog = await options.catalogs.open()
+  const { bindTable } = await import('../iceberg/index.js')
   const bound = await bindTable(catalog, table, schemas, {
     namespace: (settings.namespace ?? DEFAULT_ICEBERG_NAMESPACE).split('.'),
     granularity: options.granularity ?? 'hour',
