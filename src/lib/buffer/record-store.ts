@@ -52,6 +52,7 @@ export interface StreamFileSource {
 /** What a disk store knows of one pending file without reading its bodies. */
 export interface PendingFile {
   readonly name: string
+  /** A store's pending files make it when asked for (a getter): a spread copy does not carry it. */
   readonly path: string
   readonly sequence: number
   readonly bytes: number
