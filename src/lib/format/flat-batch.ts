@@ -165,18 +165,18 @@ class BodyBuffers {
     private readonly ranges: ReturnType<typeof bodyBuffers>,
   ) {}
 
-  /** Throws unless buffer `index` lies inside the body. */
-  check(index: number): void {
+  /** Where buffer `index` ends in the body; throws unless it lies inside it. */
+  check(index: number): number {
     const start = this.ranges.first(index)
     const length = this.ranges.second(index)
     if (start === undefined || length === undefined || start < 0 || length < 0 || start + length > this.body.byteLength) throw new Error(`buffer ${index} lies outside the body`)
+    return start + length
   }
 
   /** Buffer `index`, as a view of the body. */
   view(index: number): Uint8Array {
-    this.check(index)
-    const start = this.ranges.first(index)!
-    return this.body.subarray(start, start + this.ranges.second(index)!)
+    const end = this.check(index)
+    return this.body.subarray(this.ranges.first(index), end)
   }
 }
 

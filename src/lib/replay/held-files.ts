@@ -20,16 +20,15 @@ import type { JournalFile } from './commit-journal.js'
  * likely has is looked at first (`likely`), so that a pass over thousands of files costs one lstat each.
  */
 function locate(directory: string, file: JournalFile, likely: 'held' | 'pending' = 'held'): 'held' | 'pending' | undefined {
-  const places = [
-    ['held', heldFileName(file.name)],
-    ['pending', file.name],
-  ] as const
-  for (const [where, name] of likely === 'held' ? places : [...places].reverse()) {
-    const info = lstatQuietly(entryPath(directory, name))
+  for (const where of likely === 'held' ? HELD_FIRST : PENDING_FIRST) {
+    const info = lstatQuietly(entryPath(directory, where === 'held' ? heldFileName(file.name) : file.name))
     if (info?.isFile() && info.size === file.bytes && info.mtimeMs === file.mtimeMs) return where
   }
   return undefined
 }
+
+const HELD_FIRST = ['held', 'pending'] as const
+const PENDING_FIRST = ['pending', 'held'] as const
 
 /** Gives the files their held names (a file already held is left as it is). */
 export async function holdFiles(directory: string, files: readonly JournalFile[]): Promise<void> {
