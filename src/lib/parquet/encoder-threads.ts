@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import { collectGarbageEarly } from '../heap-settings.js'
+import { packageFile } from '../package-files.js'
 
 export class EncoderThreads {
   /** Threads waiting for work, each with its listener for an exit meanwhile. */
@@ -76,7 +77,8 @@ function startWorker(): Worker {
 }
 
 function newWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./encoder-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS })
+  // Built: the thread's entry is dist's (this module may be part of a command's bundle, elsewhere).
+  if (!import.meta.url.endsWith('.ts')) return new Worker(packageFile('dist/lib/parquet/encoder-worker.js'), { resourceLimits: WORKER_LIMITS })
   // Running from the TypeScript sources (tests, bin/dev.js): the worker registers tsx first.
   const script = new URL('./encoder-worker.ts', import.meta.url).href
   return new Worker(`import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(script)}))`, { eval: true, resourceLimits: WORKER_LIMITS })

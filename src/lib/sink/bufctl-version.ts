@@ -1,8 +1,9 @@
 /** bufctl's own version (package.json), for what it writes into its outputs. */
 import { readFileSync } from 'node:fs'
+import { packageFile } from '../package-files.js'
 
-/** Read once, at first use; src/lib/sink and dist/lib/sink both sit three levels below package.json. */
+/** Read at each call (a run makes one or two). */
 export function bufctlVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  const manifest = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }
   return manifest.version
 }
