@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Int32, RecordBatch, makeData } from 'apache-arrow'
 import { inspectTable } from '../../src/lib/format/table-scan.js'
 import { idBatch, writeStream } from '../helpers/arrow.js'
 import { tempDir } from '../helpers/fs.js'
@@ -60,4 +61,19 @@ test('inspectTable keeps no scan itself and hands each stream file its scan as i
   )
   for (const scanned of told) assert.equal(scanned.size, scanned.fileBytes)
   for (const file of [inspection.active!, ...inspection.pending]) assert.equal('scan' in file, false, `${file.name} keeps its scan`)
+})
+
+test('inspectTable judges each file by its own schema: files that share a schema share the verdict, the others get their own', async (t) => {
+  const root = await tempDir(t)
+  const directory = join(root, 'events')
+  await mkdir(directory)
+  const narrow = () => [new RecordBatch({ id: makeData({ type: new Int32(), length: 1, data: Int32Array.of(1) }) })]
+  // idBatch has two columns: wider than the cap below.
+  const batches = [narrow, () => [idBatch(0, 2)], narrow, () => [idBatch(5, 1)], narrow]
+  for (const [index, make] of batches.entries()) await writeStream(join(directory, name(index + 1)), make())
+  const inspection = await inspectTable(root, 'events', { maxColumns: 1 })
+  assert.deepEqual(
+    inspection.pending.map((file) => file.unsupported?.reason),
+    [undefined, 'more than 1 columns (raise the cap with --max-columns)', undefined, 'more than 1 columns (raise the cap with --max-columns)', undefined],
+  )
 })

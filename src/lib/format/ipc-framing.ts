@@ -81,6 +81,11 @@ export interface StreamScan {
   readonly validEnd: number
   /** Why scanning stopped before the end of the file; absent when every byte was accounted for. */
   readonly damage?: StreamDamage
+  /**
+   * The schema message as parsed. With a ParsedSchemas memo, files whose schema messages are the
+   * same bytes share one: what is worked out from a schema can be kept by it.
+   */
+  readonly schemaHeader?: ParsedHeader
 }
 
 /** Bytes past the complete-message prefix: what salvage drops. */
@@ -147,6 +152,7 @@ export async function scanStream(source: ByteSource, start = 0, schemas?: Parsed
   let damage: StreamDamage | undefined
 
   let schema: SchemaFacts = { rowsNeedBytes: false }
+  let schemaHeader: ParsedHeader | undefined
   while (offset < source.size) {
     const step = await readFrame(source, offset, messages.length === 0, schema, schemas)
     if ('damage' in step) {
@@ -159,7 +165,10 @@ export async function scanStream(source: ByteSource, start = 0, schemas?: Parsed
       break
     }
     messages.push(step.frame)
-    if (step.schema) schema = step.schema
+    if (step.schema) {
+      schema = step.schema
+      schemaHeader = step.header
+    }
     rows += step.frame.rows
     if (step.frame.kind === 'recordBatch') recordBatches++
     offset = step.frame.end
@@ -167,7 +176,7 @@ export async function scanStream(source: ByteSource, start = 0, schemas?: Parsed
   if (!damage && offset < source.size) {
     damage = { offset, kind: 'corrupt', reason: `${source.size - offset} bytes after the end-of-stream marker` }
   }
-  return { size: source.size, messages, rows, recordBatches, endOfStream, validEnd: offset, damage }
+  return { size: source.size, messages, rows, recordBatches, endOfStream, validEnd: offset, damage, schemaHeader }
 }
 
 /** Opens and scans a file, closing it on every path. */
@@ -187,7 +196,7 @@ interface SchemaFacts {
   readonly columnNodes?: readonly number[]
 }
 
-type FrameStep = { frame: MessageFrame; schema?: SchemaFacts; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
+type FrameStep = { frame: MessageFrame; schema?: SchemaFacts; header: ParsedHeader; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
 
 async function readFrame(source: ByteSource, offset: number, first: boolean, schema: SchemaFacts, schemas?: ParsedSchemas): Promise<FrameStep> {
   const remaining = source.size - offset
@@ -233,6 +242,7 @@ async function readFrame(source: ByteSource, offset: number, first: boolean, sch
   }
   return {
     schema: header.kind === 'schema' ? { rowsNeedBytes: header.rowsNeedBytes, columnNodes: header.columnNodes } : undefined,
+    header,
     frame: {
       offset,
       kind: header.kind,

@@ -7,6 +7,7 @@ import { closeSync, fstatSync, readSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ParsedSchemas, StreamDamage, StreamScan } from './ipc-framing.js'
+import type { ParsedHeader } from './message-metadata.js'
 import type { Unsupported } from './type-support.js'
 import { ACTIVE_FILE, entryPath, sortedPendingFiles } from './table-directory.js'
 import { BytesMemo } from './bytes-memo.js'
@@ -94,7 +95,8 @@ export function inspectStreamFile(directory: string, name: string, options: Insp
 interface InspectionScratch {
   buffer?: Uint8Array
   schemas?: ParsedSchemas
-  unsupported?: BytesMemo<Unsupported | undefined>
+  /** What each schema (as framing parsed it, shared by the files with the same schema bytes) says bufctl cannot write. */
+  unsupported?: Map<ParsedHeader, Unsupported | undefined>
   readers?: Readers
 }
 
@@ -158,10 +160,14 @@ export async function inspectDescriptor(
   const scan = await scanStream(descriptorSource(fd, info.size, scratch), 0, (scratch.schemas ??= new BytesMemo()))
   const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
   let unsupported: Unsupported | undefined
-  if (schema) {
+  const known = (scratch.unsupported ??= new Map())
+  if (schema && scan.schemaHeader && known.has(scan.schemaHeader)) unsupported = known.get(scan.schemaHeader)
+  else if (schema) {
+    // The first file of its schema: the message is read again (the scan's window has moved on since).
     const bytes = Buffer.allocUnsafe(schema.end - schema.offset)
     readSync(fd, bytes, 0, bytes.byteLength, schema.offset)
-    unsupported = (scratch.unsupported ??= new BytesMemo()).of(bytes, (message) => unsupportedIn(message, options.maxColumns))
+    unsupported = unsupportedIn(bytes, options.maxColumns)
+    if (scan.schemaHeader) known.set(scan.schemaHeader, unsupported)
   }
   const file = describeScan(name, path, info.mtimeMs, scan, unsupported)
   options.onScan?.(file, scan)
