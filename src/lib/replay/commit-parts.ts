@@ -7,7 +7,10 @@
  */
 export function commitParts<T extends { readonly bytes: number }>(files: readonly T[], partBytes: number): T[][] {
   const parts: T[][] = []
-  const opensPart = partCutter(partBytes)
+  const opensPart = partCutter(
+    partBytes,
+    files.reduce((sum, file) => sum + file.bytes, 0),
+  )
   for (const file of files) {
     if (opensPart(file.bytes)) parts.push([])
     parts.at(-1)!.push(file)
@@ -16,16 +19,28 @@ export function commitParts<T extends { readonly bytes: number }>(files: readonl
 }
 
 /**
- * The rule commitParts cuts by, told one file at a time in drain order: whether a file of these
- * bytes opens a new part (the first file always does).
+ * What is left of a drain may join the part before it instead of opening one of its own when it
+ * is at most this share of a part. Each part is a commit of its own (journal, holds, read-back, a
+ * release of every file): a backlog of 5,000 files of 512.1 MiB, just over one part, spent ~0.1 s
+ * of its 3.5 s on a second part of 4 files.
  */
-export function partCutter(partBytes: number): (fileBytes: number) => boolean {
+const REMAINDER_SHARE = 1 / 16
+
+/**
+ * The rule commitParts cuts by, told one file at a time in drain order: whether a file of these
+ * bytes opens a new part (the first file always does). `totalBytes`: the whole drain's, when
+ * known, so that a small remainder stays in the last part (REMAINDER_SHARE).
+ */
+export function partCutter(partBytes: number, totalBytes = Infinity): (fileBytes: number) => boolean {
   let bytes = 0
+  let seen = 0
   let started = false
   return (fileBytes) => {
-    const opens = !started || bytes + fileBytes > partBytes
+    const rest = totalBytes - seen
+    const opens = !started || (bytes + fileBytes > partBytes && rest > partBytes * REMAINDER_SHARE)
     if (opens) bytes = 0
     bytes += fileBytes
+    seen += fileBytes
     started = true
     return opens
   }
