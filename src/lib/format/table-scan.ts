@@ -160,7 +160,7 @@ export async function inspectDescriptor(
   const scan = await scanStream(descriptorSource(fd, info.size, scratch), 0, (scratch.schemas ??= new BytesMemo()))
   const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
   let unsupported: Unsupported | undefined
-  const known = (scratch.unsupported ??= new Map())
+  const known = (scratch.unsupported ??= new Map<ParsedHeader, Unsupported | undefined>())
   if (schema && scan.schemaHeader && known.has(scan.schemaHeader)) unsupported = known.get(scan.schemaHeader)
   else if (schema) {
     // The first file of its schema: the message is read again (the scan's window has moved on since).

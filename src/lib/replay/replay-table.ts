@@ -126,11 +126,11 @@ async function openTable(
 
 /**
  * The scans planning reuses: the first part's pending files', cut by commitParts' rule (their names
- * hold under the lock; an orphaned active file takes a new one). Inspection does not know the
- * drain's size yet: files of a small remainder that joins the first part are scanned again (as
- * the files of later parts are). Later parts are planned after the
+ * hold under the lock; an orphaned active file takes a new one). Later parts are planned after the
  * first is committed, and scanning a small file again from the bytes planning reads anyway costs
- * less than holding every scan from inspection to the last part (50,000 scans: 24 MiB).
+ * less than holding every scan from inspection to the last part (50,000 scans: 24 MiB). Inspection
+ * does not know the drain's size yet: a small remainder that joins the first part is scanned
+ * again too.
  */
 function firstPartScans(bytesPerPart: number): { readonly kept: Map<string, StreamScan>; readonly keep: (file: StreamFileInspection, scan: StreamScan) => void } {
   const kept = new Map<string, StreamScan>()
