@@ -92,16 +92,21 @@ test('Ctrl-C late in a long recover keeps the parts it committed: they are repor
   const calibration = await make()
   const durationMs = await measureRun(args(calibration.root, calibration.out))
   let partly = 0
-  for (const share of [0.7, 0.8, 0.87, 0.95]) {
+  // From half-way: how much of a run is start-up and wind-up varies (a bundled start took 0.15 s less, and moved the parts earlier).
+  for (const share of [0.5, 0.6, 0.7, 0.8, 0.87, 0.95]) {
     const { root, out } = await make()
     const run = await runAndSignal(args(root, out), Math.floor(durationMs * share), { signal: 'SIGINT' })
     if (run.code === 0) continue
-    assert.equal(run.code, 130, run.stderr)
+    // A signal that lands as Node ends the process, the work done and reported, ends it as the
+    // signal does (no JavaScript runs any more to take it): a shell reports that as 130 too.
+    const endedBySignal = run.code === null && run.signal === 'SIGINT'
+    assert.ok(run.code === 130 || endedBySignal, `${share}: exit ${run.code ?? run.signal}: ${run.stderr}`)
     const written = (await readParquetRows(join(out, 'otel_logs'))).length
     assert.equal(written + (await bufferedRows(root)), FILES * ROWS, `${share}: rows in Parquet + rows still buffered = all rows`)
     const match = /Done: otel_logs in part \((\d+) of (\d+) parts, ([\d,]+) rows committed\)/.exec(run.stderr)
+    if (endedBySignal) assert.equal(written, FILES * ROWS, `${share}: a run ended by the signal itself had done its work`)
     // A stop that comes after the last part's commit (the run was winding up) finds the table done, and says so.
-    if (written === FILES * ROWS) assert.match(run.stderr, /Done: otel_logs\. /, `${share}: ${run.stderr}`)
+    else if (written === FILES * ROWS) assert.match(run.stderr, /Done: otel_logs\. /, `${share}: ${run.stderr}`)
     else if (written > 0) {
       partly++
       assert.ok(match, `${share}: the stop says what was committed: ${run.stderr}`)
@@ -118,7 +123,7 @@ test('Ctrl-C late in a long recover keeps the parts it committed: they are repor
       `${share}: every row once`,
     )
   }
-  t.diagnostic(`${partly} of 4 runs stopped with parts committed; an uninterrupted recover took ${Math.round(durationMs)} ms`)
+  t.diagnostic(`${partly} of 6 runs stopped with parts committed; an uninterrupted recover took ${Math.round(durationMs)} ms`)
   assert.ok(partly > 0, 'some run was stopped with parts committed')
 })
 
