@@ -1,6 +1,6 @@
 /** Small file-system helpers shared by the stores and the writers. */
 import { randomBytes } from 'node:crypto'
-import { constants, openSync, readSync } from 'node:fs'
+import { constants, openSync, readSync, unlinkSync } from 'node:fs'
 import { link, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { JournalError } from './errors.js'
@@ -68,8 +68,21 @@ export async function removeIfExists(path: string): Promise<void> {
   try {
     await unlink(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    if (!isMissing(error)) throw error
   }
+}
+
+/** removeIfExists on the calling thread (for passes over thousands of files). */
+export function removeIfExistsSync(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch (error) {
+    if (!isMissing(error)) throw error
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT'
 }
 
 /**

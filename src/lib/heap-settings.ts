@@ -9,7 +9,8 @@
  *
  * Both are heuristics V8 reads at each collection, so they take effect set at run time, without a
  * second process to pass them to node. V8 puts a growth factor below 2 back to 2 whenever a thread's
- * heap is created: every thread calls this as it starts (bin/run.js, the encoder worker).
+ * heap is created: every thread calls this as it starts (bin/run.js, the encoder worker), and a
+ * thread that starts an encoder thread calls it again until that thread runs (encoder-threads).
  */
 import { setFlagsFromString } from 'node:v8'
 

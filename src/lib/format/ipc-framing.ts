@@ -151,10 +151,9 @@ export async function scanStream(source: ByteSource, start = 0, schemas?: Parsed
   let endOfStream = false
   let damage: StreamDamage | undefined
 
-  let schema: SchemaFacts = { rowsNeedBytes: false }
   let schemaHeader: ParsedHeader | undefined
   while (offset < source.size) {
-    const step = await readFrame(source, offset, messages.length === 0, schema, schemas)
+    const step = await readFrame(source, offset, messages.length === 0, schemaHeader ?? NO_SCHEMA, schemas)
     if ('damage' in step) {
       damage = step.damage
       break
@@ -165,10 +164,7 @@ export async function scanStream(source: ByteSource, start = 0, schemas?: Parsed
       break
     }
     messages.push(step.frame)
-    if (step.schema) {
-      schema = step.schema
-      schemaHeader = step.header
-    }
+    if (step.header.kind === 'schema') schemaHeader = step.header
     rows += step.frame.rows
     if (step.frame.kind === 'recordBatch') recordBatches++
     offset = step.frame.end
@@ -190,13 +186,13 @@ export async function scanFile(path: string): Promise<StreamScan> {
   }
 }
 
-/** What the schema message tells framing about the record batches after it. */
-interface SchemaFacts {
-  readonly rowsNeedBytes: boolean
-  readonly columnNodes?: readonly number[]
-}
+/** What the schema message (as parsed) tells framing about the record batches after it. */
+type SchemaFacts = Pick<ParsedHeader, 'rowsNeedBytes' | 'columnNodes'>
 
-type FrameStep = { frame: MessageFrame; schema?: SchemaFacts; header: ParsedHeader; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
+/** Before a schema message: nothing. */
+const NO_SCHEMA: SchemaFacts = { rowsNeedBytes: false }
+
+type FrameStep = { frame: MessageFrame; header: ParsedHeader; endOfStream?: false } | { endOfStream: true; end: number } | { damage: StreamDamage }
 
 async function readFrame(source: ByteSource, offset: number, first: boolean, schema: SchemaFacts, schemas?: ParsedSchemas): Promise<FrameStep> {
   const remaining = source.size - offset
@@ -241,7 +237,6 @@ async function readFrame(source: ByteSource, offset: number, first: boolean, sch
     if (header.rows > 8 * bytes + 64) return corrupt(`record batch claims ${header.rows} rows, more than its ${bytes}-byte body can hold`)
   }
   return {
-    schema: header.kind === 'schema' ? { rowsNeedBytes: header.rowsNeedBytes, columnNodes: header.columnNodes } : undefined,
     header,
     frame: {
       offset,

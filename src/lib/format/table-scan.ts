@@ -159,15 +159,17 @@ export async function inspectDescriptor(
   const { scanStream, descriptorSource, unsupportedIn } = (scratch.readers ??= await loadReaders())
   const scan = await scanStream(descriptorSource(fd, info.size, scratch), 0, (scratch.schemas ??= new BytesMemo()))
   const schema = scan.messages[0]?.kind === 'schema' ? scan.messages[0] : undefined
+  // A scan that found a schema message has it parsed (schemaHeader), shared by the files of that schema.
+  const header = schema && scan.schemaHeader
   let unsupported: Unsupported | undefined
   const known = (scratch.unsupported ??= new Map<ParsedHeader, Unsupported | undefined>())
-  if (schema && scan.schemaHeader && known.has(scan.schemaHeader)) unsupported = known.get(scan.schemaHeader)
-  else if (schema) {
+  if (header && known.has(header)) unsupported = known.get(header)
+  else if (header) {
     // The first file of its schema: the message is read again (the scan's window has moved on since).
     const bytes = Buffer.allocUnsafe(schema.end - schema.offset)
     readSync(fd, bytes, 0, bytes.byteLength, schema.offset)
     unsupported = unsupportedIn(bytes, options.maxColumns)
-    if (scan.schemaHeader) known.set(scan.schemaHeader, unsupported)
+    known.set(header, unsupported)
   }
   const file = describeScan(name, path, info.mtimeMs, scan, unsupported)
   options.onScan?.(file, scan)

@@ -8,9 +8,9 @@
  * entries inspection has just read: they are made synchronously (microseconds each) rather than as
  * a thread-pool round trip each, which took ~0.5 s per pass over 5,000 files.
  */
-import { lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs'
+import { lstatSync, renameSync, type Stats } from 'node:fs'
 import { readdir } from 'node:fs/promises'
-import { fsyncDirectory } from '../fs-util.js'
+import { fsyncDirectory, removeIfExistsSync } from '../fs-util.js'
 import { entryPath, heldFileName, pendingFileName, sortedPendingFiles } from '../format/table-directory.js'
 import { moveToQuarantine } from '../buffer/quarantine.js'
 import type { JournalFile } from './commit-journal.js'
@@ -69,18 +69,10 @@ export async function finishFiles(directory: string, files: readonly JournalFile
     if (!where) continue
     const name = where === 'held' ? heldFileName(file.name) : file.name
     if (file.quarantine) await moveToQuarantine(directory, name, 'damaged: its complete batches were written, the rest could not be read', { as: file.name, written: true })
-    else unlinkQuietly(entryPath(directory, name))
+    // locate() has just found a regular file: one unlink (rmSync would look at it again first).
+    else removeIfExistsSync(entryPath(directory, name))
   }
   await fsyncDirectory(directory)
-}
-
-/** Removes a file locate() has just found (a regular file): one unlink, where rmSync looks at it again first. Gone already is fine. */
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-  }
 }
 
 /** The entry's status, or undefined when it cannot be had (gone, or not ours to look at). */
