@@ -46,10 +46,11 @@ if (args[0] === 'cat' && !process.execArgv.includes(YOUNG_GENERATION)) {
   })
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)))
 } else {
-  // How V8 collects garbage, for this thread (the encoder threads do the same as they start): see
-  // the module. Only a process that runs a command needs it, and before oclif loads.
-  const { collectGarbageEarly } = await import('../dist/lib/heap-settings.js')
+  // How V8 collects garbage, for this thread (the encoder threads do the same as they start), and
+  // which code it optimizes: see the modules. Only a process that runs a command needs them, and before oclif loads.
+  const [{ collectGarbageEarly }, { optimizeHotCodeOnly }] = await Promise.all([import('../dist/lib/heap-settings.js'), import('../dist/lib/compile-settings.js')])
   collectGarbageEarly()
+  optimizeHotCodeOnly()
   const { execute } = await import('@oclif/core')
   await execute({ dir: import.meta.url })
 }

@@ -315,3 +315,18 @@ test('invalid UTF-8 is counted alike both ways: plain ASCII, valid multi-byte te
   assert.deepEqual(flat, await derive(bytes, scan, 'other_writer', false))
   assert.deepEqual(flat, await derive(bytes, scan, 'other_writer', true, 'batches'))
 })
+
+test('bytesRangeReader: one range of bytes in memory is read as a view of them, several are joined in the scratch', async () => {
+  const bytes = Uint8Array.from({ length: 64 }, (_, i) => i)
+  const scratch = { buffer: new Uint8Array(0) }
+  const read = bytesRangeReader(bytes, scratch)
+  const one = await read([{ start: 8, end: 24 }])
+  assert.equal(one.buffer, bytes.buffer, 'a view, not a copy')
+  assert.deepEqual([...one], [...bytes.subarray(8, 24)])
+  const joined = await read([
+    { start: 0, end: 8 },
+    { start: 40, end: 48 },
+  ])
+  assert.equal(joined.buffer, scratch.buffer.buffer)
+  assert.deepEqual([...joined], [...bytes.subarray(0, 8), ...bytes.subarray(40, 48)])
+})
