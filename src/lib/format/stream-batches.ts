@@ -93,13 +93,14 @@ export function descriptorRangeReader(fd: number, scratch: { buffer: Uint8Array 
 }
 
 /**
- * Ranges of bytes already in memory, joined in `scratch` (reused, and grown, by every read of every
- * reader given it): a batch decoded from it is valid only until the next read.
+ * Ranges of bytes already in memory: one range as a view of them, several joined in `scratch`
+ * (reused, and grown, by every read of every reader given it): a batch decoded from a read is
+ * valid only until the next read.
  */
 export function bytesRangeReader(bytes: Uint8Array, scratch: { buffer: Uint8Array }): RangeReader {
   const joined = scratchRangeReader(scratch, (into, at, range) => into.set(bytes.subarray(range.start, range.end), at))
-  // One range is already whole in `bytes`: a view of it, not a copy (a batch of a small file is read
-  // so, 512 MiB of copying for a backlog of 5,000 files). Readers only read what they are given.
+  // A batch of a small file read whole is one range: copying it again cost 512 MiB of copying for a
+  // backlog of 5,000 files. Readers only read what they are given.
   return async (ranges) => (ranges.length === 1 ? bytes.subarray(ranges[0]!.start, ranges[0]!.end) : joined(ranges))
 }
 
