@@ -160,7 +160,7 @@ export async function readTrusted(location: string | Buffer): Promise<string | u
       await handle.close()
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (isMissing(error)) return undefined
     if (error instanceof JournalError) throw error
     throw new JournalError(path, (error as Error).message)
   }
